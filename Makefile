@@ -1,0 +1,47 @@
+# clobnode — every target bootstraps what it needs, idempotently.
+# Build caches live outside the clone (CLOBNODE_CACHE) so a fresh clone rebuilds fast.
+
+SHELL := /bin/bash
+CLOBNODE_CACHE ?= $(HOME)/.cache/clobnode
+export CARGO_TARGET_DIR ?= $(CLOBNODE_CACHE)/target
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := tools/node_modules
+FOUNDRY_BIN := $(TOOLS)/@foundry-rs
+export PATH := $(CURDIR)/$(FOUNDRY_BIN)/forge-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/anvil-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/cast-linux-amd64/bin:$(PATH)
+
+.PHONY: start test bootstrap tools venv core contracts test-rust test-contracts test-python clean
+
+start: bootstrap
+	$(VENV)/bin/clobnode start
+
+test: bootstrap
+	bash scripts/run-tests.sh
+
+bootstrap: tools venv core contracts
+
+tools: $(TOOLS)/.installed lib/forge-std
+$(TOOLS)/.installed: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund
+	touch $@
+lib/forge-std: $(TOOLS)/.installed
+	mkdir -p lib
+	ln -sfn ../$(TOOLS)/@layerzerolabs/toolbox-foundry/lib/forge-std lib/forge-std
+	ln -sfn ../$(TOOLS)/@layerzerolabs/toolbox-foundry/lib/ds-test lib/ds-test
+	ln -sfn ../$(TOOLS)/@openzeppelin lib/openzeppelin
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]' maturin
+	touch $@
+
+core: venv
+	$(VENV)/bin/maturin develop --release -q -m guest-programs/python/Cargo.toml
+
+contracts: tools
+	forge build
+
+clean:
+	rm -rf out cache lib $(VENV)

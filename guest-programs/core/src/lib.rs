@@ -1,0 +1,25 @@
+//! The deterministic state transition of the clobnode exchange (docs/PROTOCOL.md).
+//!
+//! Integer-only, no I/O, no clocks, no randomness: the same code runs inside the SP1 and ZisK
+//! guests and natively in the node, so the node's state and the proven state cannot drift.
+#![no_std]
+
+extern crate alloc;
+
+pub mod blob_batch;
+pub mod book;
+pub mod eip712;
+pub mod events;
+pub mod guest;
+pub mod inbox;
+pub mod keccak;
+pub mod message;
+pub mod public_values;
+pub mod root;
+pub mod state;
+pub mod transition;
+
+/// A 20-byte Ethereum address (traders, tokens, contracts).
+pub type Address = [u8; 20];
+/// A 32-byte hash (keccak digests, versioned hashes, roots).
+pub type Hash = [u8; 32];

@@ -1,0 +1,258 @@
+//! The state transition rules of PROTOCOL.md section 5, one behaviour per test.
+
+mod common;
+
+use clob_core::blob_batch::encode_blobs;
+use clob_core::events::{EventKind, RejectReason};
+use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH};
+use clob_core::message::{Message, Order, Side};
+use clob_core::root::state_root;
+use clob_core::state::{Balance, State};
+use clob_core::transition::{apply_entries, BlobMap, TransitionError};
+use common::*;
+
+const LOT: u128 = 1_000_000_000_000_000;
+const TICK: u128 = 1_000_000_000_000;
+
+fn apply(state: &mut State, entry: InboxEntry) -> Vec<EventKind> {
+    apply_entries(state, &[entry], &BlobMap::new()).unwrap().into_iter().map(|event| event.kind).collect()
+}
+
+fn rejected(reason: RejectReason) -> Vec<EventKind> {
+    vec![EventKind::Rejected { reason }]
+}
+
+fn alice() -> [u8; 20] {
+    address_of(&key(ALICE_KEY))
+}
+
+fn bob() -> [u8; 20] {
+    address_of(&key(BOB_KEY))
+}
+
+/// Alice holds quote, Bob holds base, 1000 units each.
+fn funded() -> State {
+    let mut state = genesis();
+    apply(&mut state, deposit(alice(), quote_token(), 1_000 * LOT * TICK));
+    apply(&mut state, deposit(bob(), base_token(), 1_000 * LOT));
+    state
+}
+
+#[test]
+fn deposit_from_vault_credits_available() {
+    let mut state = genesis();
+    let events = apply(&mut state, deposit(alice(), quote_token(), 5));
+    assert_eq!(events, vec![EventKind::Deposit { trader: alice(), token: quote_token(), amount: 5 }]);
+    assert_eq!(state.balances.get(&alice(), &quote_token()), Balance { available: 5, locked: 0 });
+}
+
+#[test]
+fn deposit_from_anyone_but_the_vault_is_rejected() {
+    let mut state = genesis();
+    let mut entry = deposit(alice(), quote_token(), 5);
+    entry.sender = alice();
+    assert_eq!(apply(&mut state, entry), rejected(RejectReason::NotVault));
+}
+
+#[test]
+fn deposit_above_u128_or_beyond_token_supply_is_rejected() {
+    let mut state = genesis();
+    let mut entry = deposit(alice(), quote_token(), 1);
+    entry.payload[55] = 1;
+    assert_eq!(apply(&mut state, entry), rejected(RejectReason::AmountOverflow));
+    apply(&mut state, deposit(alice(), quote_token(), u128::MAX));
+    assert_eq!(apply(&mut state, deposit(bob(), quote_token(), 1)), rejected(RejectReason::AmountOverflow));
+}
+
+#[test]
+fn resting_buy_locks_price_times_quantity_times_tick() {
+    let mut state = funded();
+    let events = apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
+    assert_eq!(events.len(), 1);
+    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 2_000 * 5 * TICK);
+    assert_eq!(state.last_nonce(&alice()), 1);
+}
+
+#[test]
+fn crossing_sell_fills_resting_buy_at_maker_price() {
+    let mut state = funded();
+    apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
+    let events = apply(&mut state, direct(bob(), order(Side::Sell, 1_990, 3, 1)));
+    assert_eq!(
+        events[1],
+        EventKind::Fill {
+            market: 1,
+            maker: alice(),
+            maker_nonce: 1,
+            taker: bob(),
+            taker_nonce: 1,
+            price: 2_000,
+            quantity: 3,
+            taker_side: Side::Sell,
+        }
+    );
+    assert_eq!(state.balances.get(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
+    assert_eq!(state.balances.get(&alice(), &base_token()).available, 3 * LOT);
+    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 2_000 * 2 * TICK);
+}
+
+#[test]
+fn crossing_buy_taker_gets_back_lock_above_maker_price() {
+    let mut state = funded();
+    apply(&mut state, direct(bob(), order(Side::Sell, 1_990, 3, 1)));
+    apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 3, 1)));
+    let quote = state.balances.get(&alice(), &quote_token());
+    assert_eq!(quote, Balance { available: 1_000 * LOT * TICK - 1_990 * 3 * TICK, locked: 0 });
+    assert_eq!(state.books[&1], clob_core::book::Book::default());
+}
+
+#[test]
+fn fills_follow_price_then_time_priority_and_remainder_rests() {
+    let mut state = funded();
+    apply(&mut state, deposit(alice(), base_token(), 10 * LOT));
+    apply(&mut state, direct(bob(), order(Side::Sell, 2_010, 2, 1)));
+    apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 2)));
+    apply(&mut state, direct(alice(), order(Side::Sell, 2_000, 2, 1)));
+    let events = apply(&mut state, direct(alice(), order(Side::Buy, 2_010, 7, 2)));
+    let fills: Vec<(u64, u64)> = events
+        .iter()
+        .filter_map(|event| match event {
+            EventKind::Fill { price, maker_nonce, .. } => Some((*price, *maker_nonce)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fills, [(2_000, 2), (2_000, 1), (2_010, 1)]);
+    let open = state.books[&1].open_orders(&alice());
+    assert_eq!((open[0].side, open[0].price, open[0].quantity), (Side::Buy, 2_010, 1));
+}
+
+#[test]
+fn cancel_unlocks_what_remains() {
+    let mut state = funded();
+    apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
+    apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
+    let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
+    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3 }]);
+    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 0);
+    assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
+}
+
+#[test]
+fn nonce_must_strictly_increase_gaps_allowed() {
+    let mut state = funded();
+    apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 5)));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 5))), rejected(RejectReason::StaleNonce));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 4))), rejected(RejectReason::StaleNonce));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 9))).len(), 1);
+}
+
+#[test]
+fn rejected_order_does_not_consume_its_nonce() {
+    let mut state = funded();
+    apply(&mut state, direct(alice(), order(Side::Sell, 1, 1, 3)));
+    assert_eq!(state.last_nonce(&alice()), 0);
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 3))).len(), 1);
+}
+
+#[test]
+fn order_expired_before_its_entry_timestamp_is_rejected() {
+    let mut state = funded();
+    let expiring =
+        |expiry| Message::Order(Order { market: 1, side: Side::Buy, price: 1, quantity: 1, nonce: expiry, expiry });
+    assert_eq!(apply(&mut state, direct(alice(), expiring(T0 - 1))), rejected(RejectReason::Expired));
+    assert_eq!(apply(&mut state, direct(alice(), expiring(T0))).len(), 1);
+}
+
+#[test]
+fn unknown_market_zero_amount_and_insufficient_balance_are_rejected() {
+    let mut state = funded();
+    let unknown = Message::Order(Order { market: 2, side: Side::Buy, price: 1, quantity: 1, nonce: 1, expiry: 0 });
+    assert_eq!(apply(&mut state, direct(alice(), unknown)), rejected(RejectReason::UnknownMarket));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 0, 1, 1))), rejected(RejectReason::InvalidAmount));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 0, 1))), rejected(RejectReason::InvalidAmount));
+    assert_eq!(
+        apply(&mut state, direct(bob(), order(Side::Buy, 1, 1, 1))),
+        rejected(RejectReason::InsufficientBalance)
+    );
+}
+
+#[test]
+fn lock_overflowing_u128_is_rejected() {
+    let mut state = funded();
+    let events = apply(&mut state, direct(alice(), order(Side::Buy, u64::MAX, u64::MAX, 1)));
+    assert_eq!(events, rejected(RejectReason::AmountOverflow));
+}
+
+#[test]
+fn envelope_signed_by_another_key_is_a_bad_signature() {
+    let mut state = funded();
+    let forged = envelope(&key(BOB_KEY), alice(), order(Side::Buy, 1, 1, 1)).encode();
+    assert_eq!(apply(&mut state, relay(forged)), rejected(RejectReason::BadSignature));
+}
+
+#[test]
+fn high_s_signature_is_rejected() {
+    let mut state = funded();
+    let mut high_s = envelope(&key(ALICE_KEY), alice(), order(Side::Buy, 1, 1, 1));
+    use k256::elliptic_curve::PrimeField;
+    let s = k256::Scalar::from_repr(<[u8; 32]>::try_from(&high_s.signature[32..64]).unwrap().into()).unwrap();
+    high_s.signature[32..64].copy_from_slice(&(-s).to_bytes());
+    high_s.signature[64] ^= 1;
+    assert_eq!(apply(&mut state, relay(high_s.encode())), rejected(RejectReason::BadSignature));
+}
+
+#[test]
+fn malformed_payloads_and_unknown_kinds_are_recorded_no_ops() {
+    let mut state = funded();
+    let before = state.clone();
+    assert_eq!(apply(&mut state, entry(1, alice(), vec![1, 2])), rejected(RejectReason::Malformed));
+    assert_eq!(apply(&mut state, relay(vec![0; 10])), rejected(RejectReason::Malformed));
+    assert_eq!(apply(&mut state, entry(9, alice(), vec![])), rejected(RejectReason::UnknownKind));
+    assert_eq!(apply(&mut state, entry(KIND_BLOB_BATCH, alice(), vec![0; 31])), rejected(RejectReason::MalformedBatch));
+    assert_eq!(state.inbox.next_index, before.inbox.next_index + 4);
+    assert_eq!((state.balances, state.books), (before.balances, before.books));
+}
+
+#[test]
+fn blob_batch_applies_each_envelope_on_its_own() {
+    let mut state = funded();
+    let good = signed(&key(ALICE_KEY), order(Side::Buy, 7, 1, 1));
+    let forged = envelope(&key(BOB_KEY), alice(), order(Side::Buy, 7, 1, 2)).encode();
+    let blobs = encode_blobs(&[good, forged]).unwrap();
+    let hash = [0x01; 32];
+    let blob_map: BlobMap = [(hash, blobs[0].clone())].into_iter().collect();
+    let events = apply_entries(&mut state, &[entry(KIND_BLOB_BATCH, bob(), hash.to_vec())], &blob_map).unwrap();
+    let shape: Vec<_> = events.iter().map(|event| (event.position, event.kind.clone())).collect();
+    assert_eq!(shape[0], (None, EventKind::Batch { messages: 2 }));
+    assert!(matches!(shape[1], (Some(0), EventKind::Accepted { nonce: 1, .. })));
+    assert_eq!(shape[2], (Some(1), EventKind::Rejected { reason: RejectReason::BadSignature }));
+}
+
+#[test]
+fn missing_blob_is_an_error_and_leaves_the_state_unchanged() {
+    let mut state = funded();
+    let before = state.clone();
+    let entries = [deposit(alice(), base_token(), 1), entry(KIND_BLOB_BATCH, bob(), vec![7; 32])];
+    assert_eq!(apply_entries(&mut state, &entries, &BlobMap::new()), Err(TransitionError::MissingBlob([7; 32])));
+    assert_eq!(state, before);
+}
+
+#[test]
+fn every_entry_advances_the_inbox_accumulator() {
+    let mut state = genesis();
+    let first = deposit(alice(), base_token(), 1);
+    apply(&mut state, first.clone());
+    assert_eq!(state.inbox.next_index, 1);
+    assert_eq!(state.inbox.acc, clob_core::inbox::next_acc(&[0; 32], &first.hash()));
+}
+
+#[test]
+fn snapshot_round_trips_and_keeps_the_root() {
+    let mut state = funded();
+    apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 5, 1)));
+    let restored = State::decode(&state.encode()).unwrap();
+    assert_eq!(state_root(&restored), state_root(&state));
+    let mut trailing = state.encode();
+    trailing.push(0);
+    assert_eq!(State::decode(&trailing), None);
+}

@@ -1,0 +1,202 @@
+"""Type stubs for `clobnode_core`, the Rust core of clobnode (guest-programs/core).
+
+Conventions: addresses, hashes, payloads and blobs go IN as `bytes`; addresses and hashes in
+returned dicts come OUT as lowercase "0x" hex strings; amounts, prices, quantities and nonces
+are Python ints. Wire formats are defined in docs/PROTOCOL.md.
+"""
+
+from typing import Literal, TypedDict
+
+class MissingBlobError(ValueError):
+    """A blob batch names a blob that was not provided (message: "missing blob 0x<hash>")."""
+
+class Market(TypedDict):
+    id: int
+    base: bytes  # token address (20 bytes) going in; "0x" hex from Engine.markets()
+    quote: bytes
+    base_lot: int  # base atoms per lot
+    quote_tick: int  # quote atoms per lot per tick
+
+class InboxEntry(TypedDict):
+    index: int  # must continue the inbox: inbox_next_index(), +1, ...
+    kind: int  # 1 direct, 2 signed, 3 deposit, 4 blob batch (others: rejected UNKNOWN_KIND)
+    sender: bytes  # 20 bytes
+    l1_block: int
+    l1_timestamp: int
+    payload: bytes
+
+class Event(TypedDict, total=False):
+    """Every event has `index` and `type`; messages of a blob batch also carry `position`.
+
+    deposit:   trader, token, amount
+    accepted:  trader, market, side ("buy"/"sell"), price, quantity, nonce
+    fill:      market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side
+    cancelled: trader, market, nonce, remaining
+    rejected:  reason (e.g. "BAD_SIGNATURE"), code (1..12, PROTOCOL.md section 6)
+    batch:     messages (count of envelopes in the blob batch)
+    """
+
+    index: int
+    position: int
+    type: Literal["deposit", "accepted", "fill", "cancelled", "rejected", "batch"]
+    trader: str
+    token: str
+    amount: int
+    market: int
+    side: Literal["buy", "sell"]
+    price: int
+    quantity: int
+    nonce: int
+    maker: str
+    maker_nonce: int
+    taker: str
+    taker_nonce: int
+    taker_side: Literal["buy", "sell"]
+    remaining: int
+    reason: str
+    code: int
+    messages: int
+
+class Level(TypedDict):
+    price: int
+    quantity: int  # lots at this price
+    orders: int
+
+class Book(TypedDict):
+    market: int
+    bids: list[Level]  # best (highest) first
+    asks: list[Level]  # best (lowest) first
+
+class OpenOrder(TypedDict):
+    market: int
+    side: Literal["buy", "sell"]
+    price: int
+    quantity: int  # remaining lots
+    nonce: int
+
+class Balance(TypedDict):
+    token: str
+    available: int
+    locked: int
+
+class MarketInfo(TypedDict):
+    id: int
+    base: str
+    quote: str
+    base_lot: int
+    quote_tick: int
+
+class GenesisConfig(TypedDict):
+    chain_id: int
+    inbox: str
+    vault: str
+
+class OrderMessage(TypedDict):
+    type: Literal["order"]
+    market: int
+    side: int  # 0 buy, 1 sell (the wire value)
+    price: int
+    quantity: int
+    nonce: int
+    expiry: int
+
+class CancelMessage(TypedDict):
+    type: Literal["cancel"]
+    market: int
+    order_nonce: int
+
+class DecodedEnvelope(TypedDict):
+    trader: str
+    message: OrderMessage | CancelMessage
+    signature: str
+
+class PublicValues(TypedDict):
+    """Going in, the roots/accs may be `bytes` (32) or "0x" hex strings; coming out they are hex."""
+
+    prev_state_root: bytes | str
+    new_state_root: bytes | str
+    inbox_start: int
+    inbox_end: int  # exclusive
+    inbox_start_acc: bytes | str
+    inbox_end_acc: bytes | str
+    withdrawals_root: bytes | str
+
+class Engine:
+    """The exchange state, advanced only by the core's state transition."""
+
+    @staticmethod
+    def genesis(chain_id: int, inbox: bytes, vault: bytes, markets: list[Market]) -> Engine:
+        """Raises ValueError for duplicate ids, a zero lot/tick, or base == quote."""
+    @staticmethod
+    def restore(snapshot: bytes) -> Engine:
+        """Raises ValueError if `snapshot` is not a canonical state encoding."""
+    def snapshot(self) -> bytes:
+        """The canonical (postcard) encoding of the whole state."""
+    def state_root(self) -> bytes: ...
+    def inbox_next_index(self) -> int: ...
+    def inbox_acc(self) -> bytes:
+        """acc[inbox_next_index() - 1], all zero before the first entry."""
+    def apply_entries(self, entries: list[InboxEntry], blobs: dict[bytes, bytes]) -> list[Event]:
+        """Applies entries continuing the inbox; `blobs` maps versioned hash -> blob bytes.
+
+        Raises ValueError if an entry's index is not the next inbox index, MissingBlobError
+        (a ValueError) if a blob batch names a blob not in `blobs`; the state is then unchanged.
+        Invalid inputs never raise: they are `rejected` events.
+        """
+    def book(self, market: int, depth: int) -> Book:
+        """Raises ValueError for an unknown market."""
+    def open_orders(self, trader: bytes) -> list[OpenOrder]: ...
+    def balances(self, trader: bytes) -> list[Balance]:
+        """Non-zero balances only, by token."""
+    def last_nonce(self, trader: bytes) -> int: ...
+    def markets(self) -> list[MarketInfo]: ...
+    def genesis_config(self) -> GenesisConfig: ...
+
+def encode_order(market: int, side: int, price: int, quantity: int, nonce: int, expiry: int) -> bytes:
+    """The 38-byte order message; side 0 buy, 1 sell (else ValueError)."""
+
+def encode_cancel(market: int, order_nonce: int) -> bytes:
+    """The 13-byte cancel message."""
+
+def encode_envelope(trader: bytes, message: bytes, signature: bytes) -> bytes:
+    """trader(20) ‖ message ‖ signature(65); ValueError if the message is malformed."""
+
+def decode_envelope(envelope: bytes) -> DecodedEnvelope:
+    """ValueError("malformed envelope") if malformed. The signature is not checked."""
+
+def decode_message(message: bytes) -> OrderMessage | CancelMessage:
+    """ValueError("malformed message") if malformed."""
+
+def typed_data_digest(chain_id: int, inbox: bytes, trader: bytes, message: bytes) -> bytes:
+    """The EIP-712 hash a wallet signs for `message` (ValueError if malformed)."""
+
+def recover_envelope_signer(chain_id: int, inbox: bytes, envelope: bytes) -> str | None:
+    """The recovered signer ("0x" hex); None if malformed, invalid, or high-s. Not compared
+    with the envelope's trader: see verify_envelope."""
+
+def verify_envelope(chain_id: int, inbox: bytes, envelope: bytes) -> bool:
+    """Whether the envelope is well-formed and signed by its own trader."""
+
+def encode_blob_batch(envelopes: list[bytes]) -> list[bytes]:
+    """The batch packed into blobs of exactly 131072 bytes (at least one)."""
+
+def decode_blob_batch(blobs: list[bytes]) -> list[bytes] | None:
+    """The envelopes (undecoded) of a batch, or None if the batch is malformed."""
+
+def blob_batch_capacity() -> int:
+    """Batch bytes per blob: 4096 × 31 = 126976."""
+
+def entry_hash(kind: int, sender: bytes, l1_block: int, l1_timestamp: int, payload: bytes) -> bytes: ...
+def next_acc(prev_acc: bytes, entry_hash: bytes) -> bytes: ...
+def encode_public_values(values: PublicValues) -> bytes:
+    """The 224-byte ABI encoding the Rollup verifies."""
+
+def decode_public_values(encoded: bytes) -> PublicValues:
+    """Roots and accs as "0x" hex strings; ValueError unless 224 bytes with uint64s in range."""
+
+def encode_guest_input(snapshot: bytes, entries: list[InboxEntry], blobs: dict[bytes, bytes]) -> bytes:
+    """postcard(GuestInput{state, entries, blobs}); entries must continue the snapshot's inbox."""
+
+def execute_guest_input(guest_input: bytes) -> bytes:
+    """Runs the guest program natively; returns the 224 public-value bytes. ValueError for an
+    invalid input, MissingBlobError for a missing blob."""

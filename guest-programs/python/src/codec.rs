@@ -1,0 +1,235 @@
+//! Wire formats (PROTOCOL.md sections 1-4, 8, 9) as module-level functions.
+
+use std::borrow::Cow;
+
+use clob_core::blob_batch::{decode_blobs, encode_blobs, BatchEncodingError, BLOB_CAPACITY};
+use clob_core::eip712;
+use clob_core::guest::{execute, GuestError, GuestInput};
+use clob_core::inbox;
+use clob_core::message::{Cancel, Envelope, Message, Order, Side};
+use clob_core::public_values::PublicValues;
+use clob_core::state::State;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::convert::{self, field, fixed, hash_field, hex0x};
+use crate::MissingBlobError;
+
+fn message_dict<'py>(py: Python<'py>, message: &Message) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    match message {
+        Message::Order(order) => {
+            dict.set_item("type", "order")?;
+            dict.set_item("market", order.market)?;
+            dict.set_item("side", order.side.to_byte())?;
+            dict.set_item("price", order.price)?;
+            dict.set_item("quantity", order.quantity)?;
+            dict.set_item("nonce", order.nonce)?;
+            dict.set_item("expiry", order.expiry)?;
+        }
+        Message::Cancel(cancel) => {
+            dict.set_item("type", "cancel")?;
+            dict.set_item("market", cancel.market)?;
+            dict.set_item("order_nonce", cancel.order_nonce)?;
+        }
+    }
+    Ok(dict)
+}
+
+fn decode_message_bytes(message: &[u8]) -> PyResult<Message> {
+    Message::decode(message).ok_or_else(|| PyValueError::new_err("malformed message"))
+}
+
+#[pyfunction]
+fn encode_order(
+    py: Python<'_>,
+    market: u32,
+    side: u8,
+    price: u64,
+    quantity: u64,
+    nonce: u64,
+    expiry: u64,
+) -> PyResult<Bound<'_, PyBytes>> {
+    let side = Side::from_byte(side).ok_or_else(|| PyValueError::new_err("side must be 0 (buy) or 1 (sell)"))?;
+    let message = Message::Order(Order { market, side, price, quantity, nonce, expiry });
+    Ok(PyBytes::new(py, &message.encode()))
+}
+
+#[pyfunction]
+fn encode_cancel(py: Python<'_>, market: u32, order_nonce: u64) -> Bound<'_, PyBytes> {
+    PyBytes::new(py, &Message::Cancel(Cancel { market, order_nonce }).encode())
+}
+
+#[pyfunction]
+fn encode_envelope<'py>(
+    py: Python<'py>,
+    trader: Cow<[u8]>,
+    message: Cow<[u8]>,
+    signature: Cow<[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let envelope = Envelope {
+        trader: fixed(&trader, "trader")?,
+        message: decode_message_bytes(&message)?,
+        signature: fixed(&signature, "signature")?,
+    };
+    Ok(PyBytes::new(py, &envelope.encode()))
+}
+
+#[pyfunction]
+fn decode_envelope<'py>(py: Python<'py>, envelope: Cow<[u8]>) -> PyResult<Bound<'py, PyDict>> {
+    let envelope = Envelope::decode(&envelope).ok_or_else(|| PyValueError::new_err("malformed envelope"))?;
+    let dict = PyDict::new(py);
+    dict.set_item("trader", hex0x(&envelope.trader))?;
+    dict.set_item("message", message_dict(py, &envelope.message)?)?;
+    dict.set_item("signature", hex0x(&envelope.signature))?;
+    Ok(dict)
+}
+
+#[pyfunction]
+fn decode_message<'py>(py: Python<'py>, message: Cow<[u8]>) -> PyResult<Bound<'py, PyDict>> {
+    message_dict(py, &decode_message_bytes(&message)?)
+}
+
+#[pyfunction]
+fn typed_data_digest<'py>(
+    py: Python<'py>,
+    chain_id: u64,
+    inbox: Cow<[u8]>,
+    trader: Cow<[u8]>,
+    message: Cow<[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let digest = eip712::digest(
+        chain_id,
+        &fixed(&inbox, "inbox")?,
+        &fixed(&trader, "trader")?,
+        &decode_message_bytes(&message)?,
+    );
+    Ok(PyBytes::new(py, &digest))
+}
+
+#[pyfunction]
+fn recover_envelope_signer(chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>) -> PyResult<Option<String>> {
+    let inbox = fixed(&inbox, "inbox")?;
+    Ok(Envelope::decode(&envelope)
+        .and_then(|envelope| eip712::envelope_signer(chain_id, &inbox, &envelope))
+        .map(|a| hex0x(&a)))
+}
+
+#[pyfunction]
+fn verify_envelope(chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>) -> PyResult<bool> {
+    let inbox = fixed(&inbox, "inbox")?;
+    Ok(Envelope::decode(&envelope).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope)))
+}
+
+#[pyfunction]
+fn encode_blob_batch<'py>(py: Python<'py>, envelopes: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyList>> {
+    let blobs = encode_blobs(&convert::byte_strings(envelopes)?).map_err(|error| match error {
+        BatchEncodingError::TooManyEnvelopes => PyValueError::new_err("too many envelopes for one batch"),
+        BatchEncodingError::EnvelopeTooLong { position } => {
+            PyValueError::new_err(format!("envelope {position} is longer than 65535 bytes"))
+        }
+    })?;
+    PyList::new(py, blobs.iter().map(|blob| PyBytes::new(py, blob)))
+}
+
+#[pyfunction]
+fn decode_blob_batch<'py>(py: Python<'py>, blobs: &Bound<'py, PyList>) -> PyResult<Option<Bound<'py, PyList>>> {
+    decode_blobs(&convert::byte_strings(blobs)?)
+        .map(|envelopes| PyList::new(py, envelopes.iter().map(|envelope| PyBytes::new(py, envelope))))
+        .transpose()
+}
+
+#[pyfunction]
+fn blob_batch_capacity() -> usize {
+    BLOB_CAPACITY
+}
+
+#[pyfunction]
+fn entry_hash<'py>(
+    py: Python<'py>,
+    kind: u8,
+    sender: Cow<[u8]>,
+    l1_block: u64,
+    l1_timestamp: u64,
+    payload: Cow<[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &inbox::entry_hash(kind, &fixed(&sender, "sender")?, l1_block, l1_timestamp, &payload)))
+}
+
+#[pyfunction]
+fn next_acc<'py>(py: Python<'py>, prev_acc: Cow<[u8]>, entry_hash: Cow<[u8]>) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &inbox::next_acc(&fixed(&prev_acc, "prev_acc")?, &fixed(&entry_hash, "entry_hash")?)))
+}
+
+#[pyfunction]
+fn encode_public_values<'py>(py: Python<'py>, values: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyBytes>> {
+    let values = PublicValues {
+        prev_state_root: hash_field(values, "prev_state_root")?,
+        new_state_root: hash_field(values, "new_state_root")?,
+        inbox_start: field(values, "inbox_start")?.extract()?,
+        inbox_end: field(values, "inbox_end")?.extract()?,
+        inbox_start_acc: hash_field(values, "inbox_start_acc")?,
+        inbox_end_acc: hash_field(values, "inbox_end_acc")?,
+        withdrawals_root: hash_field(values, "withdrawals_root")?,
+    };
+    Ok(PyBytes::new(py, &values.encode()))
+}
+
+#[pyfunction]
+fn decode_public_values<'py>(py: Python<'py>, encoded: Cow<[u8]>) -> PyResult<Bound<'py, PyDict>> {
+    let values = PublicValues::decode(&encoded)
+        .ok_or_else(|| PyValueError::new_err("public values must be 224 bytes with uint64 words in range"))?;
+    let dict = PyDict::new(py);
+    dict.set_item("prev_state_root", hex0x(&values.prev_state_root))?;
+    dict.set_item("new_state_root", hex0x(&values.new_state_root))?;
+    dict.set_item("inbox_start", values.inbox_start)?;
+    dict.set_item("inbox_end", values.inbox_end)?;
+    dict.set_item("inbox_start_acc", hex0x(&values.inbox_start_acc))?;
+    dict.set_item("inbox_end_acc", hex0x(&values.inbox_end_acc))?;
+    dict.set_item("withdrawals_root", hex0x(&values.withdrawals_root))?;
+    Ok(dict)
+}
+
+#[pyfunction]
+fn encode_guest_input<'py>(
+    py: Python<'py>,
+    snapshot: Cow<[u8]>,
+    entries: &Bound<'py, PyList>,
+    blobs: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let state = State::decode(&snapshot).ok_or_else(|| PyValueError::new_err("invalid state snapshot"))?;
+    let entries = convert::entries(entries, state.inbox.next_index)?;
+    let input = GuestInput { state, entries, blobs: convert::blobs(blobs)? };
+    Ok(PyBytes::new(py, &input.encode()))
+}
+
+#[pyfunction]
+fn execute_guest_input<'py>(py: Python<'py>, guest_input: Cow<[u8]>) -> PyResult<Bound<'py, PyBytes>> {
+    match execute(&guest_input) {
+        Ok(public_values) => Ok(PyBytes::new(py, &public_values)),
+        Err(GuestError::InvalidInput) => Err(PyValueError::new_err("invalid guest input")),
+        Err(GuestError::MissingBlob(hash)) => Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash)))),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(encode_order, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_cancel, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_message, m)?)?;
+    m.add_function(wrap_pyfunction!(typed_data_digest, m)?)?;
+    m.add_function(wrap_pyfunction!(recover_envelope_signer, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_blob_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_blob_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(blob_batch_capacity, m)?)?;
+    m.add_function(wrap_pyfunction!(entry_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(next_acc, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_public_values, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_public_values, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_guest_input, m)?)?;
+    m.add_function(wrap_pyfunction!(execute_guest_input, m)?)?;
+    Ok(())
+}

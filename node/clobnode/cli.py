@@ -1,0 +1,141 @@
+"""cli: the `clobnode` command (typer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from eth_account import Account
+
+from . import demo
+from .config import ApiConfig, L1Config, NodeConfig, ProposerConfig, ProverConfig, SettlerConfig, StoreConfig
+from .contracts import Deployment
+from .devnet import Anvil
+from .l1 import L1Client
+from .node import Node
+from .service import NodeService
+from .signing import signed_order
+
+app = typer.Typer(help="clobnode: a based zk-rollup node for a central limit order book exchange.", no_args_is_help=True)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def start(
+    rpc_url: Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; omit to run an embedded anvil devnet.")] = None,
+    deployment: Annotated[Path | None, typer.Option(help="Deployment JSON (required with --rpc-url).")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Where the node keeps its database.")] = Path(".clobnode"),
+    api_port: Annotated[int, typer.Option(help="REST API port.")] = 7700,
+    proposer_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_PROPOSER_KEY", help="Key that posts blob batches.")] = None,
+    settler_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_SETTLER_KEY", help="Key that submits proofs.")] = None,
+    prover: Annotated[str, typer.Option(help="Proving backend: mock (INSECURE, devnet only).")] = "mock",
+    confirmations: Annotated[int, typer.Option(help="L1 confirmation depth.")] = 0,
+) -> None:
+    """Run a node. With no arguments: an embedded anvil devnet, fresh contracts, two funded demo traders."""
+    anvil: Anvil | None = None
+    if rpc_url is None:
+        anvil = Anvil()
+        anvil.start()
+        rpc_url = anvil.url
+        l1 = L1Client(rpc_url)
+        dep = demo.deploy_and_fund(l1)
+        data_dir = data_dir / "devnet"
+        shutil.rmtree(data_dir, ignore_errors=True)  # a new devnet chain: the old database is meaningless
+        proposer_key = proposer_key or demo.PROPOSER_KEY
+        settler_key = settler_key or demo.SETTLER_KEY
+    else:
+        if deployment is None:
+            raise typer.BadParameter("--deployment is required with --rpc-url")
+        l1 = L1Client(rpc_url)
+        dep = Deployment.from_json(deployment.read_text())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "deployment.json").write_text(dep.to_json())
+    config = NodeConfig(
+        l1=L1Config(rpc_url=rpc_url, confirmations=confirmations),
+        store=StoreConfig(path=data_dir / "clobnode.sqlite"),
+        proposer=ProposerConfig(private_key=proposer_key),
+        prover=ProverConfig(backend=prover),
+        settler=SettlerConfig(private_key=settler_key),
+        api=ApiConfig(port=api_port),
+    )
+    service = NodeService(Node(config, dep, l1))
+    service.start()
+    _print_banner(service, dep, rpc_url, anvil is not None)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    typer.echo("stopping…")
+    service.stop()
+    if anvil is not None:
+        anvil.stop()
+    typer.echo("stopped")
+
+
+def _print_banner(service: NodeService, dep: Deployment, rpc_url: str, devnet: bool) -> None:
+    api = service.api_url
+    lines = [
+        "clobnode is running" + (" on an embedded anvil devnet" if devnet else ""),
+        f"  L1 RPC      {rpc_url}  (chain {dep.chain_id})",
+        f"  API         {api}/status  {api}/book  {api}/batches  {api}/fills  POST {api}/orders",
+        f"  Inbox       {dep.inbox}",
+        f"  Rollup      {dep.rollup}",
+        f"  Vault       {dep.vault}",
+        f"  BASE/QUOTE  {dep.base_token} / {dep.quote_token}",
+        f"  prover      {service.node.backend.name}" + ("  (INSECURE: mock proofs, devnet only)" if service.node.backend.insecure else ""),
+    ]
+    if devnet:
+        for name, key in demo.TRADERS.items():
+            lines.append(f"  trader {name}    {Account.from_key(key).address}  key {key}  (dev key, funded)")
+    lines.append("Ctrl-C stops.")
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def status(api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700") -> None:
+    """Print a running node's status."""
+    typer.echo(json.dumps(_get(f"{api}/status"), indent=2))
+
+
+@app.command()
+def order(
+    side: Annotated[str, typer.Argument(help="buy or sell")],
+    price: Annotated[int, typer.Argument(help="Price in ticks.")],
+    quantity: Annotated[int, typer.Argument(help="Quantity in lots.")],
+    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
+    nonce: Annotated[int | None, typer.Option(help="Order nonce (default: last nonce + 1).")] = None,
+    market: Annotated[int, typer.Option()] = 0,
+    expiry: Annotated[int, typer.Option(help="L1 timestamp after which it is void (0 = none).")] = 0,
+    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
+) -> None:
+    """Sign an order (EIP-712) and submit it through a node's API."""
+    if side not in ("buy", "sell"):
+        raise typer.BadParameter("side must be buy or sell")
+    status_doc = _get(f"{api}/status")
+    trader = Account.from_key(key)
+    if nonce is None:
+        nonce = int(_get(f"{api}/accounts/{trader.address}")["last_nonce"]) + 1
+    envelope = signed_order(
+        trader, status_doc["chain_id"], status_doc["contracts"]["inbox"],
+        market=market, side=0 if side == "buy" else 1, price=price, quantity=quantity, nonce=nonce, expiry=expiry,
+    )
+    body = {"envelope": "0x" + envelope.hex()}
+    request = urllib.request.Request(f"{api}/orders", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        typer.echo(response.read().decode())
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())

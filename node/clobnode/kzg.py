@@ -1,0 +1,175 @@
+"""EIP-4844 / EIP-7594 blob math: commitments, versioned hashes, proofs and sidecars (via ckzg)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Final
+
+import ckzg  # type: ignore[import-not-found]  # ships no stubs
+
+from clobnode.errors import ClobnodeError
+
+BYTES_PER_FIELD_ELEMENT: Final = 32
+FIELD_ELEMENTS_PER_BLOB: Final = 4096
+BYTES_PER_BLOB: Final = BYTES_PER_FIELD_ELEMENT * FIELD_ELEMENTS_PER_BLOB
+BYTES_PER_COMMITMENT: Final = 48
+BYTES_PER_PROOF: Final = 48
+CELLS_PER_EXT_BLOB: Final = 128
+VERSIONED_HASH_VERSION_KZG: Final = b"\x01"
+BLS_MODULUS: Final = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+
+#: Environment variable: ckzg precompute level for the trusted setup (0..15; 0 loads fastest).
+PRECOMPUTE_ENV: Final = "CLOBNODE_KZG_PRECOMPUTE"
+
+
+class KzgError(ClobnodeError):
+    """A blob, commitment or proof is malformed, or the trusted setup cannot be loaded."""
+
+
+class SidecarForm(Enum):
+    """The network form of a blob transaction's sidecar."""
+
+    EIP4844 = "eip4844"  # blobs, commitments, one blob proof per blob (Cancun/Prague)
+    EIP7594 = "eip7594"  # wrapper version 1: blobs, commitments, 128 cell proofs per blob (Osaka+)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobSidecar:
+    """The blobs of one type-3 transaction with what the network form needs to carry them."""
+
+    form: SidecarForm
+    blobs: tuple[bytes, ...]
+    commitments: tuple[bytes, ...]
+    proofs: tuple[bytes, ...]  # EIP4844: one per blob; EIP7594: 128 per blob, blob-major
+    versioned_hashes: tuple[bytes, ...]
+
+    @classmethod
+    def build(cls, blobs: Sequence[bytes], form: SidecarForm) -> BlobSidecar:
+        """Same as `build_sidecar(blobs, form)`."""
+        return build_sidecar(blobs, form)
+
+
+_settings: Any = None
+_settings_lock = threading.Lock()
+
+
+def trusted_setup_path() -> Path:
+    """The mainnet KZG trusted setup file that eth-account ships (ckzg ships none)."""
+    import eth_account
+
+    path = (
+        Path(eth_account.__file__).parent
+        / "typed_transactions"
+        / "blob_transactions"
+        / "kzg_trusted_setup.txt"
+    )
+    if not path.is_file():
+        raise KzgError(f"trusted setup not found at {path} (is eth-account >= 0.13 installed?)")
+    return path
+
+
+def trusted_setup(precompute: int | None = None) -> Any:
+    """The process-wide ckzg settings, loaded on first use (thread-safe).
+
+    `precompute` (default: env CLOBNODE_KZG_PRECOMPUTE or 0) only matters on the first call:
+    higher values make cell proofs ~30% faster at the price of a slower load.
+    """
+    global _settings
+    if _settings is not None:
+        return _settings
+    with _settings_lock:
+        if _settings is None:
+            level = precompute if precompute is not None else int(os.environ.get(PRECOMPUTE_ENV, "0"))
+            try:
+                _settings = ckzg.load_trusted_setup(str(trusted_setup_path()), level)
+            except (RuntimeError, ValueError) as exc:
+                raise KzgError(f"cannot load KZG trusted setup: {exc}") from exc
+    return _settings
+
+
+def _check_blob(blob: bytes) -> None:
+    if len(blob) != BYTES_PER_BLOB:
+        raise KzgError(f"a blob is {BYTES_PER_BLOB} bytes, got {len(blob)}")
+
+
+def blob_commitment(blob: bytes) -> bytes:
+    """The 48-byte KZG commitment to a blob."""
+    _check_blob(blob)
+    try:
+        return bytes(ckzg.blob_to_kzg_commitment(bytes(blob), trusted_setup()))
+    except (RuntimeError, ValueError) as exc:
+        raise KzgError(f"blob is not canonical (a field element >= BLS modulus?): {exc}") from exc
+
+
+def versioned_hash(commitment: bytes) -> bytes:
+    """EIP-4844 versioned hash: 0x01 ‖ sha256(commitment)[1:]."""
+    if len(commitment) != BYTES_PER_COMMITMENT:
+        raise KzgError(f"a commitment is {BYTES_PER_COMMITMENT} bytes, got {len(commitment)}")
+    return VERSIONED_HASH_VERSION_KZG + hashlib.sha256(commitment).digest()[1:]
+
+
+def blob_versioned_hash(blob: bytes) -> bytes:
+    """The versioned hash of a blob (commitment, then hash)."""
+    return versioned_hash(blob_commitment(blob))
+
+
+def blob_proof(blob: bytes, commitment: bytes) -> bytes:
+    """The EIP-4844 blob proof (`compute_blob_kzg_proof`) for a blob and its commitment."""
+    _check_blob(blob)
+    try:
+        return bytes(ckzg.compute_blob_kzg_proof(bytes(blob), bytes(commitment), trusted_setup()))
+    except (RuntimeError, ValueError) as exc:
+        raise KzgError(f"cannot compute blob proof: {exc}") from exc
+
+
+def cell_proofs(blob: bytes) -> tuple[bytes, ...]:
+    """The 128 EIP-7594 cell proofs of a blob's erasure-coded extension."""
+    _check_blob(blob)
+    try:
+        _cells, proofs = ckzg.compute_cells_and_kzg_proofs(bytes(blob), trusted_setup())
+    except (RuntimeError, ValueError) as exc:
+        raise KzgError(f"cannot compute cell proofs: {exc}") from exc
+    return tuple(bytes(p) for p in proofs)
+
+
+def verify_blob(blob: bytes, expected_versioned_hash: bytes) -> bool:
+    """True iff `blob` is well-formed and commits to `expected_versioned_hash`."""
+    if len(blob) != BYTES_PER_BLOB:
+        return False
+    try:
+        return blob_versioned_hash(blob) == bytes(expected_versioned_hash)
+    except KzgError:
+        return False
+
+
+def verify_blob_proof(blob: bytes, commitment: bytes, proof: bytes) -> bool:
+    """True iff `proof` is a valid EIP-4844 blob proof of `blob` against `commitment`."""
+    try:
+        return bool(ckzg.verify_blob_kzg_proof(bytes(blob), bytes(commitment), bytes(proof), trusted_setup()))
+    except (RuntimeError, ValueError):
+        return False
+
+
+def build_sidecar(blobs: Sequence[bytes], form: SidecarForm) -> BlobSidecar:
+    """Commit to every blob and compute the proofs that `form` carries."""
+    if not blobs:
+        raise KzgError("a blob sidecar needs at least one blob")
+    blob_tuple = tuple(bytes(b) for b in blobs)
+    commitments = tuple(blob_commitment(b) for b in blob_tuple)
+    if form is SidecarForm.EIP4844:
+        proofs = tuple(blob_proof(b, c) for b, c in zip(blob_tuple, commitments, strict=True))
+    else:
+        proofs = tuple(p for b in blob_tuple for p in cell_proofs(b))
+    return BlobSidecar(
+        form=form,
+        blobs=blob_tuple,
+        commitments=commitments,
+        proofs=proofs,
+        versioned_hashes=tuple(versioned_hash(c) for c in commitments),
+    )

@@ -1,0 +1,193 @@
+"""Node: wires the components (watcher, engine, store, proposer, prover, settler) and runs their loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from eth_account import Account
+
+from .config import NodeConfig
+from .contracts import Deployment, load_artifact
+from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
+from .engine import Engine, devnet_markets
+from .errors import ClobnodeError
+from .l1 import L1Client, L1Error
+from .proposer import Proposer
+from .prover import backend_for, guest_input_for_range, next_range
+from .settler import Settler
+from .store import BatchRecord, Store
+from .watcher import L1Block, L1Watcher
+
+log = logging.getLogger(__name__)
+
+
+class BlobUnavailable(ClobnodeError):
+    """A blob batch's blob cannot be fetched yet; the block is retried later."""
+
+
+class Node:
+    """One clobnode: a pure function of L1 plus the optional proposer and prover/settler roles."""
+
+    def __init__(self, config: NodeConfig, deployment: Deployment, l1: L1Client) -> None:
+        self.config = config
+        self.deployment = deployment
+        self.l1 = l1
+        self.store = Store(config.store.path)
+        self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
+        self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
+        self.watcher = L1Watcher(l1.w3, self.inbox, config.l1)
+        self.engine = self._load_engine()
+        self.backend = backend_for(config.prover)
+        self.proposer = (
+            Proposer(l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar)
+            if config.proposer.private_key
+            else None
+        )
+        self.settler = (
+            Settler(l1, Account.from_key(config.settler.private_key), self.rollup, self.store)
+            if config.settler.private_key
+            else None
+        )
+
+    def genesis_engine(self) -> Engine:
+        d = self.deployment
+        return Engine.genesis(d.chain_id, _addr(d.inbox), _addr(d.vault), devnet_markets(_addr(d.base_token), _addr(d.quote_token)))
+
+    def _load_engine(self) -> Engine:
+        snapshot = self.store.latest_snapshot()
+        if snapshot is not None:
+            return Engine.restore(snapshot.state)
+        engine = self.genesis_engine()
+        self.store.put_snapshot(engine.snapshot(self.deployment.deploy_block - 1))
+        return engine
+
+    # ---- following L1 -----------------------------------------------------------------------
+
+    def sync(self) -> int:
+        """Derive and apply confirmed L1 blocks; returns how many blocks were processed."""
+        last = self.store.last_block()
+        number = last[0] + 1 if last else self.deployment.deploy_block
+        last_hash = last[1] if last else None
+        head = self.watcher.confirmed_head()
+        processed = 0
+        while number <= head and processed < self.config.l1.max_blocks_per_step:
+            block = self.watcher.block(number)
+            reorg = self.watcher.find_reorg(block, last_hash, self.store.recent_block_hashes())
+            if reorg is not None:
+                self.rollback(reorg.common_ancestor)
+                return processed
+            self._apply_block(block)
+            last_hash, number, processed = block.hash, number + 1, processed + 1
+        return processed
+
+    def _apply_block(self, block: L1Block) -> None:
+        next_index, acc = self.engine.inbox_position()
+        entries = check_stream(next_index, acc, block.entries)
+        blobs = self._blobs_for(entries, block.number)
+        try:
+            events = self.engine.apply(entries, blobs)
+            snapshot = self.engine.snapshot(block.number) if entries else None
+            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, snapshot)
+        except BaseException:
+            self._reload_engine()
+            raise
+        if entries:
+            log.info("L1 block %d: %d inbox entries, %d events", block.number, len(entries), len(events))
+
+    def _blobs_for(self, entries: Sequence[InboxEntry], l1_block: int) -> dict[bytes, bytes]:
+        """Every blob the block's blob batches refer to, from the DA store or L1 (verified), then stored."""
+        blobs: dict[bytes, bytes] = {}
+        for entry in entries:
+            if entry.kind != KIND_BLOB_BATCH:
+                continue
+            for versioned_hash in entry.versioned_hashes():
+                blob = self.store.get_blob(versioned_hash)
+                if blob is None:
+                    try:
+                        blob = self.l1.get_blob(versioned_hash)
+                    except L1Error as exc:
+                        raise BlobUnavailable(f"blob {versioned_hash.hex()} of entry {entry.index}: {exc}") from exc
+                    self.store.put_blob(versioned_hash, blob, l1_block)
+                blobs[versioned_hash] = blob
+        return blobs
+
+    def rollback(self, common_ancestor: int) -> None:
+        log.warning("L1 reorg: rolling back to block %d", common_ancestor)
+        self.store.rollback_after(common_ancestor)
+        self._reload_engine()
+
+    def _reload_engine(self) -> None:
+        snapshot = self.store.latest_snapshot()
+        if snapshot is None:
+            self.engine.reset_to(self.genesis_engine().snapshot(0).state)
+        else:
+            self.engine.reset_to(snapshot.state)
+
+    # ---- proving and settling ---------------------------------------------------------------
+
+    def prove_next(self) -> BatchRecord | None:
+        """Prove the longest range from the Rollup's next inbox index that ends at a snapshot."""
+        assert self.settler is not None
+        _, start = self.settler.rollup_position()
+        span = next_range(self.store, start, self.config.prover.max_range)
+        if span is None:
+            return None
+        last = next(iter(self.store.batches(limit=1)), None)
+        if last is not None and last.status == "failed" and (last.inbox_start, last.inbox_end) == span:
+            return None  # the Rollup refused exactly this range; wait for new entries instead of retrying
+        proof = self.backend.prove(guest_input_for_range(self.store, *span))
+        batch_id = self.store.add_batch(span[0], span[1], proof.backend, proof.public_values, proof.proof)
+        log.info("proved inbox range [%d, %d) with %s%s", span[0], span[1], proof.backend, " (INSECURE mock)" if proof.insecure else "")
+        return next(b for b in self.store.batches(limit=5) if b.id == batch_id)
+
+    def prove_and_settle(self) -> None:
+        if self.settler is None:
+            return
+        batch = self.store.open_batch() or self.prove_next()
+        if batch is not None:
+            self.settler.submit(batch)
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One pass of every role. Errors are logged; the next pass retries."""
+        for role in (self.sync, self._propose, self.prove_and_settle):
+            try:
+                role()
+            except ClobnodeError as exc:
+                log.warning("%s: %s", role.__name__, exc)
+            except Exception:  # an RPC hiccup or a bug must not stop the node; the next pass retries
+                log.exception("%s failed", role.__name__)
+
+    def _propose(self) -> None:
+        if self.proposer is not None:
+            self.proposer.step()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.step()
+            stop.wait(self.config.l1.poll_interval_s)
+
+    def status(self) -> dict[str, Any]:
+        next_index, acc = self.engine.inbox_position()
+        last = self.store.last_block()
+        verified = next((b for b in self.store.batches(limit=50) if b.status == "verified"), None)
+        return {
+            "chain_id": self.deployment.chain_id,
+            "contracts": json.loads(self.deployment.to_json()),
+            "l1_block": last[0] if last else None,
+            "inbox_next_index": next_index,
+            "inbox_acc": "0x" + acc.hex(),
+            "state_root": "0x" + self.engine.state_root().hex(),
+            "last_verified_batch": None if verified is None else {"id": verified.id, "inbox_end": verified.inbox_end, "tx_hash": verified.tx_hash},
+            "prover": {"backend": self.backend.name, "insecure": self.backend.insecure},
+            "proposer": self.proposer is not None,
+        }
+
+
+def _addr(value: str) -> bytes:
+    return bytes.fromhex(value[2:])

@@ -1,0 +1,81 @@
+"""Service: runs a Node's loop and its API server in background threads, and stops both cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from aiohttp import web
+
+from .api import ApiContext, make_app
+from .node import Node
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ApiServer:
+    """The aiohttp app on its own event loop in a thread."""
+
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(app, access_log=None)
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="clobnode-api", daemon=True)
+        self.port = port
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, self._host, self._port)
+        self._loop.run_until_complete(site.start())
+        server = site._server  # the bound socket tells the real port when 0 was asked for
+        if server is not None and server.sockets:
+            self.port = int(server.sockets[0].getsockname()[1])
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+        self._loop.close()
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("API server did not start")
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+class NodeService:
+    """A node following L1 in one thread and serving its API in another."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=node.run, args=(self._stop,), name="clobnode-node", daemon=True)
+        context = ApiContext(
+            engine=node.engine,
+            store=Store(node.config.store.path),
+            chain_id=node.deployment.chain_id,
+            inbox=bytes.fromhex(node.deployment.inbox[2:]),
+            status=node.status,
+        )
+        self.api = ApiServer(make_app(context), node.config.api.host, node.config.api.port)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.node.config.api.host}:{self.api.port}"
+
+    def start(self) -> None:
+        self.api.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+        self.api.stop()

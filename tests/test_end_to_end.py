@@ -1,0 +1,133 @@
+"""End to end on a real anvil L1: a signed order pair goes from L1 to a state root anchored by the Rollup."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+
+from clobnode import demo
+from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
+from clobnode.contracts import load_artifact
+from clobnode.devnet import DEV_PRIVATE_KEYS
+from clobnode.l1 import L1Client
+from clobnode.node import Node
+from clobnode.service import NodeService
+from clobnode.signing import signed_order
+
+pytestmark = pytest.mark.devnet
+
+QUOTE = 10**6  # QUOTE has 6 decimals
+BASE = 10**18  # BASE has 18 decimals
+PRICE_2000 = 200_000  # ticks: 0.01 QUOTE per BASE each
+LOT_ATOMS = 10**15
+TICK_ATOMS = 10
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 90.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _balance(account: dict[str, Any], token: str) -> tuple[int, int]:
+    for b in account["balances"]:
+        if b["token"].lower() == token.lower():
+            return int(b["available"]), int(b["locked"])
+    return 0, 0
+
+
+def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: Path) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    trader_a, trader_b, mallory = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2, 5))
+    demo.mint_and_deposit(l1, dep, trader_a, dep.quote_token, 10_000 * QUOTE)
+    demo.mint_and_deposit(l1, dep, trader_b, dep.base_token, 10 * BASE)
+
+    config = NodeConfig(
+        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
+        store=StoreConfig(path=tmp_path / "node.sqlite"),
+        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
+        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+        api=ApiConfig(port=0),
+    )
+    service = NodeService(Node(config, dep, l1))
+    service.start()
+    api = service.api_url
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    rollup = load_artifact("Rollup").at(l1, dep.rollup)
+    try:
+        # Trader A: a signed buy of 1 BASE at 2000.00, sent directly to the Inbox.
+        buy = signed_order(trader_a, dep.chain_id, dep.inbox, market=0, side=0, price=PRICE_2000, quantity=1000, nonce=1)
+        l1.send_transaction(trader_a, dep.inbox, demo.calldata(inbox, "relaySigned", buy))
+
+        # Trader B: a crossing signed sell of 0.4 BASE through the API, posted by the node as a blob batch.
+        sell = signed_order(trader_b, dep.chain_id, dep.inbox, market=0, side=1, price=PRICE_2000 - 1000, quantity=400, nonce=1)
+        status, answer = _post(f"{api}/orders", {"envelope": "0x" + sell.hex()})
+        assert status == 202, answer
+
+        # A third party posts a malformed blob batch and a badly signed order.
+        garbage = bytearray(b if i % 32 else 0 for i, b in enumerate(os.urandom(131072)))
+        garbage[1] = 0x07  # no such payload version: valid field elements, malformed batch
+        l1.send_blob_transaction(mallory, dep.inbox, demo.calldata(inbox, "proposeBatch"), [bytes(garbage)])
+        forged = bytearray(signed_order(mallory, dep.chain_id, dep.inbox, market=0, side=0, price=1, quantity=1, nonce=1))
+        forged[-10] ^= 0xFF
+        l1.send_transaction(mallory, dep.inbox, demo.calldata(inbox, "relaySigned", bytes(forged)))
+
+        # The node derives everything, proves (mock) and the Rollup accepts; the chain keeps going.
+        def settled() -> bool:
+            count = int(inbox.functions.count().call())
+            return count >= 6 and int(rollup.functions.nextInboxIndex().call()) == count
+
+        _wait_for(settled, what="the Rollup to verify every inbox entry")
+        assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
+
+        fills = _get(f"{api}/fills")["fills"]
+        assert len(fills) == 1
+        fill = fills[0]
+        assert fill["maker"].lower() == trader_a.address.lower()
+        assert fill["taker"].lower() == trader_b.address.lower()
+        assert (int(fill["price"]), int(fill["quantity"])) == (PRICE_2000, 400)
+
+        a = _get(f"{api}/accounts/{trader_a.address}")
+        b = _get(f"{api}/accounts/{trader_b.address}")
+        assert _balance(a, dep.base_token) == (400 * LOT_ATOMS, 0)
+        assert _balance(a, dep.quote_token) == (10_000 * QUOTE - 1000 * PRICE_2000 * TICK_ATOMS, 600 * PRICE_2000 * TICK_ATOMS)
+        assert _balance(b, dep.quote_token) == (400 * PRICE_2000 * TICK_ATOMS, 0)
+        assert _balance(b, dep.base_token) == (10 * BASE - 400 * LOT_ATOMS, 0)
+
+        reasons = {e["reason"] for e in _get(f"{api}/events?type=rejected")["events"]}
+        assert {"MALFORMED_BATCH", "BAD_SIGNATURE"} <= reasons
+
+        book = _get(f"{api}/book")
+        assert [(lvl["price"], lvl["quantity"]) for lvl in book["bids"]] == [(PRICE_2000, 600)]
+        assert book["asks"] == []
+
+        batches = _get(f"{api}/batches")["batches"]
+        assert batches and all(b["status"] == "verified" and b["insecure"] for b in batches)
+    finally:
+        service.stop()
