@@ -111,6 +111,7 @@ fn apply_blob_batch(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, out:
     let Some(hashes) = blob_batch_hashes(entry) else {
         return out.reject(RejectReason::MalformedBatch);
     };
+    // Every named blob is present: `apply_entries` checked before applying anything.
     let batch: Vec<&Vec<u8>> = hashes.iter().filter_map(|hash| blobs.get(hash)).collect();
     let Some(envelopes) = decode_blobs(&batch) else {
         return out.reject(RejectReason::MalformedBatch);

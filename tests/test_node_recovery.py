@@ -1,0 +1,91 @@
+"""The node's state is a pure function of L1: restarts, fresh nodes and reorgs all converge on L1's state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+
+from clobnode import demo
+from clobnode.config import L1Config, NodeConfig, StoreConfig
+from clobnode.contracts import Deployment, load_artifact
+from clobnode.devnet import DEV_PRIVATE_KEYS
+from clobnode.l1 import L1Client
+from clobnode.node import Node
+from clobnode.signing import signed_order
+
+pytestmark = pytest.mark.devnet
+
+TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
+
+
+def _follower(l1: L1Client, dep: Deployment, db: Path) -> Node:
+    """A node that only follows L1 (no proposer, no settler)."""
+    return Node(NodeConfig(l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=db)), dep, l1)
+
+
+def _relay(l1: L1Client, dep: Deployment, trader: Any, **order: int) -> None:
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    envelope = signed_order(trader, dep.chain_id, dep.inbox, market=0, expiry=0, **order)
+    l1.send_transaction(trader, dep.inbox, demo.calldata(inbox, "relaySigned", envelope))
+
+
+@pytest.fixture
+def funded(anvil: Any) -> tuple[L1Client, Deployment]:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    demo.mint_and_deposit(l1, dep, TRADER_A, dep.quote_token, 10**12)
+    demo.mint_and_deposit(l1, dep, TRADER_B, dep.base_token, 10**21)
+    return l1, dep
+
+
+def test_fresh_node_reconstructs_the_same_state_root_from_l1_alone(funded: tuple[L1Client, Deployment], tmp_path: Path) -> None:
+    l1, dep = funded
+    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    _relay(l1, dep, TRADER_B, side=1, price=90, quantity=20, nonce=1)
+    first = _follower(l1, dep, tmp_path / "first.sqlite")
+    first.sync()
+    second = _follower(l1, dep, tmp_path / "second.sqlite")
+    second.sync()
+    assert first.engine.inbox_position()[0] == 4
+    assert second.engine.state_root() == first.engine.state_root()
+
+
+def test_restarted_node_resumes_from_its_database(funded: tuple[L1Client, Deployment], tmp_path: Path) -> None:
+    l1, dep = funded
+    db = tmp_path / "node.sqlite"
+    node = _follower(l1, dep, db)
+    node.sync()
+    node.store.close()
+    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    restarted = _follower(l1, dep, db)
+    assert restarted.engine.inbox_position()[0] == 2  # restored from the last snapshot, not from genesis
+    restarted.sync()
+    reference = _follower(l1, dep, tmp_path / "reference.sqlite")
+    reference.sync()
+    assert restarted.engine.state_root() == reference.engine.state_root()
+
+
+def test_reorg_rolls_back_to_the_common_ancestor_and_rederives(funded: tuple[L1Client, Deployment], tmp_path: Path) -> None:
+    l1, dep = funded
+    node = _follower(l1, dep, tmp_path / "node.sqlite")
+    node.sync()
+    fork_point = l1.rpc("evm_snapshot")
+    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    node.sync()
+    orphaned_root = node.engine.state_root()
+    assert node.engine.inbox_position()[0] == 3
+
+    l1.rpc("evm_revert", [fork_point])
+    l1.reset_nonce(TRADER_A.address)
+    l1.reset_nonce(TRADER_B.address)
+    _relay(l1, dep, TRADER_B, side=1, price=120, quantity=7, nonce=1)
+    l1.rpc("anvil_mine", [2])
+    node.sync()  # detects the reorg and rolls back
+    node.sync()  # re-derives the new branch
+    reference = _follower(l1, dep, tmp_path / "reference.sqlite")
+    reference.sync()
+    assert node.engine.state_root() == reference.engine.state_root() != orphaned_root
+    assert node.engine.account(bytes.fromhex(TRADER_A.address[2:]))["open_orders"] == []
