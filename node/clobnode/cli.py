@@ -139,3 +139,7 @@ def order(
 def _get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,4 +1,4 @@
-"""Golden vectors of the Rust core, replayed through the Python extension and checked against eth-account."""
+"""The Rust core through the Python extension: golden vectors, eth-account cross-checks, and its error contract."""
 
 from __future__ import annotations
 
@@ -92,3 +92,27 @@ def test_guest_execution_refuses_a_range_with_a_missing_blob() -> None:
     guest_input = clobnode_core.encode_guest_input(snapshot, [_entry(e) for e in TRANSITION["entries"]], {})
     with pytest.raises(ValueError, match="blob"):
         clobnode_core.execute_guest_input(guest_input)
+def test_missing_blob_raises_and_leaves_the_engine_unchanged() -> None:
+    engine = clobnode_core.Engine.genesis(1, bytes(20), bytes(20), [])
+    batch = {"index": 0, "kind": 4, "sender": bytes(20), "l1_block": 1, "l1_timestamp": 1, "payload": b"\x01" * 32}
+    with pytest.raises(clobnode_core.MissingBlobError, match="missing blob 0x0101"):
+        engine.apply_entries([batch], {})
+    assert engine.inbox_next_index() == 0
+
+
+def test_entry_index_must_continue_the_inbox() -> None:
+    engine = clobnode_core.Engine.genesis(1, bytes(20), bytes(20), [])
+    entry = {"index": 1, "kind": 9, "sender": bytes(20), "l1_block": 1, "l1_timestamp": 1, "payload": b""}
+    with pytest.raises(ValueError, match="not the next inbox index 0"):
+        engine.apply_entries([entry], {})
+
+
+def test_malformed_inputs_raise_value_error() -> None:
+    with pytest.raises(ValueError):
+        clobnode_core.decode_envelope(b"\x00" * 10)
+    with pytest.raises(ValueError):
+        clobnode_core.decode_message(b"\x03")
+    with pytest.raises(ValueError):
+        clobnode_core.Engine.restore(b"\xff")
+    assert clobnode_core.decode_blob_batch([b"\x01" * 131072]) is None
+    assert clobnode_core.recover_envelope_signer(1, bytes(20), b"") is None
