@@ -10,7 +10,7 @@ TOOLS := tools/node_modules
 FOUNDRY_BIN := $(TOOLS)/@foundry-rs
 export PATH := $(CURDIR)/$(FOUNDRY_BIN)/forge-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/anvil-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/cast-linux-amd64/bin:$(PATH)
 
-.PHONY: start test bootstrap tools venv core contracts test-rust test-contracts test-python clean
+.PHONY: start test bootstrap tools venv core contracts clean
 
 start: bootstrap
 	$(VENV)/bin/clobnode start
