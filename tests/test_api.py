@@ -28,7 +28,7 @@ TRADER = Account.from_key(DEV_PRIVATE_KEYS[1])
 def api(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     engine = Engine.genesis(CHAIN_ID, bytes.fromhex(INBOX[2:]), bytes(20), devnet_markets(b"\x01" * 20, b"\x02" * 20))
     store = Store(tmp_path / "api.sqlite")
-    context = ApiContext(engine, store, CHAIN_ID, bytes.fromhex(INBOX[2:]), status=lambda: {"ok": True})
+    context = ApiContext(engine, store, CHAIN_ID, bytes.fromhex(INBOX[2:]), status=lambda: {"inbox_next_index": 0, "l1_block": None, "last_verified_batch": None})
     server = ApiServer(make_app(context), "127.0.0.1", 0)
     server.start()
     yield f"http://127.0.0.1:{server.port}", store
@@ -118,3 +118,20 @@ def test_book_and_account_views_answer_on_a_fresh_exchange(api: tuple[str, Store
     assert account["balances"] == [] and account["last_nonce"] == 0
     assert _request(url + "/accounts/0x1234")[0] == 400
     assert _request(url + "/book?market=x")[0] == 400
+
+
+def test_metrics_are_prometheus_text(api: tuple[str, Store]) -> None:
+    url, store = api
+    _post(url, {"envelope": "0x" + _envelope().hex()})
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    assert 'clobnode_api_orders{status="pending"} 1.0' in text
+    assert "clobnode_inbox_next_index 0.0" in text
+
+
+def test_dashboard_page_is_served(api: tuple[str, Store]) -> None:
+    url, _ = api
+    with urllib.request.urlopen(url + "/", timeout=10) as response:
+        page = response.read().decode()
+    assert "<title>clobnode</title>" in page and "/ws?market=0" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import clobnode_core
@@ -11,7 +12,11 @@ from aiohttp import web
 
 from .engine import Engine
 from .errors import ClobnodeError
+from .market_data import MarketDataFeed
+from .metrics import metrics_handler
 from .store import Store
+
+DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
 
 
 class ApiError(ClobnodeError):
@@ -166,9 +171,19 @@ def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+async def get_dashboard(_request: web.Request) -> web.FileResponse:
+    return web.FileResponse(DASHBOARD)
+
+
 def make_app(context: ApiContext) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[CONTEXT] = context
+    feed = MarketDataFeed(context.engine, context.store)
+    app.on_startup.append(feed.start)
+    app.on_shutdown.append(feed.stop)
+    app.router.add_get("/", get_dashboard)
+    app.router.add_get("/ws", feed.handle)
+    app.router.add_get("/metrics", metrics_handler(context.status, context.store))
     app.router.add_get("/status", get_status)
     app.router.add_get("/book", get_book)
     app.router.add_post("/orders", post_order)

@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS batches (
 """
 
 
+_COUNTABLE = {("events", "type"), ("api_orders", "status"), ("batches", "status"), ("entries", "kind")}
+
+
 class Store:
     """One SQLite connection (use one Store per thread)."""
 
@@ -214,6 +217,22 @@ class Store:
                 "SELECT body FROM events WHERE type = ? ORDER BY id DESC LIMIT ?", (event_type, limit)
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def events_after(self, last_id: int, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+        """Events recorded after row `last_id`, oldest first, with their row ids (for streaming)."""
+        rows = self.db.execute("SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit)).fetchall()
+        return [(int(r[0]), json.loads(r[1])) for r in rows]
+
+    def last_event_id(self) -> int:
+        row = self._one("SELECT MAX(id) FROM events")
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    def counts(self, table: str, column: str) -> dict[str, int]:
+        """Row counts of `table` grouped by `column` (for metrics); both names are the store's own."""
+        if (table, column) not in _COUNTABLE:
+            raise StoreError(f"cannot count {table}.{column}")
+        rows = self.db.execute(f"SELECT {column}, COUNT(*) FROM {table} GROUP BY {column}").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def events_at(self, inbox_index: int) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT body FROM events WHERE idx = ? ORDER BY id", (inbox_index,)).fetchall()
