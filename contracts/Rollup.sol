@@ -1,15 +1,57 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Inbox} from "./Inbox.sol";
 import {ISP1Verifier} from "./interfaces/ISP1Verifier.sol";
-import {BatchHeader, PublicValues} from "./PublicValues.sol";
+import {BatchHeader, BlobOpening, PublicValues} from "./PublicValues.sol";
 
 /// @title Rollup
 /// @notice Settlement: holds the proven exchange state root and the next unproven inbox index.
-///         A batch advances them only with a zkVM proof that the program `programVKey` turned
-///         `prevStateRoot` into `newStateRoot` by applying inbox entries `[inboxStart, inboxEnd)`.
-contract Rollup {
+///         A batch advances them only with a zkVM proof, by the batch's backend (SP1 or ZisK),
+///         that the backend's program turned `prevStateRoot` into `newStateRoot` by applying
+///         inbox entries `[inboxStart, inboxEnd)`, and with a KZG opening of every blob the
+///         range read (docs/PROTOCOL.md sections 13-14).
+/// @dev Upgrades are limited to each backend's (verifier, program key) pair, changed only by the
+///      owner through propose -> wait `upgradeDelay` -> execute. `upgradeDelay` exceeds
+///      `escapeDeadline`, so users who distrust a proposed change can force a freeze and escape
+///      under the old verifier before it lands (docs/CONTRACTS.md).
+contract Rollup is Ownable2Step {
+    /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
+    /*                           TYPES                            */
+    /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
+
+    /// @notice A proving backend; each has its own verifier and program verification key.
+    enum Backend {
+        SP1,
+        ZISK
+    }
+
+    /// @notice The verifier of a backend and the verification key of the guest it accepts.
+    struct ProgramVerifier {
+        ISP1Verifier verifier;
+        bytes32 vkey;
+    }
+
+    /// @notice A proposed (verifier, vkey) for a backend and when it may be executed.
+    struct PendingChange {
+        ISP1Verifier verifier;
+        bytes32 vkey;
+        uint256 readyAt;
+    }
+
+    /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
+    /*                         CONSTANTS                          */
+    /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
+
+    /// @notice The EIP-4844 point-evaluation precompile.
+    address public constant POINT_EVALUATION = address(0x0a);
+    /// @notice The precompile's first return word.
+    uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
+    /// @notice The precompile's second return word: the BLS12-381 scalar field modulus.
+    uint256 public constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
+
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                       CUSTOM ERRORS                        */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
@@ -26,20 +68,52 @@ contract Rollup {
     error InboxStartAccMismatch(bytes32 expected, bytes32 actual);
     /// @dev The batch's end accumulator is not the Inbox's `accAt(inboxEnd - 1)`.
     error InboxEndAccMismatch(bytes32 expected, bytes32 actual);
+    /// @dev The openings do not hash to the header's `blobsHash`.
+    error BlobsHashMismatch(bytes32 expected, bytes32 actual);
+    /// @dev Opening `index` has a commitment or proof that is not 48 bytes.
+    error MalformedBlobOpening(uint256 index);
+    /// @dev The point-evaluation precompile rejected opening `index`.
+    error BlobOpeningRejected(uint256 index);
+    /// @dev The backend has no verifier.
+    error BackendNotConfigured(Backend backend);
+    /// @dev The Rollup is frozen: no batch is accepted any more.
+    error RollupFrozen();
+    /// @dev `freeze` was given an entry that is not the oldest unproven one.
+    error NotOldestUnprovenEntry(uint256 index);
+    /// @dev The oldest unproven entry is not older than the escape deadline yet.
+    error EscapeDeadlineNotReached(uint256 freezableAt);
+    /// @dev There is no unproven inbox entry.
+    error NothingUnproven();
+    /// @dev The backend has no pending change.
+    error NoPendingChange(Backend backend);
+    /// @dev The pending change's delay has not passed.
+    error ChangeNotReady(uint256 readyAt);
+    /// @dev `upgradeDelay` must exceed `escapeDeadline`, and `escapeDeadline` must be non-zero.
+    error BadDelays(uint256 upgradeDelay, uint256 escapeDeadline);
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                           EVENTS                           */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
-    /// @notice Batch `batchNumber` was proven and the state root advanced.
+    /// @notice Batch `batchNumber` was proven by `backend` and the state root advanced.
     event BatchVerified(
         uint256 indexed batchNumber,
+        Backend indexed backend,
         bytes32 prevStateRoot,
         bytes32 newStateRoot,
         uint64 inboxStart,
         uint64 inboxEnd,
-        bytes32 withdrawalsRoot
+        bytes32 withdrawalsRoot,
+        bytes32 blobsHash
     );
+    /// @notice The owner proposed a new verifier and key for `backend`, executable at `readyAt`.
+    event VerifierChangeProposed(Backend indexed backend, ISP1Verifier verifier, bytes32 vkey, uint256 readyAt);
+    /// @notice `backend` now verifies with `verifier` and `vkey`.
+    event VerifierChanged(Backend indexed backend, ISP1Verifier verifier, bytes32 vkey);
+    /// @notice The owner withdrew the pending change of `backend`.
+    event VerifierChangeCancelled(Backend indexed backend);
+    /// @notice The Rollup froze because entry `inboxIndex`, appended at `l1Timestamp`, went unproven.
+    event Frozen(uint256 indexed inboxIndex, uint64 l1Timestamp);
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                          STORAGE                           */
@@ -47,41 +121,188 @@ contract Rollup {
 
     /// @notice The Inbox whose entries batches prove.
     Inbox public immutable inbox;
-    /// @notice The SP1 verifier (the gateway in production, `MockVerifier` on dev chains).
-    ISP1Verifier public immutable verifier;
-    /// @notice The verification key of the guest program.
-    bytes32 public immutable programVKey;
+    /// @notice Seconds between proposing and executing a verifier change.
+    uint256 public immutable upgradeDelay;
+    /// @notice Seconds an inbox entry may stay unproven before anyone may freeze the Rollup.
+    uint256 public immutable escapeDeadline;
 
     /// @notice The latest proven state root (the genesis root before the first batch).
     bytes32 public stateRoot;
     /// @notice The first inbox entry not yet covered by a proven batch.
     uint64 public nextInboxIndex;
+    /// @notice Whether the Rollup is frozen (permanent: the escape hatch is open).
+    bool public frozen;
     /// @notice The number of proven batches; batches are numbered from 0.
     uint256 public batchCount;
     /// @notice The withdrawals root committed by each proven batch, by batch number.
     mapping(uint256 batchNumber => bytes32) public withdrawalsRoot;
+    /// @notice Each backend's current verifier and program key (a zero verifier: disabled).
+    mapping(Backend => ProgramVerifier) public programVerifier;
+    /// @notice Each backend's proposed change (`readyAt == 0`: none).
+    mapping(Backend => PendingChange) public pendingChange;
 
     /// @param inbox_ The Inbox whose entries batches prove.
-    /// @param verifier_ The SP1 verifier.
-    /// @param programVKey_ The verification key of the guest program.
+    /// @param sp1Verifier The SP1 verifier (Succinct's gateway; `MockVerifier` on dev chains).
+    /// @param sp1VKey The verification key of the SP1 guest program.
     /// @param genesisStateRoot The state root before any inbox entry.
-    constructor(Inbox inbox_, ISP1Verifier verifier_, bytes32 programVKey_, bytes32 genesisStateRoot) {
+    /// @param owner_ May change verifiers through the timelock (ZisK starts disabled).
+    /// @param upgradeDelay_ Seconds a verifier change waits; must exceed `escapeDeadline_`.
+    /// @param escapeDeadline_ Seconds after which an unproven entry lets anyone freeze the Rollup.
+    constructor(
+        Inbox inbox_,
+        ISP1Verifier sp1Verifier,
+        bytes32 sp1VKey,
+        bytes32 genesisStateRoot,
+        address owner_,
+        uint256 upgradeDelay_,
+        uint256 escapeDeadline_
+    ) Ownable(owner_) {
+        if (escapeDeadline_ == 0 || upgradeDelay_ <= escapeDeadline_) revert BadDelays(upgradeDelay_, escapeDeadline_);
         inbox = inbox_;
-        verifier = verifier_;
-        programVKey = programVKey_;
+        upgradeDelay = upgradeDelay_;
+        escapeDeadline = escapeDeadline_;
         stateRoot = genesisStateRoot;
+        programVerifier[Backend.SP1] = ProgramVerifier(sp1Verifier, sp1VKey);
+        emit VerifierChanged(Backend.SP1, sp1Verifier, sp1VKey);
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                         OPERATIONS                         */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
-    /// @notice Settles a proven batch: checks that `header` continues the proven chain over
-    ///         existing inbox entries, verifies `proof` of its public values, then advances.
-    /// @dev Permissionless: the proof alone authorizes the transition.
-    /// @param header The batch's public values (docs/PROTOCOL.md section 8).
+    /// @notice Settles a batch proven by SP1; see `submitBatchWith`.
+    /// @param header The batch's public values (docs/PROTOCOL.md section 14).
+    /// @param blobOpenings One opening per blob the range read, in inbox and blob order.
     /// @param proof The SP1 proof of `PublicValues.encode(header)`.
-    function submitBatch(BatchHeader calldata header, bytes calldata proof) external {
+    function submitBatch(BatchHeader calldata header, BlobOpening[] calldata blobOpenings, bytes calldata proof)
+        external
+    {
+        _settle(Backend.SP1, header, blobOpenings, proof);
+    }
+
+    /// @notice Settles a proven batch: checks that `header` continues the proven chain over
+    ///         existing inbox entries, that `blobOpenings` open every blob to the values the guest
+    ///         committed, verifies `proof` with `backend`'s verifier, then advances.
+    /// @dev Permissionless: the proof alone authorizes the transition.
+    /// @param backend The zkVM that produced `proof`.
+    /// @param header The batch's public values (docs/PROTOCOL.md section 14).
+    /// @param blobOpenings One opening per blob the range read, in inbox and blob order.
+    /// @param proof The proof of `PublicValues.encode(header)`.
+    function submitBatchWith(
+        Backend backend,
+        BatchHeader calldata header,
+        BlobOpening[] calldata blobOpenings,
+        bytes calldata proof
+    ) external {
+        _settle(backend, header, blobOpenings, proof);
+    }
+
+    /// @notice Freezes the Rollup for good when the oldest unproven inbox entry is older than
+    ///         `escapeDeadline`; the entry is shown by the fields of its `EntryAppended` log.
+    /// @dev Permissionless. After it, no batch settles and the Vault's escape hatch opens.
+    /// @param kind The entry's kind.
+    /// @param sender The entry's sender.
+    /// @param l1Block The entry's L1 block.
+    /// @param l1Timestamp The entry's L1 timestamp.
+    /// @param payloadHash `keccak(payload)` of the entry.
+    function freeze(uint8 kind, address sender, uint64 l1Block, uint64 l1Timestamp, bytes32 payloadHash) external {
+        if (frozen) revert RollupFrozen();
+        uint256 index = nextInboxIndex;
+        if (index >= inbox.count()) revert NothingUnproven();
+        if (!inbox.isEntry(index, kind, sender, l1Block, l1Timestamp, payloadHash)) {
+            revert NotOldestUnprovenEntry(index);
+        }
+        uint256 freezableAt = uint256(l1Timestamp) + escapeDeadline;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp <= freezableAt) revert EscapeDeadlineNotReached(freezableAt);
+        frozen = true;
+        emit Frozen(index, l1Timestamp);
+    }
+
+    /// @notice Proposes that `backend` verify with `verifier` and `vkey` from `upgradeDelay`
+    ///         seconds on; replaces (and restarts) any pending change of `backend`.
+    /// @param backend The backend to change.
+    /// @param verifier The new verifier (zero disables the backend).
+    /// @param vkey The new program verification key.
+    function proposeVerifierChange(Backend backend, ISP1Verifier verifier, bytes32 vkey) external onlyOwner {
+        uint256 readyAt = block.timestamp + upgradeDelay;
+        pendingChange[backend] = PendingChange(verifier, vkey, readyAt);
+        emit VerifierChangeProposed(backend, verifier, vkey, readyAt);
+    }
+
+    /// @notice Applies `backend`'s pending change once its delay has passed.
+    /// @param backend The backend whose change to apply.
+    function executeVerifierChange(Backend backend) external onlyOwner {
+        PendingChange memory change = pendingChange[backend];
+        if (change.readyAt == 0) revert NoPendingChange(backend);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < change.readyAt) revert ChangeNotReady(change.readyAt);
+        delete pendingChange[backend];
+        programVerifier[backend] = ProgramVerifier(change.verifier, change.vkey);
+        emit VerifierChanged(backend, change.verifier, change.vkey);
+    }
+
+    /// @notice Withdraws `backend`'s pending change.
+    /// @param backend The backend whose change to cancel.
+    function cancelVerifierChange(Backend backend) external onlyOwner {
+        if (pendingChange[backend].readyAt == 0) revert NoPendingChange(backend);
+        delete pendingChange[backend];
+        emit VerifierChangeCancelled(backend);
+    }
+
+    /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
+    /*                           VIEWS                            */
+    /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
+
+    /// @notice The SP1 backend's verifier.
+    function verifier() external view returns (ISP1Verifier) {
+        return programVerifier[Backend.SP1].verifier;
+    }
+
+    /// @notice The SP1 backend's program verification key.
+    function programVKey() external view returns (bytes32) {
+        return programVerifier[Backend.SP1].vkey;
+    }
+
+    /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
+    /*                      PRIVATE HELPERS                       */
+    /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
+
+    function _settle(
+        Backend backend,
+        BatchHeader calldata header,
+        BlobOpening[] calldata blobOpenings,
+        bytes calldata proof
+    ) private {
+        if (frozen) revert RollupFrozen();
+        ProgramVerifier memory program = programVerifier[backend];
+        if (address(program.verifier) == address(0)) revert BackendNotConfigured(backend);
+        _checkContinuity(header);
+        bytes32 blobsHash = PublicValues.blobsHash(blobOpenings);
+        if (header.blobsHash != blobsHash) revert BlobsHashMismatch(blobsHash, header.blobsHash);
+        for (uint256 k; k < blobOpenings.length; ++k) {
+            _checkOpening(k, blobOpenings[k]);
+        }
+
+        program.verifier.verifyProof(program.vkey, PublicValues.encode(header), proof);
+
+        uint256 batchNumber = batchCount++;
+        stateRoot = header.newStateRoot;
+        nextInboxIndex = header.inboxEnd;
+        withdrawalsRoot[batchNumber] = header.withdrawalsRoot;
+        emit BatchVerified(
+            batchNumber,
+            backend,
+            header.prevStateRoot,
+            header.newStateRoot,
+            header.inboxStart,
+            header.inboxEnd,
+            header.withdrawalsRoot,
+            header.blobsHash
+        );
+    }
+
+    function _checkContinuity(BatchHeader calldata header) private view {
         if (header.prevStateRoot != stateRoot) revert PrevStateRootMismatch(stateRoot, header.prevStateRoot);
         if (header.inboxStart != nextInboxIndex) revert InboxStartMismatch(nextInboxIndex, header.inboxStart);
         if (header.inboxEnd <= header.inboxStart) revert EmptyInboxRange(header.inboxStart, header.inboxEnd);
@@ -91,20 +312,17 @@ contract Rollup {
         if (header.inboxStartAcc != startAcc) revert InboxStartAccMismatch(startAcc, header.inboxStartAcc);
         bytes32 endAcc = inbox.accAt(header.inboxEnd - 1);
         if (header.inboxEndAcc != endAcc) revert InboxEndAccMismatch(endAcc, header.inboxEndAcc);
+    }
 
-        verifier.verifyProof(programVKey, PublicValues.encode(header), proof);
-
-        uint256 batchNumber = batchCount++;
-        stateRoot = header.newStateRoot;
-        nextInboxIndex = header.inboxEnd;
-        withdrawalsRoot[batchNumber] = header.withdrawalsRoot;
-        emit BatchVerified(
-            batchNumber,
-            header.prevStateRoot,
-            header.newStateRoot,
-            header.inboxStart,
-            header.inboxEnd,
-            header.withdrawalsRoot
+    /// @dev The precompile checks `versionedHash == 0x01 ‖ sha256(commitment)[1:]`, that z and y
+    ///      are field elements and the KZG proof of `p(z) = y`; it returns the two constants.
+    function _checkOpening(uint256 index, BlobOpening calldata opening) private view {
+        if (opening.commitment.length != 48 || opening.proof.length != 48) revert MalformedBlobOpening(index);
+        (bool ok, bytes memory out) = POINT_EVALUATION.staticcall(
+            abi.encodePacked(opening.versionedHash, opening.z, opening.y, opening.commitment, opening.proof)
         );
+        if (!ok || out.length != 64) revert BlobOpeningRejected(index);
+        (uint256 fieldElements, uint256 modulus) = abi.decode(out, (uint256, uint256));
+        if (fieldElements != FIELD_ELEMENTS_PER_BLOB || modulus != BLS_MODULUS) revert BlobOpeningRejected(index);
     }
 }

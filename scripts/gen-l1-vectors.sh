@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Generates the L1 golden vectors (docs/PROTOCOL.md sections 1 and 8) with `cast` alone, so they
+# Generates the L1 golden vectors (docs/PROTOCOL.md sections 1, 11 and 14) with `cast` alone, so they
 # are computed independently of the Solidity contracts that `forge test` checks against them:
 #   tests/vectors/inbox_entries.json  — inbox entry hashes and the rolling accumulator
-#   tests/vectors/public_values.json  — abi.encode of the batch public values (224 bytes)
+#   tests/vectors/public_values.json  — abi.encode of the batch public values (v2, 256 bytes)
 # Deterministic: re-running rewrites byte-identical files.
 set -euo pipefail
 
@@ -66,6 +66,9 @@ ENVELOPE=$(cast concat-hex "$TRADER" "$ORDER_SELL" "$SIGNATURE")
 # Deposit: trader(20) ‖ token(20) ‖ amount(uint256) = 72 bytes
 DEPOSIT=$(cast concat-hex "$TRADER" "$TOKEN" "$(cast to-uint256 1000000000000000000000)")
 
+# Withdrawal request: token(20) ‖ amount(uint256) = 52 bytes (PROTOCOL.md section 11)
+WITHDRAWAL=$(cast concat-hex "$TOKEN" "$(cast to-uint256 250000000000000000000)")
+
 # Blob batch: versioned hashes (0x01 ‖ sha256(commitment)[1:]); two stand-ins of that shape.
 vhash() { local h; h=$(cast keccak "$1"); echo "0x01${h:4}"; }
 BLOB_BATCH=$(cast concat-hex "$(vhash clobnode-blob-0)" "$(vhash clobnode-blob-1)")
@@ -80,6 +83,7 @@ ENTRIES=(
   "1 $TRADER 102 1700000024 $CANCEL"
   "4 $RELAYER 103 1700000036 $BLOB_BATCH"
   "1 $TRADER 103 1700000036 $ORDER_SELL"
+  "5 $TRADER 104 1700000048 $WITHDRAWAL"
 )
 
 acc=$ZERO
@@ -96,25 +100,25 @@ for line in "${ENTRIES[@]}"; do
 done
 write_json entries "$OUT/inbox_entries.json" "${json_entries[@]}"
 
-# ---------------------------------------------------------------- public values (PROTOCOL.md 8)
+# ---------------------------------------------------------------- public values (PROTOCOL.md 14)
 
-PV_SIG="f(bytes32,bytes32,uint64,uint64,bytes32,bytes32,bytes32)"
+PV_SIG="f(bytes32,bytes32,uint64,uint64,bytes32,bytes32,bytes32,bytes32)"
 MAX_U64=18446744073709551615
 MAX_U64_MINUS_1=18446744073709551614 # bash arithmetic is signed 64-bit: spelled out
-# prev new start end start_acc end_acc withdrawals_root
+# prev new start end start_acc end_acc withdrawals_root blobs_hash
 acc_of() { jq -r ".entries[$1].acc" "$OUT/inbox_entries.json"; } # hex strings: jq-safe
 CASES=(
-  "$(cast keccak genesis) $(cast keccak root-1) 0 3 $ZERO $(acc_of 2) $ZERO"
-  "$(cast keccak root-1) $(cast keccak root-2) 3 6 $(acc_of 2) $(acc_of 5) $ZERO"
-  "$(cast keccak max-prev) $(cast keccak max-new) $MAX_U64_MINUS_1 $MAX_U64 $(cast keccak max-start-acc) $(cast keccak max-end-acc) $(cast keccak max-withdrawals)"
+  "$(cast keccak genesis) $(cast keccak root-1) 0 3 $ZERO $(acc_of 2) $ZERO $ZERO"
+  "$(cast keccak root-1) $(cast keccak root-2) 3 7 $(acc_of 2) $(acc_of 6) $(cast keccak withdrawals-2) $(cast keccak blobs-2)"
+  "$(cast keccak max-prev) $(cast keccak max-new) $MAX_U64_MINUS_1 $MAX_U64 $(cast keccak max-start-acc) $(cast keccak max-end-acc) $(cast keccak max-withdrawals) $(cast keccak max-blobs)"
 )
 json_cases=()
 for line in "${CASES[@]}"; do
-  read -r prev new start end start_acc end_acc wroot <<<"$line"
-  encoded=$(cast abi-encode "$PV_SIG" "$prev" "$new" "$start" "$end" "$start_acc" "$end_acc" "$wroot")
-  [ "${#encoded}" -eq $((2 + 224 * 2)) ] || { echo "public values are not 224 bytes" >&2; exit 1; }
-  json_cases+=("$(printf '    {"prev_state_root": "%s", "new_state_root": "%s", "inbox_start": %s, "inbox_end": %s, "inbox_start_acc": "%s", "inbox_end_acc": "%s", "withdrawals_root": "%s", "encoded": "%s"}' \
-    "$prev" "$new" "$start" "$end" "$start_acc" "$end_acc" "$wroot" "$encoded")")
+  read -r prev new start end start_acc end_acc wroot bhash <<<"$line"
+  encoded=$(cast abi-encode "$PV_SIG" "$prev" "$new" "$start" "$end" "$start_acc" "$end_acc" "$wroot" "$bhash")
+  [ "${#encoded}" -eq $((2 + 256 * 2)) ] || { echo "public values are not 256 bytes" >&2; exit 1; }
+  json_cases+=("$(printf '    {"prev_state_root": "%s", "new_state_root": "%s", "inbox_start": %s, "inbox_end": %s, "inbox_start_acc": "%s", "inbox_end_acc": "%s", "withdrawals_root": "%s", "blobs_hash": "%s", "encoded": "%s"}' \
+    "$prev" "$new" "$start" "$end" "$start_acc" "$end_acc" "$wroot" "$bhash" "$encoded")")
 done
 write_json cases "$OUT/public_values.json" "${json_cases[@]}"
 

@@ -60,7 +60,9 @@ def test_deploy_devnet_wires_inbox_vault_rollup_and_tokens(l1: L1Client, dev_acc
     assert bytes(rollup.functions.stateRoot().call()) == GENESIS
     token = load_artifact("DevToken").at(l1, dep.quote_token)
     assert token.functions.decimals().call() == 6
-    assert dep.deploy_block == l1.block_number() - 2  # then MockVerifier, then Rollup
+    assert dep.deploy_block == l1.block_number() - 3  # then MockVerifier, Rollup, Vault.bindRollup
+    assert load_artifact("Vault").at(l1, dep.vault).functions.rollup().call() == dep.rollup
+    assert rollup.functions.owner().call() == dev_account.address
 
 
 @pytest.mark.devnet
@@ -68,7 +70,7 @@ def test_propose_batch_records_versioned_hashes_of_attached_blobs(
     l1: L1Client, dev_account: LocalAccount, make_blob: Callable[[int], bytes]
 ) -> None:
     inbox_artifact = load_artifact("Inbox")
-    inbox = deploy(l1, dev_account, "Inbox")
+    inbox = deploy(l1, dev_account, "Inbox", 0, 0, dev_account.address)
     blobs = [make_blob(1), make_blob(2)]
     receipt = l1.send_blob_transaction(dev_account, inbox, inbox_artifact.encode_call("proposeBatch"), blobs)
     event = inbox_artifact.at(l1, inbox).events.EntryAppended().process_log(receipt.logs[0])

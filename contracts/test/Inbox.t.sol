@@ -23,7 +23,7 @@ contract InboxTest is Test {
     bytes internal constant ORDER = hex"01000000010000000000000009c4000000000000000a00000000000000010000000000000000";
 
     function setUp() public {
-        inbox = new Inbox();
+        inbox = new Inbox(0, 0, address(this));
         vm.roll(100);
         vm.warp(1_700_000_000);
     }

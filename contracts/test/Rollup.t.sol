@@ -1,54 +1,27 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Test} from "forge-std/Test.sol";
+import {RollupFixture} from "./utils/RollupFixture.sol";
 import {Inbox} from "../Inbox.sol";
 import {Rollup} from "../Rollup.sol";
 import {MockVerifier} from "../MockVerifier.sol";
 import {ISP1Verifier} from "../interfaces/ISP1Verifier.sol";
 import {BatchHeader, PublicValues} from "../PublicValues.sol";
 
-contract RollupTest is Test {
+contract RollupTest is RollupFixture {
     event BatchVerified(
         uint256 indexed batchNumber,
+        Rollup.Backend indexed backend,
         bytes32 prevStateRoot,
         bytes32 newStateRoot,
         uint64 inboxStart,
         uint64 inboxEnd,
-        bytes32 withdrawalsRoot
+        bytes32 withdrawalsRoot,
+        bytes32 blobsHash
     );
 
-    bytes32 internal constant VKEY = keccak256("clobnode-guest");
-    bytes32 internal constant GENESIS = keccak256("genesis");
-
-    Inbox internal inbox;
-    MockVerifier internal verifier;
-    Rollup internal rollup;
-
     function setUp() public {
-        inbox = new Inbox();
-        verifier = new MockVerifier();
-        rollup = new Rollup(inbox, verifier, VKEY, GENESIS);
-    }
-
-    function _append(uint256 n) internal {
-        for (uint256 i; i < n; ++i) {
-            inbox.sendDirect(abi.encodePacked(uint8(2), uint32(1), uint64(inbox.count())));
-        }
-    }
-
-    /// @dev The header that correctly continues the rollup over entries `[next, end)`.
-    function _header(uint64 end, bytes32 newRoot) internal view returns (BatchHeader memory) {
-        uint64 start = rollup.nextInboxIndex();
-        return BatchHeader({
-            prevStateRoot: rollup.stateRoot(),
-            newStateRoot: newRoot,
-            inboxStart: start,
-            inboxEnd: end,
-            inboxStartAcc: inbox.accBefore(start),
-            inboxEndAcc: inbox.accAt(end - 1),
-            withdrawalsRoot: bytes32(0)
-        });
+        _deployStack();
     }
 
     function test_constructor_storesConfiguration() public view {
@@ -58,14 +31,42 @@ contract RollupTest is Test {
         assertEq(rollup.stateRoot(), GENESIS);
         assertEq(rollup.nextInboxIndex(), 0);
         assertEq(rollup.batchCount(), 0);
+        assertEq(rollup.owner(), owner);
+        assertEq(rollup.upgradeDelay(), UPGRADE_DELAY);
+        assertEq(rollup.escapeDeadline(), ESCAPE_DEADLINE);
+        assertFalse(rollup.frozen());
+        (ISP1Verifier zisk, bytes32 ziskKey) = rollup.programVerifier(Rollup.Backend.ZISK);
+        assertEq(address(zisk), address(0));
+        assertEq(ziskKey, bytes32(0));
     }
 
-    function testFuzz_constructor_storesConfiguration(address verifierAddress, bytes32 vkey, bytes32 genesis) public {
-        Rollup other = new Rollup(inbox, MockVerifier(verifierAddress), vkey, genesis);
+    function testFuzz_constructor_storesConfiguration(
+        address verifierAddress,
+        bytes32 vkey,
+        bytes32 genesis,
+        uint256 deadline,
+        uint256 delay
+    ) public {
+        deadline = bound(deadline, 1, 365 days);
+        delay = bound(delay, deadline + 1, 730 days);
+        Rollup other = new Rollup(inbox, MockVerifier(verifierAddress), vkey, genesis, owner, delay, deadline);
         assertEq(address(other.verifier()), verifierAddress);
         assertEq(other.programVKey(), vkey);
         assertEq(other.stateRoot(), genesis);
         assertEq(other.nextInboxIndex(), 0);
+        assertEq(other.upgradeDelay(), delay);
+        assertEq(other.escapeDeadline(), deadline);
+    }
+
+    function test_constructor_revertsWhenDelayNotAboveDeadline() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadDelays.selector, 7 days, 7 days));
+        new Rollup(inbox, verifier, VKEY, GENESIS, owner, 7 days, 7 days);
+    }
+
+    function testFuzz_constructor_revertsOnBadDelays(uint256 delay, uint256 deadline) public {
+        vm.assume(deadline == 0 || delay <= deadline);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadDelays.selector, delay, deadline));
+        new Rollup(inbox, verifier, VKEY, GENESIS, owner, delay, deadline);
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
@@ -80,8 +81,8 @@ contract RollupTest is Test {
             address(verifier), abi.encodeCall(ISP1Verifier.verifyProof, (VKEY, PublicValues.encode(header), ""))
         );
         vm.expectEmit(address(rollup));
-        emit BatchVerified(0, GENESIS, header.newStateRoot, 0, 3, header.withdrawalsRoot);
-        rollup.submitBatch(header, "");
+        emit BatchVerified(0, Rollup.Backend.SP1, GENESIS, header.newStateRoot, 0, 3, header.withdrawalsRoot, bytes32(0));
+        rollup.submitBatch(header, _noOpenings(), "");
         assertEq(rollup.stateRoot(), keccak256("root-1"));
         assertEq(rollup.nextInboxIndex(), 3);
         assertEq(rollup.batchCount(), 1);
@@ -94,7 +95,7 @@ contract RollupTest is Test {
         _append(entries);
         BatchHeader memory header = _header(end, newRoot);
         header.withdrawalsRoot = wroot;
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
         assertEq(rollup.stateRoot(), newRoot);
         assertEq(rollup.nextInboxIndex(), end);
         assertEq(rollup.withdrawalsRoot(0), wroot);
@@ -102,13 +103,13 @@ contract RollupTest is Test {
 
     function test_submitBatch_chainsConsecutiveBatches() public {
         _append(2);
-        rollup.submitBatch(_header(2, keccak256("root-1")), "");
+        rollup.submitBatch(_header(2, keccak256("root-1")), _noOpenings(), "");
         _append(3);
         BatchHeader memory second = _header(5, keccak256("root-2"));
         assertEq(second.inboxStartAcc, inbox.accAt(1));
         vm.expectEmit(address(rollup));
-        emit BatchVerified(1, keccak256("root-1"), keccak256("root-2"), 2, 5, bytes32(0));
-        rollup.submitBatch(second, "");
+        emit BatchVerified(1, Rollup.Backend.SP1, keccak256("root-1"), keccak256("root-2"), 2, 5, bytes32(0), bytes32(0));
+        rollup.submitBatch(second, _noOpenings(), "");
         assertEq(rollup.stateRoot(), keccak256("root-2"));
         assertEq(rollup.nextInboxIndex(), 5);
         assertEq(rollup.batchCount(), 2);
@@ -123,7 +124,7 @@ contract RollupTest is Test {
             // forge-lint: disable-next-line(unsafe-typecast)
             end += uint64(size);
             bytes32 root = keccak256(abi.encode(i));
-            rollup.submitBatch(_header(end, root), "");
+            rollup.submitBatch(_header(end, root), _noOpenings(), "");
             assertEq(rollup.stateRoot(), root);
             assertEq(rollup.nextInboxIndex(), end);
         }
@@ -139,7 +140,7 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(1, bytes32(0));
         header.prevStateRoot = keccak256("other");
         vm.expectRevert(abi.encodeWithSelector(Rollup.PrevStateRootMismatch.selector, GENESIS, header.prevStateRoot));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsOnWrongPrevStateRoot(bytes32 prev) public {
@@ -148,16 +149,16 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(1, bytes32(0));
         header.prevStateRoot = prev;
         vm.expectRevert(abi.encodeWithSelector(Rollup.PrevStateRootMismatch.selector, GENESIS, prev));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsOnWrongInboxStart() public {
         _append(2);
-        rollup.submitBatch(_header(1, keccak256("root-1")), "");
+        rollup.submitBatch(_header(1, keccak256("root-1")), _noOpenings(), "");
         BatchHeader memory header = _header(2, keccak256("root-2"));
         header.inboxStart = 0;
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxStartMismatch.selector, 1, 0));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsOnWrongInboxStart(uint64 start) public {
@@ -166,7 +167,7 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(2, bytes32(0));
         header.inboxStart = start;
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxStartMismatch.selector, 0, start));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsOnEmptyRange() public {
@@ -174,18 +175,18 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(1, bytes32(0));
         header.inboxEnd = 0;
         vm.expectRevert(abi.encodeWithSelector(Rollup.EmptyInboxRange.selector, 0, 0));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsOnEmptyRange(uint8 first, uint8 end) public {
         first = uint8(bound(first, 1, 10));
         _append(first + 1);
-        rollup.submitBatch(_header(first, keccak256("root-1")), "");
+        rollup.submitBatch(_header(first, keccak256("root-1")), _noOpenings(), "");
         end = uint8(bound(end, 0, first));
         BatchHeader memory header = _header(first + 1, bytes32(0));
         header.inboxEnd = end;
         vm.expectRevert(abi.encodeWithSelector(Rollup.EmptyInboxRange.selector, first, end));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsPastInboxCount() public {
@@ -193,7 +194,7 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(2, bytes32(0));
         header.inboxEnd = 3;
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxEndBeyondCount.selector, 3, 2));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsPastInboxCount(uint8 entries, uint64 end) public {
@@ -204,16 +205,16 @@ contract RollupTest is Test {
         header.prevStateRoot = GENESIS;
         header.inboxEnd = end;
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxEndBeyondCount.selector, end, entries));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsOnWrongStartAcc() public {
         _append(2);
-        rollup.submitBatch(_header(1, keccak256("root-1")), "");
+        rollup.submitBatch(_header(1, keccak256("root-1")), _noOpenings(), "");
         BatchHeader memory header = _header(2, bytes32(0));
         header.inboxStartAcc = bytes32(0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxStartAccMismatch.selector, inbox.accAt(0), bytes32(0)));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsOnWrongStartAcc(bytes32 acc) public {
@@ -222,7 +223,7 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(1, bytes32(0));
         header.inboxStartAcc = acc; // must be zero at index 0
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxStartAccMismatch.selector, bytes32(0), acc));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsOnWrongEndAcc() public {
@@ -230,7 +231,7 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(2, bytes32(0));
         header.inboxEndAcc = inbox.accAt(0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxEndAccMismatch.selector, inbox.accAt(1), inbox.accAt(0)));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function testFuzz_submitBatch_revertsOnWrongEndAcc(bytes32 acc) public {
@@ -239,14 +240,14 @@ contract RollupTest is Test {
         BatchHeader memory header = _header(1, bytes32(0));
         header.inboxEndAcc = acc;
         vm.expectRevert(abi.encodeWithSelector(Rollup.InboxEndAccMismatch.selector, inbox.accAt(0), acc));
-        rollup.submitBatch(header, "");
+        rollup.submitBatch(header, _noOpenings(), "");
     }
 
     function test_submitBatch_revertsOnNonEmptyProof() public {
         _append(1);
         BatchHeader memory header = _header(1, keccak256("root-1"));
         vm.expectRevert(MockVerifier.MockVerifierNonEmptyProof.selector);
-        rollup.submitBatch(header, hex"deadbeef");
+        rollup.submitBatch(header, _noOpenings(), hex"deadbeef");
         assertEq(rollup.stateRoot(), GENESIS);
     }
 
@@ -255,7 +256,7 @@ contract RollupTest is Test {
         _append(1);
         BatchHeader memory header = _header(1, keccak256("root-1"));
         vm.expectRevert(MockVerifier.MockVerifierNonEmptyProof.selector);
-        rollup.submitBatch(header, proof);
+        rollup.submitBatch(header, _noOpenings(), proof);
     }
 
     function test_submitBatch_bubblesVerifierRejection() public {
@@ -268,7 +269,7 @@ contract RollupTest is Test {
             abi.encodeWithSignature("InvalidProof()")
         );
         vm.expectRevert(abi.encodeWithSignature("InvalidProof()"));
-        rollup.submitBatch(header, proof);
+        rollup.submitBatch(header, _noOpenings(), proof);
     }
 
     function testFuzz_submitBatch_passesPublicValuesToVerifier(bytes32 newRoot, bytes calldata proof) public {
@@ -278,7 +279,7 @@ contract RollupTest is Test {
         vm.mockCall(
             address(verifier), abi.encodeCall(ISP1Verifier.verifyProof, (VKEY, PublicValues.encode(header), proof)), ""
         );
-        rollup.submitBatch(header, proof);
+        rollup.submitBatch(header, _noOpenings(), proof);
         assertEq(rollup.stateRoot(), newRoot);
     }
 }

@@ -27,7 +27,7 @@ contract VaultTest is Test {
     address internal trader = makeAddr("trader");
 
     function setUp() public {
-        inbox = new Inbox();
+        inbox = new Inbox(0, 0, address(this));
         vault = inbox.vault();
         token = new DevToken("Dev USD", "DUSD", 6);
     }

@@ -35,11 +35,11 @@ contract VectorsTest is Test {
     function test_vectors_coverEveryKind() public view {
         uint256 n = _count(entriesJson, ".entries");
         assertGe(n, 5);
-        bool[5] memory seen;
+        bool[6] memory seen;
         for (uint256 i; i < n; ++i) {
             seen[vm.parseJsonUint(entriesJson, _entry(i, "kind"))] = true;
         }
-        for (uint256 kind = 1; kind <= 4; ++kind) {
+        for (uint256 kind = 1; kind <= 5; ++kind) {
             assertTrue(seen[kind]);
         }
     }
@@ -70,7 +70,7 @@ contract VectorsTest is Test {
     ///      so its Vault is the vectors' deposit sender) and compares the stored accumulators.
     function test_inboxEntries_replayThroughInbox() public {
         vm.prank(DEPLOYER);
-        Inbox inbox = new Inbox();
+        Inbox inbox = new Inbox(0, 0, address(this));
         assertEq(address(inbox), VECTOR_INBOX);
 
         uint256 n = _count(entriesJson, ".entries");
@@ -91,6 +91,10 @@ contract VectorsTest is Test {
                 (address trader, address token, uint256 amount) = _splitDeposit(payload);
                 vm.prank(sender);
                 inbox.enqueueDeposit(trader, token, amount);
+            } else if (kind == 5) {
+                (address token, uint256 amount) = _splitWithdrawal(payload);
+                vm.prank(sender);
+                inbox.requestWithdrawal(token, amount);
             } else {
                 vm.blobhashes(_splitHashes(payload));
                 vm.prank(sender);
@@ -112,7 +116,8 @@ contract VectorsTest is Test {
                 inboxEnd: uint64(vm.parseJsonUint(publicValuesJson, _case(i, "inbox_end"))),
                 inboxStartAcc: vm.parseJsonBytes32(publicValuesJson, _case(i, "inbox_start_acc")),
                 inboxEndAcc: vm.parseJsonBytes32(publicValuesJson, _case(i, "inbox_end_acc")),
-                withdrawalsRoot: vm.parseJsonBytes32(publicValuesJson, _case(i, "withdrawals_root"))
+                withdrawalsRoot: vm.parseJsonBytes32(publicValuesJson, _case(i, "withdrawals_root")),
+                blobsHash: vm.parseJsonBytes32(publicValuesJson, _case(i, "blobs_hash"))
             });
             bytes memory encoded = PublicValues.encode(header);
             assertEq(encoded.length, PublicValues.ENCODED_LENGTH);
@@ -122,8 +127,8 @@ contract VectorsTest is Test {
 
     function testFuzz_publicValues_fieldOffsets(BatchHeader memory header) public pure {
         bytes memory encoded = PublicValues.encode(header);
-        assertEq(encoded.length, 224);
-        bytes32[7] memory words = abi.decode(encoded, (bytes32[7]));
+        assertEq(encoded.length, 256);
+        bytes32[8] memory words = abi.decode(encoded, (bytes32[8]));
         assertEq(words[0], header.prevStateRoot);
         assertEq(words[1], header.newStateRoot);
         assertEq(uint256(words[2]), header.inboxStart);
@@ -131,6 +136,7 @@ contract VectorsTest is Test {
         assertEq(words[4], header.inboxStartAcc);
         assertEq(words[5], header.inboxEndAcc);
         assertEq(words[6], header.withdrawalsRoot);
+        assertEq(words[7], header.blobsHash);
     }
 
     function _splitDeposit(bytes memory payload) internal pure returns (address trader, address token, uint256 amount) {
@@ -139,6 +145,14 @@ contract VectorsTest is Test {
             trader := shr(96, mload(add(payload, 32)))
             token := shr(96, mload(add(payload, 52)))
             amount := mload(add(payload, 72))
+        }
+    }
+
+    function _splitWithdrawal(bytes memory payload) internal pure returns (address token, uint256 amount) {
+        assertEq(payload.length, 52);
+        assembly ("memory-safe") {
+            token := shr(96, mload(add(payload, 32)))
+            amount := mload(add(payload, 52))
         }
     }
 

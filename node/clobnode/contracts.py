@@ -22,6 +22,11 @@ from clobnode.l1 import L1Client, L1Error
 ARTIFACTS_ENV: Final = "CLOBNODE_ARTIFACTS"
 ZERO_BYTES32: Final = bytes(32)
 
+#: Devnet Rollup timing (seconds): an unproven entry older than the escape deadline lets anyone
+#: freeze the Rollup; a verifier change waits the (longer) upgrade delay. See docs/CONTRACTS.md.
+DEVNET_ESCAPE_DEADLINE: Final = 7 * 24 * 3600
+DEVNET_UPGRADE_DELAY: Final = 8 * 24 * 3600
+
 #: Builds the genesis state root from (chain_id, inbox, vault, base_token, quote_token).
 GenesisRootFn = Callable[[int, str, str, str, str], bytes]
 
@@ -165,18 +170,26 @@ def deploy_devnet(
     base_token: tuple[str, str, int] = ("Dev Wrapped Ether", "WETH", 18),
     quote_token: tuple[str, str, int] = ("Dev USD Coin", "USDC", 6),
 ) -> Deployment:
-    """Deploy a full dev stack: base and quote DevTokens, the Inbox (and its Vault), the
-    MockVerifier and the Rollup whose genesis root `genesis_root_fn` computes."""
+    """Deploy a full dev stack: base and quote DevTokens, the Inbox (and its Vault) with zero
+    anti-spam fees, the MockVerifier and the Rollup whose genesis root `genesis_root_fn` computes
+    (owned by `deployer`), then bind the Vault to the Rollup."""
     chain_id = l1.chain_id()
     base = deploy(l1, deployer, "DevToken", *base_token)
     quote = deploy(l1, deployer, "DevToken", *quote_token)
-    inbox, deploy_block = _deploy(l1, deployer, "Inbox")
+    inbox, deploy_block = _deploy(l1, deployer, "Inbox", 0, 0, deployer.address)
     vault = Web3.to_checksum_address(load_artifact("Inbox").at(l1, inbox).functions.vault().call())
     verifier = deploy(l1, deployer, "MockVerifier")
     genesis = bytes(genesis_root_fn(chain_id, inbox, vault, base, quote))
     if len(genesis) != 32:
         raise ContractsError(f"genesis_root_fn returned {len(genesis)} bytes, not 32")
-    rollup = deploy(l1, deployer, "Rollup", inbox, verifier, bytes(program_vkey), genesis)
+    rollup = deploy(
+        l1, deployer, "Rollup", inbox, verifier, bytes(program_vkey), genesis,
+        deployer.address, DEVNET_UPGRADE_DELAY, DEVNET_ESCAPE_DEADLINE,
+    )
+    try:
+        l1.send_transaction(deployer, vault, load_artifact("Vault").encode_call("bindRollup", rollup))
+    except L1Error as exc:
+        raise ContractsError(f"binding the Vault to the Rollup failed: {exc}") from exc
     return Deployment(
         chain_id=chain_id,
         inbox=inbox,

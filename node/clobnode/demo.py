@@ -41,12 +41,14 @@ def deploy(l1: L1Client) -> Deployment:
 
 
 def mint_and_deposit(l1: L1Client, dep: Deployment, trader: LocalAccount, token: str, amount: int) -> None:
-    """Mint dev tokens to `trader`, approve the Vault and deposit them (an Inbox DEPOSIT entry)."""
+    """Mint dev tokens to `trader`, approve the Vault and deposit them (an Inbox DEPOSIT entry,
+    paying the Inbox's anti-spam `entryFee`)."""
     erc20 = load_artifact("DevToken").at(l1, token)
     vault = load_artifact("Vault").at(l1, dep.vault)
+    fee = int(load_artifact("Inbox").at(l1, dep.inbox).functions.entryFee().call())
     l1.send_transaction(trader, token, calldata(erc20, "mint", trader.address, amount))
     l1.send_transaction(trader, token, calldata(erc20, "approve", dep.vault, amount))
-    l1.send_transaction(trader, dep.vault, calldata(vault, "deposit", token, amount))
+    l1.send_transaction(trader, dep.vault, calldata(vault, "deposit", token, amount), value=fee)
 
 
 def deploy_and_fund(l1: L1Client) -> Deployment:

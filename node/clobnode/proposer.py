@@ -46,6 +46,7 @@ class Proposer:
         self._config = config
         self._sidecar = sidecar
         self._calldata = bytes.fromhex(inbox.encode_abi("proposeBatch", args=[])[2:])
+        self._blob_fee: int | None = None  # the Inbox's anti-spam fee per blob, immutable: read once
 
     def step(self) -> str | None:
         """Post one blob batch if orders are pending; returns the tx hash (hex) or None."""
@@ -56,8 +57,11 @@ class Proposer:
             return None
         blobs = clobnode_core.encode_blob_batch([envelope for _, envelope in batch])
         try:
+            if self._blob_fee is None:
+                self._blob_fee = int(self._inbox.functions.blobFee().call())
             receipt = self._l1.send_blob_transaction(
-                self._account, self._inbox.address, self._calldata, blobs, sidecar=self._sidecar  # type: ignore[arg-type]
+                self._account, self._inbox.address, self._calldata, blobs, sidecar=self._sidecar,  # type: ignore[arg-type]
+                value=self._blob_fee * len(blobs),
             )
         except L1Error as exc:
             log.warning("blob batch of %d orders not posted: %s", len(batch), exc)

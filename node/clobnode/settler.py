@@ -19,8 +19,13 @@ class SettlerError(ClobnodeError):
     """A batch could not be settled."""
 
 
-def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, bytes, bytes]:
-    """The Rollup's `BatchHeader` struct from the 224-byte public values (PROTOCOL.md section 8)."""
+#: A `BlobOpening` struct (PROTOCOL.md section 13): (versionedHash, z, y, commitment, kzgProof).
+BlobOpeningTuple = tuple[bytes, bytes, bytes, bytes, bytes]
+
+
+def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, bytes, bytes, bytes]:
+    """The Rollup's `BatchHeader` struct from the public values (PROTOCOL.md section 14). A core
+    that still decodes v1 (no `blobs_hash`) yields a zero blobsHash: such a range reads no blob."""
     pv = clobnode_core.decode_public_values(public_values)
 
     def b32(key: str) -> bytes:
@@ -30,11 +35,12 @@ def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, b
     return (
         b32("prev_state_root"), b32("new_state_root"), int(pv["inbox_start"]), int(pv["inbox_end"]),
         b32("inbox_start_acc"), b32("inbox_end_acc"), b32("withdrawals_root"),
+        b32("blobs_hash") if "blobs_hash" in pv else bytes(32),
     )
 
 
 class Settler:
-    """Sends `Rollup.submitBatch(header, proof)`; a revert marks the batch failed with its reason."""
+    """Sends `Rollup.submitBatch(header, blobOpenings, proof)`; a revert marks the batch failed with its reason."""
 
     def __init__(self, l1: L1Client, account: LocalAccount, rollup: Contract, store: Store) -> None:
         self._l1 = l1
@@ -47,8 +53,9 @@ class Settler:
         root = bytes(self._rollup.functions.stateRoot().call())
         return root, int(self._rollup.functions.nextInboxIndex().call())
 
-    def submit(self, batch: BatchRecord) -> bool:
-        data = bytes.fromhex(self._rollup.encode_abi("submitBatch", args=[header_tuple(batch.public_values), batch.proof])[2:])
+    def submit(self, batch: BatchRecord, blob_openings: list[BlobOpeningTuple] | None = None) -> bool:
+        args = [header_tuple(batch.public_values), list(blob_openings or []), batch.proof]
+        data = bytes.fromhex(self._rollup.encode_abi("submitBatch", args=args)[2:])
         try:
             receipt = self._l1.send_transaction(self._account, self._rollup.address, data)
         except L1Error as exc:
