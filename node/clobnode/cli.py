@@ -7,6 +7,7 @@ import logging
 import shutil
 import signal
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Annotated, Any
@@ -114,7 +115,7 @@ def order(
     price: Annotated[int, typer.Argument(help="Price in ticks.")],
     quantity: Annotated[int, typer.Argument(help="Quantity in lots.")],
     key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
-    nonce: Annotated[int | None, typer.Option(help="Order nonce (default: last nonce + 1).")] = None,
+    nonce: Annotated[int | None, typer.Option(help="Order nonce (default: milliseconds since the epoch, at least last nonce + 1).")] = None,
     market: Annotated[int, typer.Option()] = 0,
     expiry: Annotated[int, typer.Option(help="L1 timestamp after which it is void (0 = none).")] = 0,
     api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
@@ -125,7 +126,8 @@ def order(
     status_doc = _get(f"{api}/status")
     trader = Account.from_key(key)
     if nonce is None:
-        nonce = int(_get(f"{api}/accounts/{trader.address}")["last_nonce"]) + 1
+        # Time-based, so orders sent in a row before the first one lands still get increasing nonces.
+        nonce = max(int(_get(f"{api}/accounts/{trader.address}")["last_nonce"]) + 1, time.time_ns() // 1_000_000)
     envelope = signed_order(
         trader, status_doc["chain_id"], status_doc["contracts"]["inbox"],
         market=market, side=0 if side == "buy" else 1, price=price, quantity=quantity, nonce=nonce, expiry=expiry,
