@@ -35,13 +35,9 @@ def test_inbox_entry_hashes_and_accumulators_match_the_l1_vectors() -> None:
 def test_public_values_encode_to_the_abi_vector(case: dict[str, Any]) -> None:
     fields = {k: (_b(v) if isinstance(v, str) else v) for k, v in case.items() if k != "encoded"}
     encoded = clobnode_core.encode_public_values(fields)
-    expected = _b(case["encoded"])
-    assert len(expected) == 256  # PROTOCOL.md section 14 (v2)
-    if len(encoded) == 224:
-        # The core still encodes v1 until it adopts section 14: v2 is v1 plus the blobs_hash word.
-        assert expected[224:] == fields["blobs_hash"]
-        expected = expected[:224]
-    assert encoded == expected
+    assert len(encoded) == 256  # PROTOCOL.md section 14 (v2)
+    assert encoded == _b(case["encoded"])
     decoded = clobnode_core.decode_public_values(encoded)
     assert int(decoded["inbox_start"]) == case["inbox_start"]
     assert int(decoded["inbox_end"]) == case["inbox_end"]
+    assert _b(decoded["blobs_hash"]) == fields["blobs_hash"]

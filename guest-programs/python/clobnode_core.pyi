@@ -120,6 +120,14 @@ class PublicValues(TypedDict):
     inbox_start_acc: bytes | str
     inbox_end_acc: bytes | str
     withdrawals_root: bytes | str
+    blobs_hash: bytes | str  # PROTOCOL.md section 13; zero when the range reads no blob
+
+class BlobOpening(TypedDict):
+    """(versionedHash, z, y) of one blob, "0x" hex coming out (PROTOCOL.md section 13)."""
+
+    versioned_hash: bytes | str
+    z: bytes | str
+    y: bytes | str
 
 class Engine:
     """The exchange state, advanced only by the core's state transition."""
@@ -189,14 +197,24 @@ def blob_batch_capacity() -> int:
 def entry_hash(kind: int, sender: bytes, l1_block: int, l1_timestamp: int, payload: bytes) -> bytes: ...
 def next_acc(prev_acc: bytes, entry_hash: bytes) -> bytes: ...
 def encode_public_values(values: PublicValues) -> bytes:
-    """The 224-byte ABI encoding the Rollup verifies."""
+    """The 256-byte ABI encoding the Rollup verifies (PROTOCOL.md section 14)."""
 
 def decode_public_values(encoded: bytes) -> PublicValues:
-    """Roots and accs as "0x" hex strings; ValueError unless 224 bytes with uint64s in range."""
+    """Roots and accs as "0x" hex strings; ValueError unless 256 bytes with uint64s in range."""
 
 def encode_guest_input(snapshot: bytes, entries: list[InboxEntry], blobs: dict[bytes, bytes]) -> bytes:
     """postcard(GuestInput{state, entries, blobs}); entries must continue the snapshot's inbox."""
 
 def execute_guest_input(guest_input: bytes) -> bytes:
-    """Runs the guest program natively; returns the 224 public-value bytes. ValueError for an
-    invalid input, MissingBlobError for a missing blob."""
+    """Runs the guest program natively; returns the 256 public-value bytes. ValueError for an
+    invalid input or a blob that cannot be opened, MissingBlobError for a missing blob."""
+
+def open_blob(versioned_hash: bytes, blob: bytes) -> BlobOpening:
+    """z = keccak(versionedHash ‖ keccak(blob)) mod BLS_MODULUS and y = p(z) (barycentric, the
+    guest's code). ValueError for a blob that is not 131072 bytes or not canonical."""
+
+def guest_input_blob_openings(guest_input: bytes) -> list[BlobOpening]:
+    """The openings the guest commits to for this input, in inbox and blob order."""
+
+def blobs_hash(openings: list[BlobOpening]) -> bytes:
+    """keccak over (versionedHash ‖ z ‖ y) of every opening; 32 zero bytes for none."""

@@ -138,6 +138,25 @@ def cell_proofs(blob: bytes) -> tuple[bytes, ...]:
     return tuple(bytes(p) for p in proofs)
 
 
+def point_proof(blob: bytes, z: bytes) -> tuple[bytes, bytes]:
+    """`(proof, y)`: the KZG opening of the blob's polynomial at `z` (`compute_kzg_proof`), what
+    the point-evaluation precompile (0x0a) checks against the blob's commitment."""
+    _check_blob(blob)
+    try:
+        proof, y = ckzg.compute_kzg_proof(bytes(blob), bytes(z), trusted_setup())
+    except (RuntimeError, ValueError) as exc:
+        raise KzgError(f"cannot compute the KZG proof at z: {exc}") from exc
+    return bytes(proof), bytes(y)
+
+
+def verify_point_proof(commitment: bytes, z: bytes, y: bytes, proof: bytes) -> bool:
+    """True iff `proof` opens `commitment` to `y` at `z` (what the 0x0a precompile checks)."""
+    try:
+        return bool(ckzg.verify_kzg_proof(bytes(commitment), bytes(z), bytes(y), bytes(proof), trusted_setup()))
+    except (RuntimeError, ValueError):
+        return False
+
+
 def verify_blob(blob: bytes, expected_versioned_hash: bytes) -> bool:
     """True iff `blob` is well-formed and commits to `expected_versioned_hash`."""
     if len(blob) != BYTES_PER_BLOB:

@@ -10,6 +10,7 @@ from typing import Any
 
 from eth_account import Account
 
+from . import equivalence
 from .config import NodeConfig
 from .contracts import Deployment, load_artifact
 from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
@@ -149,7 +150,9 @@ class Node:
             return
         batch = self.store.open_batch() or self.prove_next()
         if batch is not None:
-            self.settler.submit(batch)
+            openings = equivalence.openings_for_range(self.store, batch.inbox_start, batch.inbox_end)
+            equivalence.check_blobs_hash(openings, batch.public_values)
+            self.settler.submit(batch, [o.as_tuple() for o in openings])
 
     # ---- the loop ---------------------------------------------------------------------------
 

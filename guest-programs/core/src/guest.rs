@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::blob_eval::{blobs_hash, range_openings, BlobEvalError, RangeOpeningError};
 use crate::inbox::InboxEntry;
 use crate::public_values::{PublicValues, PUBLIC_VALUES_LEN};
 use crate::root::state_root;
@@ -26,6 +27,9 @@ pub enum GuestError {
     InvalidInput,
     /// A blob batch names a blob the input does not carry.
     MissingBlob(Hash),
+    /// The blob carried under this versioned hash cannot be a posted blob (wrong size, or a
+    /// field element not below the BLS modulus): it could not be opened for blob equivalence.
+    InvalidBlob(Hash, BlobEvalError),
 }
 
 impl GuestInput {
@@ -46,6 +50,11 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
     let GuestInput { mut state, entries, blobs } = input;
     let prev_state_root = state_root(&state);
     let (inbox_start, inbox_start_acc) = (state.inbox.next_index, state.inbox.acc);
+    // Blob equivalence (PROTOCOL.md section 13): open every blob before using any.
+    let openings = range_openings(&entries, &blobs).map_err(|error| match error {
+        RangeOpeningError::MissingBlob(hash) => GuestError::MissingBlob(hash),
+        RangeOpeningError::InvalidBlob(hash, reason) => GuestError::InvalidBlob(hash, reason),
+    })?;
     apply_entries(&mut state, &entries, &blobs)
         .map_err(|TransitionError::MissingBlob(hash)| GuestError::MissingBlob(hash))?;
     Ok(PublicValues {
@@ -56,10 +65,11 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
         inbox_start_acc,
         inbox_end_acc: state.inbox.acc,
         withdrawals_root: [0; 32],
+        blobs_hash: blobs_hash(&openings),
     })
 }
 
-/// [`run`] on the postcard bytes of a [`GuestInput`], returning the 224 public-value bytes.
+/// [`run`] on the postcard bytes of a [`GuestInput`], returning the 256 public-value bytes.
 pub fn execute(input: &[u8]) -> Result<[u8; PUBLIC_VALUES_LEN], GuestError> {
     let input = GuestInput::decode(input).ok_or(GuestError::InvalidInput)?;
     Ok(run(input)?.encode())

@@ -7,6 +7,7 @@
 extern crate alloc;
 
 pub mod blob_batch;
+pub mod blob_eval;
 pub mod book;
 pub mod eip712;
 pub mod events;

@@ -1,8 +1,8 @@
-//! The values a proof commits to (PROTOCOL.md section 8): seven ABI words, 224 bytes.
+//! The values a proof commits to (PROTOCOL.md section 14): eight ABI words, 256 bytes.
 
 use crate::Hash;
 
-pub const PUBLIC_VALUES_LEN: usize = 224;
+pub const PUBLIC_VALUES_LEN: usize = 256;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublicValues {
@@ -13,6 +13,8 @@ pub struct PublicValues {
     pub inbox_start_acc: Hash,
     pub inbox_end_acc: Hash,
     pub withdrawals_root: Hash,
+    /// keccak over every blob opening of the range (PROTOCOL.md section 13); zero without blobs.
+    pub blobs_hash: Hash,
 }
 
 fn uint64_word(value: u64) -> Hash {
@@ -30,7 +32,7 @@ fn read_uint64(word: &[u8]) -> Option<u64> {
 }
 
 impl PublicValues {
-    /// `abi.encode(bytes32, bytes32, uint64, uint64, bytes32, bytes32, bytes32)`.
+    /// `abi.encode(bytes32, bytes32, uint64, uint64, bytes32, bytes32, bytes32, bytes32)`.
     pub fn encode(&self) -> [u8; PUBLIC_VALUES_LEN] {
         let words = [
             self.prev_state_root,
@@ -40,6 +42,7 @@ impl PublicValues {
             self.inbox_start_acc,
             self.inbox_end_acc,
             self.withdrawals_root,
+            self.blobs_hash,
         ];
         let mut out = [0u8; PUBLIC_VALUES_LEN];
         for (slot, word) in out.chunks_mut(32).zip(words.iter()) {
@@ -48,7 +51,7 @@ impl PublicValues {
         out
     }
 
-    /// `None` unless exactly 224 bytes with both uint64 words in range.
+    /// `None` unless exactly 256 bytes with both uint64 words in range.
     pub fn decode(bytes: &[u8]) -> Option<PublicValues> {
         if bytes.len() != PUBLIC_VALUES_LEN {
             return None;
@@ -62,6 +65,7 @@ impl PublicValues {
             inbox_start_acc: word(4),
             inbox_end_acc: word(5),
             withdrawals_root: word(6),
+            blobs_hash: word(7),
         })
     }
 }
@@ -80,6 +84,7 @@ mod tests {
             inbox_start_acc: [5; 32],
             inbox_end_acc: [6; 32],
             withdrawals_root: [7; 32],
+            blobs_hash: [8; 32],
         };
         let bytes = values.encode();
         assert_eq!(&bytes[0..32], &[1; 32]);
@@ -88,6 +93,7 @@ mod tests {
         assert_eq!(&bytes[94..96], &[1, 2]);
         assert_eq!(&bytes[120..128], &[0xff; 8]);
         assert_eq!(&bytes[192..224], &[7; 32]);
+        assert_eq!(&bytes[224..256], &[8; 32]);
         assert_eq!(PublicValues::decode(&bytes), Some(values));
     }
 
@@ -96,6 +102,7 @@ mod tests {
         let mut bytes = PublicValues::default().encode();
         bytes[64 + 23] = 1;
         assert_eq!(PublicValues::decode(&bytes), None);
-        assert_eq!(PublicValues::decode(&[0; 223]), None);
+        assert_eq!(PublicValues::decode(&[0; 224]), None);
+        assert_eq!(PublicValues::decode(&[0; 255]), None);
     }
 }

@@ -46,7 +46,7 @@ pub fn apply_entries(
 }
 
 /// The versioned hashes a well-formed blob batch entry names; `None` for other entries.
-fn blob_batch_hashes(entry: &InboxEntry) -> Option<Vec<Hash>> {
+pub fn blob_batch_hashes(entry: &InboxEntry) -> Option<Vec<Hash>> {
     if entry.kind != KIND_BLOB_BATCH || entry.payload.is_empty() || !entry.payload.len().is_multiple_of(32) {
         return None;
     }

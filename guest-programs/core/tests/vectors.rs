@@ -169,6 +169,7 @@ fn public_values_match_the_abi_vectors() {
             inbox_start_acc: hash(&case["inbox_start_acc"]),
             inbox_end_acc: hash(&case["inbox_end_acc"]),
             withdrawals_root: hash(&case["withdrawals_root"]),
+            blobs_hash: hash(&case["blobs_hash"]),
         };
         let encoded = unhex(&case["encoded"]);
         assert_eq!(values.encode().to_vec(), encoded);

@@ -172,6 +172,7 @@ fn encode_public_values<'py>(py: Python<'py>, values: &Bound<'py, PyDict>) -> Py
         inbox_start_acc: hash_field(values, "inbox_start_acc")?,
         inbox_end_acc: hash_field(values, "inbox_end_acc")?,
         withdrawals_root: hash_field(values, "withdrawals_root")?,
+        blobs_hash: hash_field(values, "blobs_hash")?,
     };
     Ok(PyBytes::new(py, &values.encode()))
 }
@@ -179,7 +180,7 @@ fn encode_public_values<'py>(py: Python<'py>, values: &Bound<'py, PyDict>) -> Py
 #[pyfunction]
 fn decode_public_values<'py>(py: Python<'py>, encoded: Cow<[u8]>) -> PyResult<Bound<'py, PyDict>> {
     let values = PublicValues::decode(&encoded)
-        .ok_or_else(|| PyValueError::new_err("public values must be 224 bytes with uint64 words in range"))?;
+        .ok_or_else(|| PyValueError::new_err("public values must be 256 bytes with uint64 words in range"))?;
     let dict = PyDict::new(py);
     dict.set_item("prev_state_root", hex0x(&values.prev_state_root))?;
     dict.set_item("new_state_root", hex0x(&values.new_state_root))?;
@@ -188,6 +189,7 @@ fn decode_public_values<'py>(py: Python<'py>, encoded: Cow<[u8]>) -> PyResult<Bo
     dict.set_item("inbox_start_acc", hex0x(&values.inbox_start_acc))?;
     dict.set_item("inbox_end_acc", hex0x(&values.inbox_end_acc))?;
     dict.set_item("withdrawals_root", hex0x(&values.withdrawals_root))?;
+    dict.set_item("blobs_hash", hex0x(&values.blobs_hash))?;
     Ok(dict)
 }
 
@@ -210,6 +212,9 @@ fn execute_guest_input<'py>(py: Python<'py>, guest_input: Cow<[u8]>) -> PyResult
         Ok(public_values) => Ok(PyBytes::new(py, &public_values)),
         Err(GuestError::InvalidInput) => Err(PyValueError::new_err("invalid guest input")),
         Err(GuestError::MissingBlob(hash)) => Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash)))),
+        Err(GuestError::InvalidBlob(hash, _)) => {
+            Err(PyValueError::new_err(format!("blob {} cannot be opened (wrong size or non-canonical)", hex0x(&hash))))
+        }
     }
 }
 
