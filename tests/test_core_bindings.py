@@ -12,11 +12,12 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from clobnode.signing import cancel_typed_data, order_typed_data
+from clobnode.signing import cancel_all_typed_data, cancel_typed_data, order_typed_data, replace_typed_data
 
 VECTORS = Path(__file__).parent / "vectors"
 MESSAGES = json.loads((VECTORS / "messages.json").read_text())["cases"]
 TRANSITION = json.loads((VECTORS / "transition_basic.json").read_text())
+TRANSITIONS = ["transition_basic.json", "transition_orders.json", "transition_risk.json"]
 
 
 def _b(value: str) -> bytes:
@@ -26,9 +27,13 @@ def _b(value: str) -> bytes:
 def _typed(case: dict[str, Any]) -> dict[str, Any]:
     m = case["message"]
     trader = Account.from_key(case["private_key"]).address
+    fields = {k: v for k, v in m.items() if k != "type"}
     if m["type"] == "order":
-        fields = {k: m[k] for k in ("market", "side", "price", "quantity", "nonce", "expiry")}
         return order_typed_data(case["chain_id"], case["inbox"], trader, **fields)
+    if m["type"] == "cancel_all":
+        return cancel_all_typed_data(case["chain_id"], case["inbox"], trader, **fields)
+    if m["type"] == "replace":
+        return replace_typed_data(case["chain_id"], case["inbox"], trader, **fields)
     return cancel_typed_data(case["chain_id"], case["inbox"], trader, market=m["market"], order_nonce=m["order_nonce"])
 
 
@@ -53,9 +58,9 @@ def test_signature_for_another_chain_does_not_verify() -> None:
     assert not clobnode_core.verify_envelope(case["chain_id"] + 1, _b(case["inbox"]), _b(case["envelope_hex"]))
 
 
-def _engine() -> clobnode_core.Engine:
-    g = TRANSITION["genesis"]
-    markets = [{**m, "base": _b(m["base"]), "quote": _b(m["quote"])} for m in g["markets"]]
+def _engine(vector: dict[str, Any] = TRANSITION) -> clobnode_core.Engine:
+    g = vector["genesis"]
+    markets = [{**m, "base": _b(m["base"]), "quote": _b(m["quote"]), "fee_recipient": _b(m["fee_recipient"])} for m in g["markets"]]
     return clobnode_core.Engine.genesis(g["chain_id"], _b(g["inbox"]), _b(g["vault"]), markets)
 
 
@@ -63,22 +68,28 @@ def _entry(e: dict[str, Any]) -> dict[str, Any]:
     return {"index": e["index"], "kind": e["kind"], "sender": _b(e["sender"]), "l1_block": e["l1_block"], "l1_timestamp": e["l1_timestamp"], "payload": _b(e["payload"])}
 
 
-def _blobs() -> dict[bytes, bytes]:
+def _blobs(vector: dict[str, Any] = TRANSITION) -> dict[bytes, bytes]:
     blobs = {}
-    for b in TRANSITION["blobs"]:
+    for b in vector["blobs"]:
         (blob,) = clobnode_core.encode_blob_batch([_b(e) for e in b["envelopes"]])
         blobs[_b(b["versioned_hash"])] = bytes(blob)
     return blobs
 
 
-def test_transition_vector_events_and_roots_after_every_entry() -> None:
-    engine = _engine()
-    assert engine.state_root() == _b(TRANSITION["genesis"]["state_root"])
-    for e in TRANSITION["entries"]:
-        events = engine.apply_entries([_entry(e)], _blobs())
+@pytest.mark.parametrize("name", TRANSITIONS)
+def test_transition_vector_events_and_roots_after_every_entry(name: str) -> None:
+    vector = json.loads((VECTORS / name).read_text())
+    engine = _engine(vector)
+    assert engine.state_root() == _b(vector["genesis"]["state_root"])
+    blobs = _blobs(vector)
+    for e in vector["entries"]:
+        events = engine.apply_entries([_entry(e)], blobs)
         assert events == e["events"], e["name"]
         assert engine.state_root() == _b(e["state_root"]), e["name"]
         assert engine.inbox_acc() == _b(e["acc"]), e["name"]
+    snapshot = _engine(vector).snapshot()
+    guest_input = clobnode_core.encode_guest_input(snapshot, [_entry(e) for e in vector["entries"]], blobs)
+    assert clobnode_core.execute_guest_input(guest_input) == _b(vector["public_values"])
 
 
 def test_guest_execution_commits_the_vector_public_values() -> None:

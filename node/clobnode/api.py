@@ -11,6 +11,7 @@ import clobnode_core
 from aiohttp import web
 
 from .engine import Engine
+from .signing import ORDER_OPTIONS
 from .errors import ClobnodeError
 from .market_data import MarketDataFeed
 from .metrics import metrics_handler
@@ -58,6 +59,9 @@ def _uint(body: dict[str, Any], key: str, bits: int) -> int:
     return value
 
 
+_ENUM_OPTIONS = ("order_type", "time_in_force", "stp")
+
+
 def envelope_from_request(body: Any) -> bytes:
     """Accepts {"envelope": "0x…"} or {"trader", "order": {…}, "signature"} / {"trader", "cancel": {…}, "signature"}."""
     if not isinstance(body, dict):
@@ -73,6 +77,7 @@ def envelope_from_request(body: Any) -> bytes:
         message = clobnode_core.encode_order(
             _uint(o, "market", 32), _uint({"side": side}, "side", 1), _uint(o, "price", 64),
             _uint(o, "quantity", 64), _uint(o, "nonce", 64), _uint(o, "expiry", 64) if "expiry" in o else 0,
+            **{k: _uint(o, k, 8 if k in _ENUM_OPTIONS else 64) for k in ORDER_OPTIONS if k in o},
         )
     elif isinstance(body.get("cancel"), dict):
         c = body["cancel"]

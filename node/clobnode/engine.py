@@ -23,8 +23,16 @@ class EngineError(ClobnodeError):
 
 
 def devnet_markets(base: bytes, quote: bytes) -> list[dict[str, Any]]:
-    """The genesis market list of a devnet deployment."""
-    return [{"id": 0, "base": base, "quote": quote, "base_lot": DEVNET_BASE_LOT, "quote_tick": DEVNET_QUOTE_TICK}]
+    """The genesis market list of a devnet deployment (markets are listed at genesis only).
+
+    No fees and no circuit breaker on the devnet, so a fill moves exactly price × quantity; the
+    core's defaults apply to the rest (PROTOCOL.md section 5).
+    """
+    return [{
+        "id": 0, "base": base, "quote": quote, "base_lot": DEVNET_BASE_LOT, "quote_tick": DEVNET_QUOTE_TICK,
+        "min_size": 1, "max_size": 0, "maker_fee_bps": 0, "taker_fee_bps": 0, "fee_recipient": bytes(20),
+        "band_bps": 0, "band_window": 0, "halt_seconds": 0, "max_open_orders": 1000, "max_fills": 100,
+    }]
 
 
 class Engine:

@@ -1,6 +1,6 @@
 //! Regenerates the golden vectors owned by the core: `cargo run -p clob-core --example
 //! gen_vectors -- tests/vectors` writes messages.json, blob_batch.json and
-//! transition_basic.json there. The checked-in files are the source of truth; `cargo test`
+//! transition_{basic,orders,risk}.json there. The checked-in files are the source of truth; `cargo test`
 //! replays them, so a regeneration that changes them is a protocol change.
 
 #[path = "../tests/common/mod.rs"]
@@ -12,7 +12,10 @@ use clob_core::blob_batch::encode_blobs;
 use clob_core::guest::{execute, GuestInput};
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT};
 use clob_core::keccak::keccak;
-use clob_core::message::{Message, Order, Side};
+use clob_core::message::{
+    CancelAll, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce, ALL_MARKETS,
+};
+use clob_core::state::{Market, State};
 use clob_core::root::state_root;
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::{eip712, Address};
@@ -21,9 +24,15 @@ use serde_json::{json, Value};
 
 fn message_json(message: &Message) -> Value {
     match message {
-        Message::Order(o) => json!({"type": "order", "market": o.market, "side": o.side.to_byte(), "price": o.price,
-            "quantity": o.quantity, "nonce": o.nonce, "expiry": o.expiry}),
+        Message::Order(o) => json!({"type": "order", "market": o.market, "side": o.side.to_byte(),
+            "order_type": o.order_type.to_byte(), "time_in_force": o.time_in_force.to_byte(), "stp": o.stp.to_byte(),
+            "price": o.price, "quantity": o.quantity, "trigger_price": o.trigger_price,
+            "display_quantity": o.display_quantity, "nonce": o.nonce, "expiry": o.expiry,
+            "client_order_id": o.client_order_id}),
         Message::Cancel(c) => json!({"type": "cancel", "market": c.market, "order_nonce": c.order_nonce}),
+        Message::CancelAll(c) => json!({"type": "cancel_all", "market": c.market, "nonce": c.nonce}),
+        Message::Replace(r) => json!({"type": "replace", "market": r.market, "order_nonce": r.order_nonce,
+            "nonce": r.nonce, "price": r.price, "quantity": r.quantity}),
     }
 }
 
@@ -34,14 +43,7 @@ fn messages() -> Value {
             "order_sell_with_expiry",
             BOB_KEY,
             CHAIN_ID,
-            Message::Order(Order {
-                market: 7,
-                side: Side::Sell,
-                price: 1,
-                quantity: 100,
-                nonce: 42,
-                expiry: 1_700_000_600,
-            }),
+            order_with(7, Side::Sell, 1, 100, 42, |o| o.expiry = 1_700_000_600),
         ),
         (
             "order_max_fields",
@@ -50,11 +52,45 @@ fn messages() -> Value {
             Message::Order(Order {
                 market: u32::MAX,
                 side: Side::Sell,
+                order_type: OrderType::Market,
+                time_in_force: TimeInForce::Fok,
+                stp: SelfTradePrevention::DecrementBoth,
                 price: u64::MAX,
                 quantity: u64::MAX,
+                trigger_price: u64::MAX,
+                display_quantity: u64::MAX,
                 nonce: u64::MAX,
                 expiry: u64::MAX,
+                client_order_id: u64::MAX,
             }),
+        ),
+        (
+            "order_iceberg_post_only",
+            BOB_KEY,
+            CHAIN_ID,
+            order_with(1, Side::Buy, 1_999, 50, 3, |o| {
+                o.time_in_force = TimeInForce::PostOnly;
+                o.stp = SelfTradePrevention::CancelMaker;
+                o.display_quantity = 5;
+                o.client_order_id = 0xc0ffee;
+            }),
+        ),
+        (
+            "order_stop_market",
+            ALICE_KEY,
+            CHAIN_ID,
+            order_with(1, Side::Sell, 1_900, 2, 4, |o| {
+                o.order_type = OrderType::Market;
+                o.time_in_force = TimeInForce::Ioc;
+                o.trigger_price = 1_950;
+            }),
+        ),
+        ("cancel_all", ALICE_KEY, CHAIN_ID, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 9 })),
+        (
+            "replace",
+            BOB_KEY,
+            CHAIN_ID,
+            Message::Replace(Replace { market: 1, order_nonce: 3, nonce: 10, price: 2_001, quantity: 40 }),
         ),
         ("cancel", ALICE_KEY, CHAIN_ID, cancel(1)),
         ("cancel_mainnet", BOB_KEY, 1, cancel(u64::MAX)),
@@ -125,8 +161,8 @@ fn transition_basic() -> Value {
     let batch_hash = versioned_hash(&batch_blobs[0]);
     let mut too_big = deposit_payload(alice, quote_token(), 1);
     too_big[40] = 1;
-    let expired = Message::Order(Order { market: 1, side: Side::Buy, price: 1, quantity: 1, nonce: 9, expiry: 100 });
-    let other_market = Message::Order(Order { market: 2, side: Side::Buy, price: 1, quantity: 1, nonce: 9, expiry: 0 });
+    let expired = order_with(1, Side::Buy, 1, 1, 9, |o| o.expiry = 100);
+    let other_market = order_with(2, Side::Buy, 1, 1, 9, |_| {});
     let scenario = vec![
         ("deposit quote to alice", deposit(alice, quote_token(), 1_000_000 * tick * 1_000)),
         ("deposit base to bob", deposit(bob, base_token(), 1_000 * lot)),
@@ -153,12 +189,23 @@ fn transition_basic() -> Value {
         ("malformed blob batch payload", entry(KIND_BLOB_BATCH, bob, vec![0; 31])),
     ];
     let blobs: BlobMap = [(batch_hash, batch_blobs[0].clone())].into_iter().collect();
-    let genesis_state = genesis();
+    let blob_json = json!([{"versioned_hash": hex0x(batch_hash), "envelopes": batch_envelopes.iter().map(hex0x).collect::<Vec<_>>()}]);
+    transition_vector(vec![market()], scenario, blobs, blob_json)
+}
+
+/// Applies the scenario entry by entry from genesis (entry `i` at block 100 + i, 12 s apart
+/// unless it sets its own timestamp) and records events, roots and the public values.
+fn transition_vector(markets: Vec<Market>, scenario: Vec<(&str, InboxEntry)>, blobs: BlobMap, blob_json: Value) -> Value {
+    let genesis_state = State::genesis(genesis_config(), markets.clone()).unwrap();
     let mut state = genesis_state.clone();
     let mut entries_json = Vec::new();
     let mut entries = Vec::new();
     for (index, (name, entry)) in scenario.into_iter().enumerate() {
-        let entry = at(index as u64, entry);
+        let timestamp = entry.l1_timestamp;
+        let mut entry = at(index as u64, entry);
+        if timestamp != T0 {
+            entry.l1_timestamp = timestamp;
+        }
         let events = apply_entries(&mut state, std::slice::from_ref(&entry), &blobs).unwrap();
         entries_json.push(json!({
             "name": name, "index": index, "kind": entry.kind, "sender": hex0x(entry.sender),
@@ -169,17 +216,95 @@ fn transition_basic() -> Value {
         entries.push(entry);
     }
     let input = GuestInput { state: genesis_state.clone(), entries, blobs };
-    let m = market();
     json!({
         "genesis": {
             "chain_id": CHAIN_ID, "inbox": hex0x(inbox()), "vault": hex0x(vault()),
-            "markets": [{"id": m.id, "base": hex0x(m.base), "quote": hex0x(m.quote), "base_lot": m.base_lot, "quote_tick": m.quote_tick}],
+            "markets": markets.iter().map(market_json).collect::<Vec<_>>(),
             "state_root": hex0x(state_root(&genesis_state)),
         },
-        "blobs": [{"versioned_hash": hex0x(batch_hash), "envelopes": batch_envelopes.iter().map(hex0x).collect::<Vec<_>>()}],
+        "blobs": blob_json,
         "entries": entries_json,
         "public_values": hex0x(execute(&input.encode()).unwrap()),
     })
+}
+
+/// An entry at an explicit L1 timestamp (kept as is by [`transition_vector`]).
+fn at_time(timestamp: u64, mut entry: InboxEntry) -> InboxEntry {
+    entry.l1_timestamp = timestamp;
+    entry
+}
+
+fn transition_orders() -> Value {
+    let (a, b, c): (Address, Address, Address) = ([0xa1; 20], [0xb2; 20], [0xc3; 20]);
+    let m = market();
+    let mut scenario: Vec<(&str, InboxEntry)> = Vec::new();
+    for (name, trader) in [("fund a", a), ("fund b", b), ("fund c", c)] {
+        scenario.push((name, deposit(trader, base_token(), 1_000 * m.base_lot)));
+        scenario.push((name, deposit(trader, quote_token(), 10_000_000 * m.quote_tick)));
+    }
+    let o = |side, price, quantity, nonce, change: fn(&mut Order)| order_with(1, side, price, quantity, nonce, change);
+    scenario.extend([
+        ("b rests an iceberg sell 10 showing 3", direct(b, o(Side::Sell, 100, 10, 1, |o| o.display_quantity = 3))),
+        ("c rests a sell 2 behind it", direct(c, o(Side::Sell, 100, 2, 1, |_| {}))),
+        ("a buys 6: iceberg replenishes behind c", direct(a, o(Side::Buy, 100, 6, 1, |o| o.client_order_id = 7))),
+        ("a post-only buy that would cross is rejected", direct(a, o(Side::Buy, 100, 1, 2, |o| o.time_in_force = TimeInForce::PostOnly))),
+        ("a post-only buy rests", direct(a, o(Side::Buy, 98, 4, 2, |o| o.time_in_force = TimeInForce::PostOnly))),
+        ("a fill-or-kill for more than the book is killed", direct(a, o(Side::Buy, 101, 50, 3, |o| o.time_in_force = TimeInForce::Fok))),
+        ("a IOC buy 5 fills from the iceberg", direct(a, o(Side::Buy, 100, 5, 4, |o| o.time_in_force = TimeInForce::Ioc))),
+        ("c buy stop at 101 waits", direct(c, o(Side::Buy, 103, 2, 2, |o| o.trigger_price = 101))),
+        ("b sells 2 more at 101", direct(b, o(Side::Sell, 101, 2, 2, |_| {}))),
+        ("b sells 3 at 103", direct(b, o(Side::Sell, 103, 3, 3, |_| {}))),
+        ("a buys at 101: the stop fires and takes 103", direct(a, o(Side::Buy, 101, 3, 5, |_| {}))),
+        ("b market sell down to 97", direct(b, o(Side::Sell, 97, 3, 4, |o| { o.order_type = OrderType::Market; o.time_in_force = TimeInForce::Ioc; }))),
+        ("b reduces nothing: unknown order", direct(b, Message::Replace(Replace { market: 1, order_nonce: 99, nonce: 5, price: 1, quantity: 1 }))),
+        ("a rests a buy at 95", direct(a, o(Side::Buy, 95, 5, 6, |_| {}))),
+        ("c rests a buy at 95 behind it", direct(c, o(Side::Buy, 95, 5, 3, |_| {}))),
+        ("a reduces to 2 keeping priority", direct(a, Message::Replace(Replace { market: 1, order_nonce: 6, nonce: 7, price: 95, quantity: 2 }))),
+        ("a moves to 96 losing it", direct(a, Message::Replace(Replace { market: 1, order_nonce: 6, nonce: 8, price: 96, quantity: 2 }))),
+        ("a self-trade, cancel taker", direct(a, o(Side::Sell, 96, 1, 9, |_| {}))),
+        ("a self-trade, decrement both", direct(a, o(Side::Sell, 96, 1, 10, |o| o.stp = SelfTradePrevention::DecrementBoth))),
+        ("a self-trade, cancel maker then fill c", direct(a, o(Side::Sell, 95, 2, 11, |o| o.stp = SelfTradePrevention::CancelMaker))),
+        ("b sell expiring soon", direct(b, o(Side::Sell, 110, 1, 6, |o| o.expiry = T0 + 12 * 30))),
+        ("c sell at 111", direct(c, o(Side::Sell, 111, 1, 4, |_| {}))),
+        ("after expiry a buy removes it and fills c", at_time(T0 + 12 * 40, direct(a, o(Side::Buy, 111, 3, 12, |_| {})))),
+        ("a cancels unknown", direct(a, Message::Cancel(clob_core::message::Cancel { market: 1, order_nonce: 1 }))),
+        ("a cancel-all everywhere", at_time(T0 + 12 * 41, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 13 })))),
+        ("the same cancel-all again is stale", at_time(T0 + 12 * 42, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 13 })))),
+    ]);
+    transition_vector(vec![m], scenario, BlobMap::new(), json!([]))
+}
+
+fn transition_risk() -> Value {
+    let (a, b, c): (Address, Address, Address) = ([0xa1; 20], [0xb2; 20], [0xc3; 20]);
+    let m = risk_market();
+    let mut scenario: Vec<(&str, InboxEntry)> = Vec::new();
+    for (name, trader) in [("fund a", a), ("fund b", b), ("fund c", c)] {
+        scenario.push((name, deposit(trader, base_token(), 1_000_000 * m.base_lot)));
+        scenario.push((name, deposit(trader, quote_token(), 1_000_000_000)));
+    }
+    let o = |price, side, quantity, nonce| order_with(2, side, price, quantity, nonce, |_| {});
+    scenario.extend([
+        ("below min size", direct(a, o(1_000, Side::Buy, 1, 1))),
+        ("above max size", direct(a, o(1_000, Side::Buy, 1_001, 1))),
+        ("b sells 100 at 1000", direct(b, o(1_000, Side::Sell, 100, 1))),
+        ("a buys 100: maker and taker fees", direct(a, o(1_000, Side::Buy, 100, 1))),
+        ("b rests 4 small sells", direct(b, o(1_001, Side::Sell, 2, 2))),
+        ("b 2", direct(b, o(1_002, Side::Sell, 2, 3))),
+        ("b 3", direct(b, o(1_003, Side::Sell, 2, 4))),
+        ("b 4", direct(b, o(1_004, Side::Sell, 2, 5))),
+        ("b 5th open order is refused", direct(b, o(1_005, Side::Sell, 2, 6))),
+        ("a sweeps: fill cap 3", direct(a, o(1_010, Side::Buy, 8, 2))),
+        ("b sells far above the band", direct(b, o(1_200, Side::Sell, 2, 7))),
+        ("a buys through: breaker halts", direct(a, o(1_200, Side::Buy, 4, 3))),
+        ("crossing while halted is refused", direct(c, o(1_300, Side::Buy, 2, 1))),
+        ("resting while halted is fine", direct(c, o(900, Side::Buy, 2, 2))),
+        ("after the halt it trades", at_time(T0 + 10_000, direct(c, o(1_300, Side::Buy, 2, 3)))),
+        ("fee recipient withdraws its quote", at_time(T0 + 10_012, withdrawal(fee_recipient(), quote_token(), 100))),
+        ("a withdraws too much", at_time(T0 + 10_024, withdrawal(a, base_token(), u128::from(u64::MAX)))),
+        ("a withdraws zero", at_time(T0 + 10_036, withdrawal(a, base_token(), 0))),
+        ("a withdraws base", at_time(T0 + 10_048, withdrawal(a, base_token(), 1_000))),
+    ]);
+    transition_vector(vec![m], scenario, BlobMap::new(), json!([]))
 }
 
 fn main() {
@@ -190,4 +315,6 @@ fn main() {
     write("messages.json", messages());
     write("blob_batch.json", blob_batch());
     write("transition_basic.json", transition_basic());
+    write("transition_orders.json", transition_orders());
+    write("transition_risk.json", transition_risk());
 }

@@ -1,39 +1,61 @@
-//! One market's order book: price levels in price-time priority.
+//! One market's order book in price-time priority, its stop orders, and its market data.
+//!
+//! Each side is one ordered map keyed by `(price key, sequence)`: the first entry is the best
+//! order, a cancel is a lookup plus a removal (no scan of a price level), and re-queueing an
+//! iceberg is a removal plus an insertion with a new sequence number.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::message::Side;
+use crate::message::{Order, SelfTradePrevention, Side};
 use crate::Address;
 
-/// A resting limit order; `quantity` is what remains, in lots.
+/// A resting limit order. `visible` lots are shown and matched; an iceberg (`display != 0`)
+/// keeps `hidden` lots in reserve and shows up to `display` lots at a time. `locked` is what
+/// the order still holds of its trader's balance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestingOrder {
     pub trader: Address,
     pub nonce: u64,
-    pub quantity: u64,
-}
-
-/// Bids and asks by price (ticks), each level first-in first-out, plus where each
-/// `(trader, nonce)` rests so a cancel finds it without scanning.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Book {
-    bids: BTreeMap<u64, VecDeque<RestingOrder>>,
-    asks: BTreeMap<u64, VecDeque<RestingOrder>>,
-    locations: BTreeMap<(Address, u64), (Side, u64)>,
-}
-
-/// A resting order as listed for a trader.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OpenOrder {
     pub side: Side,
     pub price: u64,
-    pub nonce: u64,
-    pub quantity: u64,
+    pub visible: u64,
+    pub hidden: u64,
+    pub display: u64,
+    pub locked: u128,
+    pub post_only: bool,
+    pub stp: SelfTradePrevention,
+    pub expiry: u64,
+    pub client_order_id: u64,
 }
 
-/// A price level: total lots and number of orders.
+impl RestingOrder {
+    pub fn remaining(&self) -> u64 {
+        self.visible + self.hidden
+    }
+}
+
+/// The map key of an order: best first on both sides.
+pub type Key = (u64, u64);
+
+fn key(side: Side, price: u64, seq: u64) -> Key {
+    match side {
+        Side::Buy => (u64::MAX - price, seq),
+        Side::Sell => (price, seq),
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Book {
+    bids: BTreeMap<Key, RestingOrder>,
+    asks: BTreeMap<Key, RestingOrder>,
+    /// `(trader, nonce)` → where the order rests.
+    ids: BTreeMap<(Address, u64), (Side, Key)>,
+    next_seq: u64,
+}
+
+/// A price level: total visible lots and number of orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Level {
     pub price: u64,
@@ -42,7 +64,14 @@ pub struct Level {
 }
 
 impl Book {
-    fn levels_mut(&mut self, side: Side) -> &mut BTreeMap<u64, VecDeque<RestingOrder>> {
+    fn side(&self, side: Side) -> &BTreeMap<Key, RestingOrder> {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<Key, RestingOrder> {
         match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -50,86 +79,259 @@ impl Book {
     }
 
     /// Appends an order at the back of its price level.
-    pub fn rest(&mut self, side: Side, price: u64, order: RestingOrder) {
-        self.locations.insert((order.trader, order.nonce), (side, price));
-        self.levels_mut(side).entry(price).or_default().push_back(order);
+    pub fn insert(&mut self, order: RestingOrder) {
+        let at = key(order.side, order.price, self.next_seq);
+        self.next_seq += 1;
+        self.ids.insert((order.trader, order.nonce), (order.side, at));
+        self.side_mut(order.side).insert(at, order);
     }
 
-    /// The best order on the side opposite to a `taker_side` taker, if it crosses `limit`.
-    pub fn best_crossing(&self, taker_side: Side, limit: u64) -> Option<(u64, &RestingOrder)> {
-        let (price, level) = match taker_side {
-            Side::Buy => self.asks.first_key_value().filter(|(price, _)| **price <= limit)?,
-            Side::Sell => self.bids.last_key_value().filter(|(price, _)| **price >= limit)?,
-        };
-        Some((*price, level.front()?))
+    /// The best order of `side`.
+    pub fn best(&self, side: Side) -> Option<(Key, &RestingOrder)> {
+        self.side(side).first_key_value().map(|(at, order)| (*at, order))
     }
 
-    /// Takes `quantity` lots off the best order opposite to `taker_side` at `price`, removing
-    /// it when filled. The caller obtained `price` and a quantity within bounds from
-    /// [`Book::best_crossing`].
-    pub fn fill_best(&mut self, taker_side: Side, price: u64, quantity: u64) {
-        let maker_side = opposite(taker_side);
-        let levels = self.levels_mut(maker_side);
-        let Some(level) = levels.get_mut(&price) else { return };
-        let Some(front) = level.front_mut() else { return };
-        front.quantity -= quantity.min(front.quantity);
-        if front.quantity == 0 {
-            let filled = level.pop_front().map(|order| (order.trader, order.nonce));
-            if level.is_empty() {
-                levels.remove(&price);
-            }
-            if let Some(key) = filled {
-                self.locations.remove(&key);
-            }
+    pub fn best_price(&self, side: Side) -> Option<u64> {
+        self.best(side).map(|(_, order)| order.price)
+    }
+
+    pub fn get_mut(&mut self, side: Side, at: Key) -> Option<&mut RestingOrder> {
+        self.side_mut(side).get_mut(&at)
+    }
+
+    pub fn remove_at(&mut self, side: Side, at: Key) -> Option<RestingOrder> {
+        let order = self.side_mut(side).remove(&at)?;
+        self.ids.remove(&(order.trader, order.nonce));
+        Some(order)
+    }
+
+    /// Moves an order to the back of its price level (an iceberg replenished).
+    pub fn requeue(&mut self, side: Side, at: Key) {
+        if let Some(order) = self.remove_at(side, at) {
+            self.insert(order);
         }
     }
 
-    /// Removes `(trader, nonce)`; returns its side, price and remaining quantity.
-    pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<(Side, u64, u64)> {
-        let (side, price) = self.locations.remove(&(*trader, nonce))?;
-        let levels = self.levels_mut(side);
-        let level = levels.get_mut(&price)?;
-        let at = level.iter().position(|order| order.trader == *trader && order.nonce == nonce)?;
-        let order = level.remove(at)?;
-        if level.is_empty() {
-            levels.remove(&price);
-        }
-        Some((side, price, order.quantity))
+    pub fn find(&self, trader: &Address, nonce: u64) -> Option<(Side, Key)> {
+        self.ids.get(&(*trader, nonce)).copied()
     }
 
-    /// Up to `depth` levels of `side`, best first.
+    pub fn get(&self, trader: &Address, nonce: u64) -> Option<&RestingOrder> {
+        let (side, at) = self.find(trader, nonce)?;
+        self.side(side).get(&at)
+    }
+
+    pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<RestingOrder> {
+        let (side, at) = self.find(trader, nonce)?;
+        self.remove_at(side, at)
+    }
+
+    /// Orders of `side` in priority order.
+    pub fn iter(&self, side: Side) -> impl Iterator<Item = &RestingOrder> {
+        self.side(side).values()
+    }
+
+    /// Up to `depth` levels of `side`, best first (visible quantities only).
     pub fn levels(&self, side: Side, depth: usize) -> Vec<Level> {
-        let summarize = |(price, level): (&u64, &VecDeque<RestingOrder>)| Level {
-            price: *price,
-            quantity: level.iter().map(|order| order.quantity).sum(),
-            orders: level.len(),
-        };
-        match side {
-            Side::Buy => self.bids.iter().rev().take(depth).map(summarize).collect(),
-            Side::Sell => self.asks.iter().take(depth).map(summarize).collect(),
+        let mut out: Vec<Level> = Vec::new();
+        for order in self.iter(side) {
+            if let Some(level) = out.last_mut().filter(|level| level.price == order.price) {
+                level.quantity += order.visible;
+                level.orders += 1;
+            } else if out.len() == depth {
+                break;
+            } else {
+                out.push(Level { price: order.price, quantity: order.visible, orders: 1 });
+            }
         }
+        out
     }
 
     /// The trader's resting orders, by nonce.
-    pub fn open_orders(&self, trader: &Address) -> Vec<OpenOrder> {
-        self.locations
+    pub fn orders_of(&self, trader: &Address) -> Vec<&RestingOrder> {
+        self.ids
             .range((*trader, 0)..=(*trader, u64::MAX))
-            .filter_map(|(&(_, nonce), &(side, price))| {
-                let level = match side {
-                    Side::Buy => self.bids.get(&price)?,
-                    Side::Sell => self.asks.get(&price)?,
-                };
-                let order = level.iter().find(|order| order.trader == *trader && order.nonce == nonce)?;
-                Some(OpenOrder { side, price, nonce, quantity: order.quantity })
-            })
+            .filter_map(|(_, (side, at))| self.side(*side).get(at))
             .collect()
+    }
+
+    /// Whether the best bid is below the best ask (or a side is empty).
+    pub fn is_uncrossed(&self) -> bool {
+        match (self.best_price(Side::Buy), self.best_price(Side::Sell)) {
+            (Some(bid), Some(ask)) => bid < ask,
+            _ => true,
+        }
     }
 }
 
-pub fn opposite(side: Side) -> Side {
-    match side {
-        Side::Buy => Side::Sell,
-        Side::Sell => Side::Buy,
+/// A stop order waiting for the last trade price to reach its trigger; its funds are locked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopOrder {
+    pub trader: Address,
+    pub order: Order,
+    pub locked: u128,
+    seq: u64,
+}
+
+/// Stop orders by id, and two trigger queues: buy stops by rising trigger, sell stops by
+/// falling trigger, each first-come first-served at equal triggers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stops {
+    orders: BTreeMap<(Address, u64), StopOrder>,
+    buys: BTreeMap<Key, (Address, u64)>,
+    sells: BTreeMap<Key, (Address, u64)>,
+    next_seq: u64,
+}
+
+impl Stops {
+    fn trigger_key(stop: &StopOrder) -> Key {
+        // Buy stops fire lowest trigger first; sell stops highest trigger first.
+        key(stop.order.side.opposite(), stop.order.trigger_price, stop.seq)
+    }
+
+    pub fn insert(&mut self, trader: Address, order: Order, locked: u128) {
+        let stop = StopOrder { trader, order, locked, seq: self.next_seq };
+        self.next_seq += 1;
+        let at = Self::trigger_key(&stop);
+        match order.side {
+            Side::Buy => self.buys.insert(at, (trader, order.nonce)),
+            Side::Sell => self.sells.insert(at, (trader, order.nonce)),
+        };
+        self.orders.insert((trader, order.nonce), stop);
+    }
+
+    pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<StopOrder> {
+        let stop = self.orders.remove(&(*trader, nonce))?;
+        let at = Self::trigger_key(&stop);
+        match stop.order.side {
+            Side::Buy => self.buys.remove(&at),
+            Side::Sell => self.sells.remove(&at),
+        };
+        Some(stop)
+    }
+
+    /// The first stop that `last_price` triggers, if any (buy stops before sell stops).
+    pub fn next_triggered(&self, last_price: u64) -> Option<(Address, u64)> {
+        let buy = self.buys.first_key_value().filter(|((_, _), id)| {
+            self.orders.get(id).is_some_and(|stop| stop.order.trigger_price <= last_price)
+        });
+        let sell = self.sells.first_key_value().filter(|((_, _), id)| {
+            self.orders.get(id).is_some_and(|stop| stop.order.trigger_price >= last_price)
+        });
+        buy.or(sell).map(|(_, id)| *id)
+    }
+
+    pub fn of(&self, trader: &Address) -> impl Iterator<Item = &StopOrder> {
+        self.orders.range((*trader, 0)..=(*trader, u64::MAX)).map(|(_, stop)| stop)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &StopOrder> {
+        self.orders.values()
+    }
+}
+
+/// The last trade of a market.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    pub price: u64,
+    pub quantity: u64,
+    pub timestamp: u64,
+}
+
+/// One hour of trading (hour = L1 timestamp / 3600); volume in lots and quote ticks × lots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candle {
+    pub hour: u64,
+    pub open: u64,
+    pub high: u64,
+    pub low: u64,
+    pub close: u64,
+    pub volume: u128,
+    pub quote_volume: u128,
+}
+
+pub const CANDLES: usize = 24;
+
+/// The circuit breaker: the reference price is the first trade of the current window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breaker {
+    pub window_start: u64,
+    pub reference_price: u64,
+    pub halted_until: u64,
+}
+
+/// Everything that changes in one market: book, stops, open-order counts, market data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketState {
+    pub book: Book,
+    pub stops: Stops,
+    /// Resting plus stop orders per trader (entries at zero are removed).
+    pub open_orders: BTreeMap<Address, u32>,
+    pub last_trade: Option<Trade>,
+    pub breaker: Breaker,
+    /// A ring of hourly candles, slot `hour % 24`.
+    pub candles: Vec<Candle>,
+}
+
+/// Open, high, low, close and volume of the 24 hours up to a timestamp.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ohlcv {
+    pub open: u64,
+    pub high: u64,
+    pub low: u64,
+    pub close: u64,
+    pub volume: u128,
+    pub quote_volume: u128,
+    pub trades_hours: u32,
+}
+
+impl MarketState {
+    pub fn open_count(&self, trader: &Address) -> u32 {
+        self.open_orders.get(trader).copied().unwrap_or(0)
+    }
+
+    pub fn count_open(&mut self, trader: &Address, delta: i32) {
+        let count = self.open_orders.entry(*trader).or_default();
+        *count = count.saturating_add_signed(delta);
+        if *count == 0 {
+            self.open_orders.remove(trader);
+        }
+    }
+
+    /// Records a trade for the last price and the hourly candles.
+    pub fn record_trade(&mut self, price: u64, quantity: u64, timestamp: u64) {
+        self.last_trade = Some(Trade { price, quantity, timestamp });
+        if self.candles.is_empty() {
+            self.candles.resize(CANDLES, Candle::default());
+        }
+        let hour = timestamp / 3600;
+        let candle = &mut self.candles[(hour % CANDLES as u64) as usize];
+        if candle.hour != hour || candle.volume == 0 {
+            *candle = Candle { hour, open: price, high: price, low: price, close: price, volume: 0, quote_volume: 0 };
+        }
+        candle.high = candle.high.max(price);
+        candle.low = candle.low.min(price);
+        candle.close = price;
+        candle.volume += u128::from(quantity);
+        candle.quote_volume += u128::from(quantity) * u128::from(price);
+    }
+
+    /// The rolling 24 hours ending in the hour of `now` (hourly resolution).
+    pub fn ohlcv_24h(&self, now: u64) -> Option<Ohlcv> {
+        let hour = now / 3600;
+        let mut candles: Vec<&Candle> =
+            self.candles.iter().filter(|c| c.volume > 0 && c.hour <= hour && c.hour + (CANDLES as u64) > hour).collect();
+        candles.sort_by_key(|c| c.hour);
+        let (first, last) = (candles.first()?, candles.last()?);
+        Some(Ohlcv {
+            open: first.open,
+            high: candles.iter().map(|c| c.high).max()?,
+            low: candles.iter().map(|c| c.low).min()?,
+            close: last.close,
+            volume: candles.iter().map(|c| c.volume).sum(),
+            quote_volume: candles.iter().map(|c| c.quote_volume).sum(),
+            trades_hours: candles.len() as u32,
+        })
     }
 }
 
@@ -137,46 +339,66 @@ pub fn opposite(side: Side) -> Side {
 mod tests {
     use super::*;
 
-    fn order(trader: u8, nonce: u64, quantity: u64) -> RestingOrder {
-        RestingOrder { trader: [trader; 20], nonce, quantity }
+    fn order(trader: u8, nonce: u64, side: Side, price: u64, visible: u64) -> RestingOrder {
+        RestingOrder {
+            trader: [trader; 20],
+            nonce,
+            side,
+            price,
+            visible,
+            hidden: 0,
+            display: 0,
+            locked: 0,
+            post_only: false,
+            stp: SelfTradePrevention::CancelTaker,
+            expiry: 0,
+            client_order_id: 0,
+        }
     }
 
     #[test]
     fn best_ask_is_lowest_price_then_earliest() {
         let mut book = Book::default();
-        book.rest(Side::Sell, 101, order(1, 1, 5));
-        book.rest(Side::Sell, 100, order(2, 1, 5));
-        book.rest(Side::Sell, 100, order(3, 1, 5));
-        let (price, best) = book.best_crossing(Side::Buy, 100).unwrap();
-        assert_eq!((price, best.trader), (100, [2; 20]));
-        assert!(book.best_crossing(Side::Buy, 99).is_none());
+        book.insert(order(1, 1, Side::Sell, 101, 5));
+        book.insert(order(2, 1, Side::Sell, 100, 5));
+        book.insert(order(3, 1, Side::Sell, 100, 5));
+        assert_eq!(book.best(Side::Sell).unwrap().1.trader, [2; 20]);
+        let (_, at) = book.find(&[2; 20], 1).unwrap();
+        book.requeue(Side::Sell, at);
+        assert_eq!(book.best(Side::Sell).unwrap().1.trader, [3; 20]);
     }
 
     #[test]
-    fn best_bid_is_highest_price() {
+    fn best_bid_is_highest_price_and_levels_aggregate() {
         let mut book = Book::default();
-        book.rest(Side::Buy, 99, order(1, 1, 5));
-        book.rest(Side::Buy, 98, order(2, 1, 5));
-        assert_eq!(book.best_crossing(Side::Sell, 90).unwrap().0, 99);
-        assert_eq!(book.levels(Side::Buy, 10).iter().map(|l| l.price).collect::<Vec<_>>(), [99, 98]);
+        book.insert(order(1, 1, Side::Buy, 99, 5));
+        book.insert(order(2, 1, Side::Buy, 98, 5));
+        book.insert(order(3, 1, Side::Buy, 99, 2));
+        assert_eq!(book.best_price(Side::Buy), Some(99));
+        let levels = book.levels(Side::Buy, 10);
+        assert_eq!(levels, [Level { price: 99, quantity: 7, orders: 2 }, Level { price: 98, quantity: 5, orders: 1 }]);
+        assert_eq!(book.levels(Side::Buy, 1).len(), 1);
     }
 
     #[test]
-    fn full_fill_removes_the_order_and_empty_level() {
+    fn remove_returns_the_order_and_forgets_it() {
         let mut book = Book::default();
-        book.rest(Side::Sell, 100, order(1, 7, 5));
-        book.fill_best(Side::Buy, 100, 2);
-        assert_eq!(book.open_orders(&[1; 20])[0].quantity, 3);
-        book.fill_best(Side::Buy, 100, 3);
-        assert_eq!(book, Book::default());
-    }
-
-    #[test]
-    fn remove_returns_remaining_and_forgets_the_order() {
-        let mut book = Book::default();
-        book.rest(Side::Buy, 50, order(1, 3, 4));
-        assert_eq!(book.remove(&[1; 20], 3), Some((Side::Buy, 50, 4)));
+        book.insert(order(1, 3, Side::Buy, 50, 4));
+        assert_eq!(book.remove(&[1; 20], 3).map(|o| o.visible), Some(4));
         assert_eq!(book.remove(&[1; 20], 3), None);
-        assert_eq!(book, Book::default());
+        assert!(book.best(Side::Buy).is_none());
+    }
+
+    #[test]
+    fn candles_roll_over_24_hours() {
+        let mut market = MarketState::default();
+        market.record_trade(100, 1, 0);
+        market.record_trade(120, 2, 3_600);
+        market.record_trade(90, 3, 7_200);
+        let day = market.ohlcv_24h(7_200).unwrap();
+        assert_eq!((day.open, day.high, day.low, day.close, day.volume), (100, 120, 90, 90, 6));
+        let later = market.ohlcv_24h(24 * 3_600).unwrap();
+        assert_eq!((later.open, later.volume), (120, 5));
+        assert!(market.ohlcv_24h(100 * 3_600).is_none());
     }
 }

@@ -7,9 +7,13 @@ use crate::message::{Envelope, Message, SIGNATURE_LEN};
 use crate::{Address, Hash};
 
 const DOMAIN_TYPE: &[u8] = b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
-const ORDER_TYPE: &[u8] =
-    b"Order(address trader,uint32 market,uint8 side,uint64 price,uint64 quantity,uint64 nonce,uint64 expiry)";
-const CANCEL_TYPE: &[u8] = b"Cancel(address trader,uint32 market,uint64 orderNonce)";
+pub const ORDER_TYPE: &[u8] = b"Order(address trader,uint32 market,uint8 side,uint8 orderType,uint8 timeInForce,\
+uint8 selfTradePrevention,uint64 price,uint64 quantity,uint64 triggerPrice,uint64 displayQuantity,uint64 nonce,\
+uint64 expiry,uint64 clientOrderId)";
+pub const CANCEL_TYPE: &[u8] = b"Cancel(address trader,uint32 market,uint64 orderNonce)";
+pub const CANCEL_ALL_TYPE: &[u8] = b"CancelAll(address trader,uint32 market,uint64 nonce)";
+pub const REPLACE_TYPE: &[u8] =
+    b"Replace(address trader,uint32 market,uint64 orderNonce,uint64 nonce,uint64 price,uint64 quantity)";
 const DOMAIN_NAME: &[u8] = b"clobnode";
 const DOMAIN_VERSION: &[u8] = b"1";
 
@@ -50,16 +54,37 @@ pub fn struct_hash(trader: &Address, message: &Message) -> Hash {
             &address_word(trader),
             &word(order.market.into()),
             &word(order.side.to_byte().into()),
+            &word(order.order_type.to_byte().into()),
+            &word(order.time_in_force.to_byte().into()),
+            &word(order.stp.to_byte().into()),
             &word(order.price),
             &word(order.quantity),
+            &word(order.trigger_price),
+            &word(order.display_quantity),
             &word(order.nonce),
             &word(order.expiry),
+            &word(order.client_order_id),
         ]),
         Message::Cancel(cancel) => keccak(&[
             &keccak(&[CANCEL_TYPE]),
             &address_word(trader),
             &word(cancel.market.into()),
             &word(cancel.order_nonce),
+        ]),
+        Message::CancelAll(all) => keccak(&[
+            &keccak(&[CANCEL_ALL_TYPE]),
+            &address_word(trader),
+            &word(all.market.into()),
+            &word(all.nonce),
+        ]),
+        Message::Replace(replace) => keccak(&[
+            &keccak(&[REPLACE_TYPE]),
+            &address_word(trader),
+            &word(replace.market.into()),
+            &word(replace.order_nonce),
+            &word(replace.nonce),
+            &word(replace.price),
+            &word(replace.quantity),
         ]),
     }
 }

@@ -1,6 +1,6 @@
 //! What applying an inbox entry did (PROTOCOL.md section 6).
 
-use crate::message::Side;
+use crate::message::{Order, Side};
 use crate::Address;
 
 /// One event of inbox entry `index`; events of messages inside a blob batch also carry the
@@ -19,13 +19,22 @@ pub enum EventKind {
         token: Address,
         amount: u128,
     },
+    Withdrawal {
+        trader: Address,
+        token: Address,
+        amount: u128,
+    },
+    /// The order as signed; a stop order waits for its trigger (see `Triggered`).
     Accepted {
         trader: Address,
+        order: Order,
+    },
+    /// A stop order's trigger was reached: it now executes as a taker.
+    Triggered {
+        trader: Address,
         market: u32,
-        side: Side,
-        price: u64,
-        quantity: u64,
         nonce: u64,
+        last_price: u64,
     },
     Fill {
         market: u32,
@@ -36,12 +45,46 @@ pub enum EventKind {
         price: u64,
         quantity: u64,
         taker_side: Side,
+        /// Quote atoms paid by each side to the market's fee recipient.
+        maker_fee: u128,
+        taker_fee: u128,
     },
+    /// An order left the book (or the stop list, or never rested) with `remaining` lots.
     Cancelled {
         trader: Address,
         market: u32,
         nonce: u64,
         remaining: u64,
+        reason: CancelReason,
+    },
+    /// A resting order reduced in place (keeping priority) to `quantity` lots.
+    Reduced {
+        trader: Address,
+        market: u32,
+        nonce: u64,
+        quantity: u64,
+    },
+    /// Self-trade prevention "decrement both": both orders lost `quantity` lots, no trade.
+    SelfTrade {
+        market: u32,
+        trader: Address,
+        maker_nonce: u64,
+        taker_nonce: u64,
+        quantity: u64,
+    },
+    /// A cancel-all finished; `count` orders were cancelled.
+    CancelledAll {
+        trader: Address,
+        market: u32,
+        count: u32,
+    },
+    /// The circuit breaker tripped: a trade at `price` would have moved the market beyond its
+    /// band; matching in `market` stops until L1 timestamp `until`.
+    Halted {
+        market: u32,
+        price: u64,
+        reference_price: u64,
+        until: u64,
     },
     Rejected {
         reason: RejectReason,
@@ -66,6 +109,27 @@ pub enum RejectReason {
     AmountOverflow = 10,
     MalformedBatch = 11,
     UnknownKind = 12,
+    InvalidOrder = 13,
+    WouldCross = 14,
+    BelowMinSize = 15,
+    AboveMaxSize = 16,
+    TooManyOpenOrders = 17,
+    MarketHalted = 18,
+}
+
+/// Why an order (or its remainder) was cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelReason {
+    User = 1,
+    /// Unfilled remainder of an IOC or market order.
+    ImmediateOrCancel = 2,
+    FillOrKill = 3,
+    SelfTrade = 4,
+    Expired = 5,
+    CancelAll = 6,
+    Replaced = 7,
+    FillCap = 8,
+    Halted = 9,
 }
 
 impl RejectReason {
@@ -87,6 +151,32 @@ impl RejectReason {
             RejectReason::AmountOverflow => "AMOUNT_OVERFLOW",
             RejectReason::MalformedBatch => "MALFORMED_BATCH",
             RejectReason::UnknownKind => "UNKNOWN_KIND",
+            RejectReason::InvalidOrder => "INVALID_ORDER",
+            RejectReason::WouldCross => "WOULD_CROSS",
+            RejectReason::BelowMinSize => "BELOW_MIN_SIZE",
+            RejectReason::AboveMaxSize => "ABOVE_MAX_SIZE",
+            RejectReason::TooManyOpenOrders => "TOO_MANY_OPEN_ORDERS",
+            RejectReason::MarketHalted => "MARKET_HALTED",
+        }
+    }
+}
+
+impl CancelReason {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CancelReason::User => "USER",
+            CancelReason::ImmediateOrCancel => "IMMEDIATE_OR_CANCEL",
+            CancelReason::FillOrKill => "FILL_OR_KILL",
+            CancelReason::SelfTrade => "SELF_TRADE",
+            CancelReason::Expired => "EXPIRED",
+            CancelReason::CancelAll => "CANCEL_ALL",
+            CancelReason::Replaced => "REPLACED",
+            CancelReason::FillCap => "FILL_CAP",
+            CancelReason::Halted => "HALTED",
         }
     }
 }
@@ -96,6 +186,36 @@ impl Side {
         match self {
             Side::Buy => "buy",
             Side::Sell => "sell",
+        }
+    }
+}
+
+impl crate::message::OrderType {
+    pub fn name(self) -> &'static str {
+        match self {
+            crate::message::OrderType::Limit => "limit",
+            crate::message::OrderType::Market => "market",
+        }
+    }
+}
+
+impl crate::message::TimeInForce {
+    pub fn name(self) -> &'static str {
+        match self {
+            crate::message::TimeInForce::Gtc => "gtc",
+            crate::message::TimeInForce::Ioc => "ioc",
+            crate::message::TimeInForce::Fok => "fok",
+            crate::message::TimeInForce::PostOnly => "post_only",
+        }
+    }
+}
+
+impl crate::message::SelfTradePrevention {
+    pub fn name(self) -> &'static str {
+        match self {
+            crate::message::SelfTradePrevention::CancelTaker => "cancel_taker",
+            crate::message::SelfTradePrevention::CancelMaker => "cancel_maker",
+            crate::message::SelfTradePrevention::DecrementBoth => "decrement_both",
         }
     }
 }

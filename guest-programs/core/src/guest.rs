@@ -10,6 +10,7 @@ use crate::public_values::{PublicValues, PUBLIC_VALUES_LEN};
 use crate::root::state_root;
 use crate::state::State;
 use crate::transition::{apply_entries, BlobMap, TransitionError};
+use crate::withdrawals::withdrawals_root;
 use crate::Hash;
 
 /// The state before the range, the entries `[inboxStart, inboxEnd)` and the blobs of every
@@ -55,7 +56,7 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
         RangeOpeningError::MissingBlob(hash) => GuestError::MissingBlob(hash),
         RangeOpeningError::InvalidBlob(hash, reason) => GuestError::InvalidBlob(hash, reason),
     })?;
-    apply_entries(&mut state, &entries, &blobs)
+    let events = apply_entries(&mut state, &entries, &blobs)
         .map_err(|TransitionError::MissingBlob(hash)| GuestError::MissingBlob(hash))?;
     Ok(PublicValues {
         prev_state_root,
@@ -64,7 +65,7 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
         inbox_end: state.inbox.next_index,
         inbox_start_acc,
         inbox_end_acc: state.inbox.acc,
-        withdrawals_root: [0; 32],
+        withdrawals_root: withdrawals_root(&events),
         blobs_hash: blobs_hash(&openings),
     })
 }

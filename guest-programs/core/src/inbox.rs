@@ -10,6 +10,7 @@ pub const KIND_DIRECT: u8 = 1;
 pub const KIND_SIGNED: u8 = 2;
 pub const KIND_DEPOSIT: u8 = 3;
 pub const KIND_BLOB_BATCH: u8 = 4;
+pub const KIND_WITHDRAWAL: u8 = 5;
 
 /// One inbox entry as the Inbox hashes it. Its index is its position in the inbox: the
 /// transition takes it from the state's inbox position, never from the input.

@@ -19,6 +19,7 @@ pub mod public_values;
 pub mod root;
 pub mod state;
 pub mod transition;
+pub mod withdrawals;
 
 /// A 20-byte Ethereum address (traders, tokens, contracts).
 pub type Address = [u8; 20];

@@ -7,9 +7,15 @@ use crate::Address;
 
 pub const ORDER_TYPE: u8 = 0x01;
 pub const CANCEL_TYPE: u8 = 0x02;
-pub const ORDER_LEN: usize = 38;
+pub const CANCEL_ALL_TYPE: u8 = 0x03;
+pub const REPLACE_TYPE: u8 = 0x04;
+pub const ORDER_LEN: usize = 65;
 pub const CANCEL_LEN: usize = 13;
+pub const CANCEL_ALL_LEN: usize = 13;
+pub const REPLACE_LEN: usize = 37;
 pub const SIGNATURE_LEN: usize = 65;
+/// `CancelAll.market` meaning every market.
+pub const ALL_MARKETS: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Side {
@@ -27,35 +33,137 @@ impl Side {
     }
 
     pub fn to_byte(self) -> u8 {
+        self as u8
+    }
+
+    pub fn opposite(self) -> Side {
         match self {
-            Side::Buy => 0,
-            Side::Sell => 1,
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
         }
     }
 }
 
-/// A limit order; `price` in ticks, `quantity` in lots, `expiry` an L1 timestamp (0 = none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Limit: `price` is the limit. Market: `price` is the protective limit (worst price accepted)
+/// and the order never rests (IOC or FOK only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderType {
+    Limit,
+    Market,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeInForce {
+    /// Good till cancelled (or till `expiry`): the remainder rests.
+    Gtc,
+    /// Immediate or cancel: the remainder is cancelled.
+    Ioc,
+    /// Fill or kill: filled completely at once, or cancelled without any fill.
+    Fok,
+    /// Rests only: an order that would take liquidity is rejected (`WOULD_CROSS`).
+    PostOnly,
+}
+
+/// What happens when an incoming order would trade with a resting order of the same trader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelfTradePrevention {
+    /// The incoming order's remainder is cancelled; the resting order stays.
+    CancelTaker,
+    /// The resting order is cancelled; matching goes on.
+    CancelMaker,
+    /// Both are reduced by the overlapping quantity without a trade.
+    DecrementBoth,
+}
+
+macro_rules! byte_enum {
+    ($ty:ident { $($variant:ident = $value:literal),+ }) => {
+        impl $ty {
+            pub fn from_byte(byte: u8) -> Option<$ty> {
+                match byte { $($value => Some($ty::$variant),)+ _ => None }
+            }
+            pub fn to_byte(self) -> u8 {
+                match self { $($ty::$variant => $value,)+ }
+            }
+        }
+    };
+}
+byte_enum!(OrderType { Limit = 0, Market = 1 });
+byte_enum!(TimeInForce { Gtc = 0, Ioc = 1, Fok = 2, PostOnly = 3 });
+byte_enum!(SelfTradePrevention { CancelTaker = 0, CancelMaker = 1, DecrementBoth = 2 });
+
+/// An order; `price` in ticks, `quantity` in lots, `expiry` an L1 timestamp (0 = none).
+/// `trigger_price != 0` makes it a stop (buy: fires when the last trade is at or above it;
+/// sell: at or below). `display_quantity != 0` makes it an iceberg showing that many lots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub market: u32,
     pub side: Side,
+    pub order_type: OrderType,
+    pub time_in_force: TimeInForce,
+    pub stp: SelfTradePrevention,
     pub price: u64,
     pub quantity: u64,
+    pub trigger_price: u64,
+    pub display_quantity: u64,
     pub nonce: u64,
     pub expiry: u64,
+    pub client_order_id: u64,
 }
 
-/// Cancels the sender's resting order `(trader, order_nonce)` in `market`.
+impl Order {
+    /// A plain limit GTC order.
+    pub fn limit(market: u32, side: Side, price: u64, quantity: u64, nonce: u64) -> Order {
+        Order {
+            market,
+            side,
+            order_type: OrderType::Limit,
+            time_in_force: TimeInForce::Gtc,
+            stp: SelfTradePrevention::CancelTaker,
+            price,
+            quantity,
+            trigger_price: 0,
+            display_quantity: 0,
+            nonce,
+            expiry: 0,
+            client_order_id: 0,
+        }
+    }
+}
+
+/// Cancels the sender's order `(trader, order_nonce)` in `market` (resting or stop).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cancel {
     pub market: u32,
     pub order_nonce: u64,
 }
 
+/// Cancels every order of the sender in `market` ([`ALL_MARKETS`]: in every market). Uses up
+/// `nonce` so that a relayed copy cannot cancel later orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CancelAll {
+    pub market: u32,
+    pub nonce: u64,
+}
+
+/// Changes a resting order. Same price and a quantity at most what remains: reduced in
+/// place, keeping its id and time priority. Otherwise: cancelled, and a new order with id
+/// `nonce`, the new price and quantity and the old order's other fields is placed (losing
+/// priority). Uses up `nonce` either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replace {
+    pub market: u32,
+    pub order_nonce: u64,
+    pub nonce: u64,
+    pub price: u64,
+    pub quantity: u64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Message {
     Order(Order),
     Cancel(Cancel),
+    CancelAll(CancelAll),
+    Replace(Replace),
 }
 
 /// `trader ‖ message ‖ signature(r ‖ s ‖ v)`.
@@ -69,39 +177,68 @@ pub struct Envelope {
 impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(ORDER_LEN);
+        let mut put = |bytes: &[u8]| out.extend_from_slice(bytes);
         match self {
-            Message::Order(order) => {
-                out.push(ORDER_TYPE);
-                out.extend_from_slice(&order.market.to_be_bytes());
-                out.push(order.side.to_byte());
-                out.extend_from_slice(&order.price.to_be_bytes());
-                out.extend_from_slice(&order.quantity.to_be_bytes());
-                out.extend_from_slice(&order.nonce.to_be_bytes());
-                out.extend_from_slice(&order.expiry.to_be_bytes());
+            Message::Order(o) => {
+                put(&[ORDER_TYPE]);
+                put(&o.market.to_be_bytes());
+                put(&[o.side.to_byte(), o.order_type.to_byte(), o.time_in_force.to_byte(), o.stp.to_byte()]);
+                for value in [o.price, o.quantity, o.trigger_price, o.display_quantity, o.nonce, o.expiry, o.client_order_id] {
+                    put(&value.to_be_bytes());
+                }
             }
-            Message::Cancel(cancel) => {
-                out.push(CANCEL_TYPE);
-                out.extend_from_slice(&cancel.market.to_be_bytes());
-                out.extend_from_slice(&cancel.order_nonce.to_be_bytes());
+            Message::Cancel(c) => {
+                put(&[CANCEL_TYPE]);
+                put(&c.market.to_be_bytes());
+                put(&c.order_nonce.to_be_bytes());
+            }
+            Message::CancelAll(c) => {
+                put(&[CANCEL_ALL_TYPE]);
+                put(&c.market.to_be_bytes());
+                put(&c.nonce.to_be_bytes());
+            }
+            Message::Replace(r) => {
+                put(&[REPLACE_TYPE]);
+                put(&r.market.to_be_bytes());
+                for value in [r.order_nonce, r.nonce, r.price, r.quantity] {
+                    put(&value.to_be_bytes());
+                }
             }
         }
         out
     }
 
-    /// Strict decoding: unknown types, wrong lengths (trailing bytes) and bad sides are `None`.
+    /// Strict decoding: unknown types, wrong lengths (trailing bytes) and out-of-range enum
+    /// bytes are `None`.
     pub fn decode(bytes: &[u8]) -> Option<Message> {
+        let u64_at = |offset: usize| u64::from_be_bytes(field(bytes, offset));
         match (bytes.first()?, bytes.len()) {
             (&ORDER_TYPE, ORDER_LEN) => Some(Message::Order(Order {
                 market: u32::from_be_bytes(field(bytes, 1)),
                 side: Side::from_byte(bytes[5])?,
-                price: u64::from_be_bytes(field(bytes, 6)),
-                quantity: u64::from_be_bytes(field(bytes, 14)),
-                nonce: u64::from_be_bytes(field(bytes, 22)),
-                expiry: u64::from_be_bytes(field(bytes, 30)),
+                order_type: OrderType::from_byte(bytes[6])?,
+                time_in_force: TimeInForce::from_byte(bytes[7])?,
+                stp: SelfTradePrevention::from_byte(bytes[8])?,
+                price: u64_at(9),
+                quantity: u64_at(17),
+                trigger_price: u64_at(25),
+                display_quantity: u64_at(33),
+                nonce: u64_at(41),
+                expiry: u64_at(49),
+                client_order_id: u64_at(57),
             })),
-            (&CANCEL_TYPE, CANCEL_LEN) => Some(Message::Cancel(Cancel {
+            (&CANCEL_TYPE, CANCEL_LEN) => {
+                Some(Message::Cancel(Cancel { market: u32::from_be_bytes(field(bytes, 1)), order_nonce: u64_at(5) }))
+            }
+            (&CANCEL_ALL_TYPE, CANCEL_ALL_LEN) => {
+                Some(Message::CancelAll(CancelAll { market: u32::from_be_bytes(field(bytes, 1)), nonce: u64_at(5) }))
+            }
+            (&REPLACE_TYPE, REPLACE_LEN) => Some(Message::Replace(Replace {
                 market: u32::from_be_bytes(field(bytes, 1)),
-                order_nonce: u64::from_be_bytes(field(bytes, 5)),
+                order_nonce: u64_at(5),
+                nonce: u64_at(13),
+                price: u64_at(21),
+                quantity: u64_at(29),
             })),
             _ => None,
         }
@@ -144,34 +281,46 @@ mod tests {
     use super::*;
 
     fn order() -> Message {
-        Message::Order(Order { market: 7, side: Side::Sell, price: 1_500, quantity: 3, nonce: 9, expiry: 0 })
+        let mut order = Order::limit(7, Side::Sell, 1_500, 3, 9);
+        order.time_in_force = TimeInForce::PostOnly;
+        order.display_quantity = 1;
+        order.client_order_id = 0x0a0b;
+        Message::Order(order)
     }
 
     #[test]
-    fn order_encodes_to_38_bytes_and_round_trips() {
+    fn order_encodes_to_65_bytes_and_round_trips() {
         let bytes = order().encode();
         assert_eq!(bytes.len(), ORDER_LEN);
-        assert_eq!(&bytes[..6], &[1, 0, 0, 0, 7, 1]);
+        assert_eq!(&bytes[..9], &[1, 0, 0, 0, 7, 1, 0, 3, 0]);
+        assert_eq!(&bytes[63..], &[0x0a, 0x0b]);
         assert_eq!(Message::decode(&bytes), Some(order()));
     }
 
     #[test]
-    fn cancel_encodes_to_13_bytes_and_round_trips() {
+    fn cancel_cancel_all_and_replace_round_trip() {
         let cancel = Message::Cancel(Cancel { market: 2, order_nonce: 0x0102 });
-        let bytes = cancel.encode();
-        assert_eq!(bytes, [2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 2]);
-        assert_eq!(Message::decode(&bytes), Some(cancel));
+        assert_eq!(cancel.encode(), [2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 2]);
+        let all = Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 5 });
+        assert_eq!(all.encode(), [3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 5]);
+        let replace = Message::Replace(Replace { market: 1, order_nonce: 2, nonce: 3, price: 4, quantity: 5 });
+        assert_eq!(replace.encode().len(), REPLACE_LEN);
+        for message in [cancel, all, replace] {
+            assert_eq!(Message::decode(&message.encode()), Some(message));
+        }
     }
 
     #[test]
-    fn trailing_bytes_unknown_type_and_bad_side_are_malformed() {
+    fn trailing_bytes_unknown_type_and_bad_enum_bytes_are_malformed() {
         let mut long = order().encode();
         long.push(0);
         assert_eq!(Message::decode(&long), None);
-        let mut bad_side = order().encode();
-        bad_side[5] = 2;
-        assert_eq!(Message::decode(&bad_side), None);
-        assert_eq!(Message::decode(&[3; 13]), None);
+        for offset in 5..9 {
+            let mut bad = order().encode();
+            bad[offset] = 4;
+            assert_eq!(Message::decode(&bad), None, "byte {offset}");
+        }
+        assert_eq!(Message::decode(&[5; 13]), None);
         assert_eq!(Message::decode(&[]), None);
     }
 

@@ -1,11 +1,12 @@
-//! The state root (PROTOCOL.md section 7): a Merkle root of balance leaves, so that an
-//! account can be proven on L1, bound to a hash of the rest of the state.
+//! The state root (PROTOCOL.md sections 7, 10, 12): a sorted-pair Merkle root of balance
+//! leaves, so that one account can be proven on L1 (OpenZeppelin `MerkleProof.verify`), bound
+//! to a hash of the rest of the state.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::book::Book;
+use crate::book::MarketState;
 use crate::inbox::InboxPosition;
 use crate::keccak::keccak;
 use crate::state::{Balance, GenesisConfig, Market, State};
@@ -16,46 +17,131 @@ use crate::{Address, Hash};
 struct RestOfState<'a> {
     genesis: &'a GenesisConfig,
     markets: &'a BTreeMap<u32, Market>,
-    books: &'a BTreeMap<u32, Book>,
+    market_states: &'a BTreeMap<u32, MarketState>,
     nonces: &'a BTreeMap<Address, u64>,
     supply: &'a BTreeMap<Address, u128>,
     inbox: &'a InboxPosition,
+    l1_timestamp: u64,
 }
 
-/// `keccak(address ‖ token ‖ available(u128) ‖ locked(u128))`.
+/// `keccak(trader ‖ token ‖ available(u128) ‖ locked(u128))`, 72 bytes hashed.
 pub fn balance_leaf(trader: &Address, token: &Address, balance: &Balance) -> Hash {
     keccak(&[trader, token, &balance.available.to_be_bytes(), &balance.locked.to_be_bytes()])
 }
 
-/// Binary keccak Merkle root over `leaves` padded with zero leaves to a power of two; zero
-/// when there is no leaf.
-pub fn merkle_root(mut leaves: Vec<Hash>) -> Hash {
+/// `keccak(min(a, b) ‖ max(a, b))`: OpenZeppelin's commutative pair hash.
+pub fn hash_pair(a: &Hash, b: &Hash) -> Hash {
+    if a <= b {
+        keccak(&[a, b])
+    } else {
+        keccak(&[b, a])
+    }
+}
+
+/// Every level of the tree over `leaves` (padded with zero leaves to a power of two), leaves
+/// first, root last; empty for no leaf.
+fn levels(leaves: Vec<Hash>) -> Vec<Vec<Hash>> {
+    if leaves.is_empty() {
+        return Vec::new();
+    }
+    let mut level = leaves;
+    level.resize(level.len().next_power_of_two(), [0; 32]);
+    let mut out = Vec::new();
+    while level.len() > 1 {
+        let next = level.chunks(2).map(|pair| hash_pair(&pair[0], &pair[1])).collect();
+        out.push(core::mem::replace(&mut level, next));
+    }
+    out.push(level);
+    out
+}
+
+/// Section-10 root: zero for no leaf, the leaf itself for one.
+pub fn merkle_root(leaves: Vec<Hash>) -> Hash {
     if leaves.is_empty() {
         return [0; 32];
     }
-    leaves.resize(leaves.len().next_power_of_two(), [0; 32]);
-    while leaves.len() > 1 {
-        leaves = leaves.chunks(2).map(|pair| keccak(&[&pair[0], &pair[1]])).collect();
+    let mut level = leaves;
+    level.resize(level.len().next_power_of_two(), [0; 32]);
+    while level.len() > 1 {
+        level = level.chunks(2).map(|pair| hash_pair(&pair[0], &pair[1])).collect();
     }
-    leaves[0]
+    level[0]
+}
+
+/// The root and the branch (siblings, leaf level first) of every leaf.
+pub fn merkle_tree(leaves: Vec<Hash>) -> (Hash, Vec<Vec<Hash>>) {
+    let count = leaves.len();
+    let levels = levels(leaves);
+    let Some(root) = levels.last().map(|top| top[0]) else { return ([0; 32], Vec::new()) };
+    let proofs = (0..count).map(|index| branch(&levels, index)).collect();
+    (root, proofs)
+}
+
+fn branch(levels: &[Vec<Hash>], mut index: usize) -> Vec<Hash> {
+    let mut proof = Vec::with_capacity(levels.len().saturating_sub(1));
+    for level in &levels[..levels.len() - 1] {
+        proof.push(level[index ^ 1]);
+        index /= 2;
+    }
+    proof
+}
+
+/// What `MerkleProof.verify(proof, root, leaf)` computes.
+pub fn verify(proof: &[Hash], root: &Hash, leaf: &Hash) -> bool {
+    proof.iter().fold(*leaf, |node, sibling| hash_pair(&node, sibling)) == *root
+}
+
+fn balance_leaves(state: &State) -> Vec<Hash> {
+    state.balances.iter().map(|(trader, token, balance)| balance_leaf(trader, token, balance)).collect()
 }
 
 pub fn balances_root(state: &State) -> Hash {
-    merkle_root(state.balances.iter().map(|(trader, token, balance)| balance_leaf(trader, token, balance)).collect())
+    merkle_root(balance_leaves(state))
 }
 
-/// `keccak(balancesRoot ‖ keccak(postcard(rest of state)))`.
-pub fn state_root(state: &State) -> Hash {
+/// `keccak(postcard(rest of state))`.
+pub fn rest_hash(state: &State) -> Hash {
     let rest = RestOfState {
         genesis: &state.genesis,
         markets: &state.markets,
-        books: &state.books,
+        market_states: &state.market_states,
         nonces: &state.nonces,
         supply: &state.supply,
         inbox: &state.inbox,
+        l1_timestamp: state.l1_timestamp,
     };
     let encoded = postcard::to_allocvec(&rest).expect("serializing to a Vec cannot fail");
-    keccak(&[&balances_root(state), &keccak(&[&encoded])])
+    keccak(&[&encoded])
+}
+
+/// `keccak(balancesRoot ‖ restHash)`.
+pub fn state_root(state: &State) -> Hash {
+    keccak(&[&balances_root(state), &rest_hash(state)])
+}
+
+/// One account leaf with what proves it against the state root (section 12).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceProof {
+    pub balance: Balance,
+    pub leaf: Hash,
+    pub proof: Vec<Hash>,
+    pub balances_root: Hash,
+    pub rest_hash: Hash,
+}
+
+/// The branch of `(trader, token)`; `None` when its balance is zero (no leaf).
+pub fn balance_proof(state: &State, trader: &Address, token: &Address) -> Option<BalanceProof> {
+    let index = state.balances.iter().position(|(t, k, _)| t == trader && k == token)?;
+    let leaves = balance_leaves(state);
+    let leaf = leaves[index];
+    let levels = levels(leaves);
+    Some(BalanceProof {
+        balance: state.balances.get(trader, token),
+        leaf,
+        proof: branch(&levels, index),
+        balances_root: levels.last().expect("one leaf at least")[0],
+        rest_hash: rest_hash(state),
+    })
 }
 
 #[cfg(test)]
@@ -67,12 +153,27 @@ mod tests {
     fn merkle_root_of_nothing_is_zero_and_of_one_leaf_is_the_leaf() {
         assert_eq!(merkle_root(vec![]), [0; 32]);
         assert_eq!(merkle_root(vec![[7; 32]]), [7; 32]);
+        assert_eq!(merkle_tree(vec![[7; 32]]), ([7; 32], vec![vec![]]));
     }
 
     #[test]
-    fn merkle_root_pads_three_leaves_with_a_zero_leaf() {
-        let (a, b, c) = ([1; 32], [2; 32], [3; 32]);
-        let expected = keccak(&[&keccak(&[&a, &b]), &keccak(&[&c, &[0; 32]])]);
+    fn merkle_root_sorts_pairs_and_pads_three_leaves_with_a_zero_leaf() {
+        let (a, b, c) = ([2; 32], [1; 32], [3; 32]);
+        let left = keccak(&[&b, &a]);
+        let right = keccak(&[&[0; 32], &c]);
+        let expected = if left <= right { keccak(&[&left, &right]) } else { keccak(&[&right, &left]) };
         assert_eq!(merkle_root(vec![a, b, c]), expected);
+    }
+
+    #[test]
+    fn every_branch_verifies_and_a_wrong_leaf_does_not() {
+        let leaves: Vec<Hash> = (0..5u8).map(|i| keccak(&[&[i]])).collect();
+        let (root, proofs) = merkle_tree(leaves.clone());
+        assert_eq!(root, merkle_root(leaves.clone()));
+        for (leaf, proof) in leaves.iter().zip(&proofs) {
+            assert_eq!(proof.len(), 3);
+            assert!(verify(proof, &root, leaf));
+        }
+        assert!(!verify(&proofs[0], &root, &leaves[1]));
     }
 }

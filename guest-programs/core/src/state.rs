@@ -1,10 +1,11 @@
-//! The exchange state: genesis config, markets, books, nonces, balances, inbox position.
+//! The exchange state: genesis config, markets, per-market books, nonces, balances, inbox
+//! position.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::book::Book;
+use crate::book::MarketState;
 use crate::inbox::InboxPosition;
 use crate::Address;
 
@@ -16,7 +17,14 @@ pub struct GenesisConfig {
     pub vault: Address,
 }
 
-/// A market trades `base_lot` base atoms per lot at `quote_tick` quote atoms per lot per tick.
+/// Fees above this many basis points are refused at genesis.
+pub const MAX_FEE_BPS: u16 = 1_000;
+/// The highest per-order fill cap a market may configure.
+pub const MAX_FILLS_LIMIT: u32 = 1_000;
+
+/// A market trades `base_lot` base atoms per lot at `quote_tick` quote atoms per lot per tick
+/// (the tick size); prices are in ticks, quantities in lots. Markets are listed at genesis
+/// only (PROTOCOL.md section 5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Market {
     pub id: u32,
@@ -24,6 +32,62 @@ pub struct Market {
     pub quote: Address,
     pub base_lot: u128,
     pub quote_tick: u128,
+    /// Smallest order, in lots (at least 1).
+    pub min_size: u64,
+    /// Largest order, in lots (0: no limit).
+    pub max_size: u64,
+    /// Fees in basis points of the quote amount of a fill, paid in quote to `fee_recipient`.
+    pub maker_fee_bps: u16,
+    pub taker_fee_bps: u16,
+    pub fee_recipient: Address,
+    /// Circuit breaker: a trade more than `band_bps` away from the window's reference price
+    /// halts matching for `halt_seconds` (0: no breaker). Windows last `band_window` seconds.
+    pub band_bps: u16,
+    pub band_window: u64,
+    pub halt_seconds: u64,
+    /// Resting plus stop orders a trader may have in this market.
+    pub max_open_orders: u32,
+    /// Maker orders one incoming order may reach (fills, expired and self-trade removals).
+    pub max_fills: u32,
+}
+
+impl Market {
+    /// A market with no fees, no breaker, min size 1, no max size, 1000 open orders per
+    /// trader and 100 fills per order.
+    pub fn simple(id: u32, base: Address, quote: Address, base_lot: u128, quote_tick: u128) -> Market {
+        Market {
+            id,
+            base,
+            quote,
+            base_lot,
+            quote_tick,
+            min_size: 1,
+            max_size: 0,
+            maker_fee_bps: 0,
+            taker_fee_bps: 0,
+            fee_recipient: [0; 20],
+            band_bps: 0,
+            band_window: 0,
+            halt_seconds: 0,
+            max_open_orders: 1_000,
+            max_fills: 100,
+        }
+    }
+
+    pub fn max_fee_bps(&self) -> u16 {
+        self.maker_fee_bps.max(self.taker_fee_bps)
+    }
+
+    fn is_valid(&self) -> bool {
+        self.base_lot != 0
+            && self.quote_tick != 0
+            && self.base != self.quote
+            && self.min_size >= 1
+            && (self.max_size == 0 || self.max_size >= self.min_size)
+            && self.max_fee_bps() <= MAX_FEE_BPS
+            && (1..=MAX_FILLS_LIMIT).contains(&self.max_fills)
+            && self.max_open_orders >= 1
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,19 +106,22 @@ pub struct Balances(BTreeMap<(Address, Address), Balance>);
 pub struct State {
     pub genesis: GenesisConfig,
     pub markets: BTreeMap<u32, Market>,
-    pub books: BTreeMap<u32, Book>,
-    /// `lastNonce` of every trader that has had an order accepted.
+    pub market_states: BTreeMap<u32, MarketState>,
+    /// `lastNonce` of every trader that has had a nonce-carrying message accepted.
     pub nonces: BTreeMap<Address, u64>,
-    /// Total deposited per token, kept at most 2^128-1 so that no balance can overflow.
+    /// Total deposited minus withdrawn per token, at most 2^128-1 so no balance can overflow.
     pub supply: BTreeMap<Address, u128>,
     pub balances: Balances,
     pub inbox: InboxPosition,
+    /// The L1 timestamp of the last applied entry (the clock of expiry and market data).
+    pub l1_timestamp: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GenesisError {
     DuplicateMarket(u32),
-    /// A zero lot or tick, or a base token equal to the quote token.
+    /// A zero lot or tick, base == quote, min size 0 or above max size, a fee above
+    /// [`MAX_FEE_BPS`], a fill cap outside 1..=[`MAX_FILLS_LIMIT`], or max open orders 0.
     InvalidMarket(u32),
 }
 
@@ -62,7 +129,7 @@ impl State {
     pub fn genesis(genesis: GenesisConfig, markets: Vec<Market>) -> Result<State, GenesisError> {
         let mut by_id = BTreeMap::new();
         for market in markets {
-            if market.base_lot == 0 || market.quote_tick == 0 || market.base == market.quote {
+            if !market.is_valid() {
                 return Err(GenesisError::InvalidMarket(market.id));
             }
             let id = market.id;
@@ -72,12 +139,13 @@ impl State {
         }
         Ok(State {
             genesis,
-            books: by_id.keys().map(|id| (*id, Book::default())).collect(),
+            market_states: by_id.keys().map(|id| (*id, MarketState::default())).collect(),
             markets: by_id,
             nonces: BTreeMap::new(),
             supply: BTreeMap::new(),
             balances: Balances::default(),
             inbox: InboxPosition::default(),
+            l1_timestamp: 0,
         })
     }
 
@@ -106,6 +174,20 @@ impl State {
         self.balances.update(trader, token, |balance| balance.available += amount);
         true
     }
+
+    /// Debits a withdrawal from available funds; `false` (no change) if not available.
+    pub fn withdraw(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
+        if self.balances.get(trader, token).available < amount {
+            return false;
+        }
+        self.balances.update(trader, token, |balance| balance.available -= amount);
+        let supply = self.supply.entry(*token).or_default();
+        *supply -= amount;
+        if *supply == 0 {
+            self.supply.remove(token);
+        }
+        true
+    }
 }
 
 impl Balances {
@@ -116,6 +198,14 @@ impl Balances {
     /// Every `(trader, token, balance)`, sorted by trader then token.
     pub fn iter(&self) -> impl Iterator<Item = (&Address, &Address, &Balance)> {
         self.0.iter().map(|((trader, token), balance)| (trader, token, balance))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The trader's balances, by token.
@@ -137,26 +227,37 @@ impl Balances {
         if self.get(trader, token).available < amount {
             return false;
         }
-        self.update(trader, token, |balance| {
-            balance.available -= amount;
-            balance.locked += amount;
-        });
+        if amount > 0 {
+            self.update(trader, token, |balance| {
+                balance.available -= amount;
+                balance.locked += amount;
+            });
+        }
         true
     }
 
     /// Moves `amount` of the trader's locked funds back to available. The caller unlocks only
     /// what an accepted order locked, and no balance exceeds the token's supply (< 2^128).
     pub fn unlock(&mut self, trader: &Address, token: &Address, amount: u128) {
-        self.update(trader, token, |balance| {
-            balance.locked -= amount;
-            balance.available += amount;
-        });
+        if amount > 0 {
+            self.update(trader, token, |balance| {
+                balance.locked -= amount;
+                balance.available += amount;
+            });
+        }
     }
 
-    /// Pays `amount` of `from`'s locked funds to `to`'s available funds (same bounds as
-    /// [`Balances::unlock`]).
-    pub fn pay_locked(&mut self, from: &Address, to: &Address, token: &Address, amount: u128) {
-        self.update(from, token, |balance| balance.locked -= amount);
-        self.update(to, token, |balance| balance.available += amount);
+    /// Takes `amount` out of `from`'s locked funds (the caller credits it elsewhere).
+    pub fn spend_locked(&mut self, from: &Address, token: &Address, amount: u128) {
+        if amount > 0 {
+            self.update(from, token, |balance| balance.locked -= amount);
+        }
+    }
+
+    /// Credits `amount` to `to`'s available funds (paid out of someone's locked funds).
+    pub fn credit(&mut self, to: &Address, token: &Address, amount: u128) {
+        if amount > 0 {
+            self.update(to, token, |balance| balance.available += amount);
+        }
     }
 }

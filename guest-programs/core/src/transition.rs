@@ -1,21 +1,31 @@
 //! Applying inbox entries to the state (PROTOCOL.md section 5). An invalid input is a
 //! recorded `Rejected` event, never an error: the only error is a blob the caller did not
 //! provide, which no valid execution can do without.
+//!
+//! Work per input is bounded: an incoming order reaches at most `max_fills` resting orders,
+//! at most [`MAX_TRIGGERS`] stop orders fire after one input, and a cancel-all touches at most
+//! `max_open_orders` orders per market.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::blob_batch::decode_blobs;
-use crate::book::RestingOrder;
+use crate::book::{MarketState, RestingOrder};
 use crate::eip712::is_signed_by_trader;
-use crate::events::{Event, EventKind, RejectReason};
-use crate::inbox::{next_acc, InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED};
-use crate::message::{Cancel, Envelope, Message, Order, Side};
+use crate::events::{CancelReason, Event, EventKind, RejectReason};
+use crate::inbox::{next_acc, InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
+use crate::message::{
+    Cancel, CancelAll, Envelope, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
+    ALL_MARKETS,
+};
 use crate::state::{Balances, Market, State};
 use crate::{Address, Hash};
 
 /// Blob bytes keyed by versioned hash.
 pub type BlobMap = BTreeMap<Hash, Vec<u8>>;
+
+/// Stop orders that may fire after one input (the rest fire after later inputs).
+pub const MAX_TRIGGERS: usize = 8;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransitionError {
@@ -23,6 +33,7 @@ pub enum TransitionError {
 }
 
 const DEPOSIT_LEN: usize = 72;
+const WITHDRAWAL_LEN: usize = 52;
 
 /// Applies `entries` in order, as the next entries of the inbox. All or nothing: if a blob
 /// is missing, the state is left unchanged.
@@ -43,6 +54,15 @@ pub fn apply_entries(
         apply_entry(state, entry, blobs, &mut events);
     }
     Ok(events)
+}
+
+/// Applies one message of `trader` at `l1_timestamp` WITHOUT inbox accounting (no entry hash,
+/// no accumulator, no signature): the matching engine alone, for benchmarks and simulations.
+/// A state advanced this way no longer corresponds to any inbox; the node never does this.
+pub fn apply_direct(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, events: &mut Vec<Event>) {
+    state.l1_timestamp = l1_timestamp;
+    let mut out = Emitter { index: state.inbox.next_index, position: None, events };
+    apply_message(state, trader, message, &mut out);
 }
 
 /// The versioned hashes a well-formed blob batch entry names; `None` for other entries.
@@ -72,19 +92,30 @@ impl Emitter<'_> {
 
 /// Applies one entry whose blobs (if any) are all in `blobs`, and advances the inbox.
 fn apply_entry(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, events: &mut Vec<Event>) {
+    state.l1_timestamp = entry.l1_timestamp;
     let mut out = Emitter { index: state.inbox.next_index, position: None, events };
     match entry.kind {
         KIND_DIRECT => match Message::decode(&entry.payload) {
-            Some(message) => apply_message(state, &entry.sender, &message, entry.l1_timestamp, &mut out),
+            Some(message) => apply_message(state, &entry.sender, &message, &mut out),
             None => out.reject(RejectReason::Malformed),
         },
-        KIND_SIGNED => apply_envelope(state, &entry.payload, entry.l1_timestamp, &mut out),
+        KIND_SIGNED => apply_envelope(state, &entry.payload, &mut out),
         KIND_DEPOSIT => apply_deposit(state, entry, &mut out),
         KIND_BLOB_BATCH => apply_blob_batch(state, entry, blobs, &mut out),
+        KIND_WITHDRAWAL => apply_withdrawal(state, entry, &mut out),
         _ => out.reject(RejectReason::UnknownKind),
     }
     state.inbox.acc = next_acc(&state.inbox.acc, &entry.hash());
     state.inbox.next_index += 1;
+}
+
+/// A big-endian uint256 that must fit in a u128: `Err` names the rejection.
+fn uint256_amount(bytes: &[u8]) -> Result<u128, RejectReason> {
+    let (high, low) = bytes.split_at(16);
+    if high.iter().any(|byte| *byte != 0) {
+        return Err(RejectReason::AmountOverflow);
+    }
+    Ok(u128::from_be_bytes(low.try_into().expect("16 bytes")))
 }
 
 fn apply_deposit(state: &mut State, entry: &InboxEntry, out: &mut Emitter) {
@@ -96,15 +127,31 @@ fn apply_deposit(state: &mut State, entry: &InboxEntry, out: &mut Emitter) {
     }
     let trader: Address = entry.payload[..20].try_into().expect("20 bytes");
     let token: Address = entry.payload[20..40].try_into().expect("20 bytes");
-    let (high, low) = entry.payload[40..].split_at(16);
-    if high.iter().any(|byte| *byte != 0) {
-        return out.reject(RejectReason::AmountOverflow);
-    }
-    let amount = u128::from_be_bytes(low.try_into().expect("16 bytes"));
+    let amount = match uint256_amount(&entry.payload[40..]) {
+        Ok(amount) => amount,
+        Err(reason) => return out.reject(reason),
+    };
     if !state.deposit(&trader, &token, amount) {
         return out.reject(RejectReason::AmountOverflow);
     }
     out.emit(EventKind::Deposit { trader, token, amount });
+}
+
+/// PROTOCOL.md section 11: `token ‖ amount(uint256)` from the trader (the entry's sender).
+fn apply_withdrawal(state: &mut State, entry: &InboxEntry, out: &mut Emitter) {
+    if entry.payload.len() != WITHDRAWAL_LEN {
+        return out.reject(RejectReason::Malformed);
+    }
+    let token: Address = entry.payload[..20].try_into().expect("20 bytes");
+    let amount = match uint256_amount(&entry.payload[20..]) {
+        Ok(0) => return out.reject(RejectReason::InvalidAmount),
+        Ok(amount) => amount,
+        Err(reason) => return out.reject(reason),
+    };
+    if !state.withdraw(&entry.sender, &token, amount) {
+        return out.reject(RejectReason::InsufficientBalance);
+    }
+    out.emit(EventKind::Withdrawal { trader: entry.sender, token, amount });
 }
 
 fn apply_blob_batch(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, out: &mut Emitter) {
@@ -120,141 +167,523 @@ fn apply_blob_batch(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, out:
     out.emit(EventKind::Batch { messages: count });
     for (position, envelope) in (0..count).zip(envelopes.iter()) {
         let mut inner = Emitter { index: out.index, position: Some(position), events: out.events };
-        apply_envelope(state, envelope, entry.l1_timestamp, &mut inner);
+        apply_envelope(state, envelope, &mut inner);
     }
 }
 
-fn apply_envelope(state: &mut State, bytes: &[u8], l1_timestamp: u64, out: &mut Emitter) {
+fn apply_envelope(state: &mut State, bytes: &[u8], out: &mut Emitter) {
     let Some(envelope) = Envelope::decode(bytes) else {
         return out.reject(RejectReason::Malformed);
     };
     if !is_signed_by_trader(state.genesis.chain_id, &state.genesis.inbox, &envelope) {
         return out.reject(RejectReason::BadSignature);
     }
-    apply_message(state, &envelope.trader, &envelope.message, l1_timestamp, out);
+    apply_message(state, &envelope.trader, &envelope.message, out);
 }
 
-fn apply_message(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, out: &mut Emitter) {
+fn apply_message(state: &mut State, trader: &Address, message: &Message, out: &mut Emitter) {
     match message {
-        Message::Order(order) => place_order(state, trader, order, l1_timestamp, out),
+        Message::Order(order) => place_order(state, trader, order, out),
         Message::Cancel(cancel) => cancel_order(state, trader, cancel, out),
+        Message::CancelAll(all) => cancel_all(state, trader, all, out),
+        Message::Replace(replace) => replace_order(state, trader, replace, out),
     }
 }
 
+// ---- amounts ------------------------------------------------------------------------------
+
 /// Quote atoms for `lots` at `price` ticks.
-fn quote_amount(market: &Market, price: u64, lots: u64) -> Option<u128> {
+fn notional(market: &Market, price: u64, lots: u64) -> Option<u128> {
     (u128::from(price) * u128::from(lots)).checked_mul(market.quote_tick)
 }
 
-/// Base atoms for `lots`.
-fn base_amount(market: &Market, lots: u64) -> Option<u128> {
-    u128::from(lots).checked_mul(market.base_lot)
+/// `floor(amount × bps / 10_000)` without overflow. Floors add up to at most the floor of the
+/// sum, so a lock computed on a whole order covers the fees of all its fills.
+pub fn fee(amount: u128, bps: u16) -> u128 {
+    let bps = u128::from(bps);
+    amount / 10_000 * bps + amount % 10_000 * bps / 10_000
 }
 
-/// What a resting or incoming order locks: quote for a buy, base for a sell.
-fn lock_of(market: &Market, side: Side, price: u64, lots: u64) -> Option<(Address, u128)> {
+/// The token an order of `side` locks.
+fn lock_token(market: &Market, side: Side) -> Address {
     match side {
-        Side::Buy => Some((market.quote, quote_amount(market, price, lots)?)),
-        Side::Sell => Some((market.base, base_amount(market, lots)?)),
+        Side::Buy => market.quote,
+        Side::Sell => market.base,
     }
 }
 
-fn place_order(state: &mut State, trader: &Address, order: &Order, l1_timestamp: u64, out: &mut Emitter) {
+/// What an order of `lots` at `price` holds: for a buy, quote plus the market's highest fee on
+/// it; for a sell, base.
+fn required_lock(market: &Market, side: Side, price: u64, lots: u64) -> Option<u128> {
+    match side {
+        Side::Buy => {
+            let quote = notional(market, price, lots)?;
+            quote.checked_add(fee(quote, market.max_fee_bps()))
+        }
+        Side::Sell => u128::from(lots).checked_mul(market.base_lot),
+    }
+}
+
+/// Whether a `taker_side` order with limit `limit` trades with a maker at `price`.
+fn crosses(taker_side: Side, limit: u64, price: u64) -> bool {
+    match taker_side {
+        Side::Buy => price <= limit,
+        Side::Sell => price >= limit,
+    }
+}
+
+fn is_expired(expiry: u64, now: u64) -> bool {
+    expiry != 0 && expiry < now
+}
+
+/// Whether `price` is more than `bps` basis points away from `reference`.
+fn outside_band(reference: u64, price: u64, bps: u16) -> bool {
+    u128::from(reference.abs_diff(price)) * 10_000 > u128::from(bps) * u128::from(reference)
+}
+
+// ---- orders -------------------------------------------------------------------------------
+
+/// The checks of an order, in PROTOCOL.md's order, without changing anything. `freed` is what
+/// a replaced order gives back and `replacing` whether one of the trader's orders makes room.
+/// Returns the amount to lock.
+fn check_order(
+    state: &State,
+    market: &Market,
+    trader: &Address,
+    order: &Order,
+    freed: u128,
+    replacing: bool,
+) -> Result<u128, RejectReason> {
+    let (tif, is_stop) = (order.time_in_force, order.trigger_price != 0);
+    let can_rest = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
+    let invalid = (order.order_type == OrderType::Market && can_rest)
+        || (tif == TimeInForce::PostOnly && is_stop)
+        || (order.display_quantity != 0 && (!can_rest || order.display_quantity > order.quantity));
+    if invalid {
+        return Err(RejectReason::InvalidOrder);
+    }
+    if order.price == 0 || order.quantity == 0 {
+        return Err(RejectReason::InvalidAmount);
+    }
+    if order.quantity < market.min_size {
+        return Err(RejectReason::BelowMinSize);
+    }
+    if market.max_size != 0 && order.quantity > market.max_size {
+        return Err(RejectReason::AboveMaxSize);
+    }
+    if order.nonce <= state.last_nonce(trader) {
+        return Err(RejectReason::StaleNonce);
+    }
+    let now = state.l1_timestamp;
+    if is_expired(order.expiry, now) {
+        return Err(RejectReason::Expired);
+    }
+    let market_state = &state.market_states[&market.id];
+    let open = market_state.open_count(trader) - u32::from(replacing);
+    if (can_rest || is_stop) && open >= market.max_open_orders {
+        return Err(RejectReason::TooManyOpenOrders);
+    }
+    let best = market_state.book.best_price(order.side.opposite());
+    let would_cross = !is_stop && best.is_some_and(|price| crosses(order.side, order.price, price));
+    if would_cross && market_state.breaker.halted_until > now {
+        return Err(RejectReason::MarketHalted);
+    }
+    if would_cross && tif == TimeInForce::PostOnly {
+        return Err(RejectReason::WouldCross);
+    }
+    let amount = required_lock(market, order.side, order.price, order.quantity).ok_or(RejectReason::AmountOverflow)?;
+    let available = state.balances.get(trader, &lock_token(market, order.side)).available;
+    if available.saturating_add(freed) < amount {
+        return Err(RejectReason::InsufficientBalance);
+    }
+    Ok(amount)
+}
+
+fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emitter) {
     let Some(market) = state.markets.get(&order.market).cloned() else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    if order.price == 0 || order.quantity == 0 {
-        return out.reject(RejectReason::InvalidAmount);
-    }
-    if order.nonce <= state.last_nonce(trader) {
-        return out.reject(RejectReason::StaleNonce);
-    }
-    if order.expiry != 0 && order.expiry < l1_timestamp {
-        return out.reject(RejectReason::Expired);
-    }
-    let Some((token, amount)) = lock_of(&market, order.side, order.price, order.quantity) else {
-        return out.reject(RejectReason::AmountOverflow);
+    let amount = match check_order(state, &market, trader, order, 0, false) {
+        Ok(amount) => amount,
+        Err(reason) => return out.reject(reason),
     };
-    if !state.balances.lock(trader, &token, amount) {
-        return out.reject(RejectReason::InsufficientBalance);
-    }
+    commit_order(state, &market, trader, order, amount, out);
+    run_triggers(state, &market, out);
+}
+
+/// Locks, uses up the nonce, emits `accepted`, then parks a stop or executes the order.
+fn commit_order(state: &mut State, market: &Market, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
+    let locked = state.balances.lock(trader, &lock_token(market, order.side), amount);
+    debug_assert!(locked, "check_order saw enough available");
     state.nonces.insert(*trader, order.nonce);
-    out.emit(EventKind::Accepted {
-        trader: *trader,
-        market: order.market,
-        side: order.side,
-        price: order.price,
-        quantity: order.quantity,
-        nonce: order.nonce,
-    });
-    let remaining = match_order(state, &market, trader, order, out);
-    if remaining > 0 {
-        let resting = RestingOrder { trader: *trader, nonce: order.nonce, quantity: remaining };
-        state.books.entry(market.id).or_default().rest(order.side, order.price, resting);
+    out.emit(EventKind::Accepted { trader: *trader, order: *order });
+    if order.trigger_price != 0 {
+        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+        market_state.stops.insert(*trader, *order, amount);
+        market_state.count_open(trader, 1);
+    } else {
+        execute(state, market, trader, order, amount, out);
     }
 }
 
-/// Fills `order` against the opposite side at the makers' prices, best first; returns the
-/// quantity left to rest.
-fn match_order(state: &mut State, market: &Market, taker: &Address, order: &Order, out: &mut Emitter) -> u64 {
-    let book = state.books.entry(market.id).or_default();
+/// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
+fn run_triggers(state: &mut State, market: &Market, out: &mut Emitter) {
+    for _ in 0..MAX_TRIGGERS {
+        let now = state.l1_timestamp;
+        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+        let Some(last) = market_state.last_trade else { return };
+        if market_state.breaker.halted_until > now {
+            return;
+        }
+        let Some((trader, nonce)) = market_state.stops.next_triggered(last.price) else { return };
+        let stop = market_state.stops.remove(&trader, nonce).expect("a queued stop is stored");
+        market_state.count_open(&trader, -1);
+        out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
+        if is_expired(stop.order.expiry, now) {
+            state.balances.unlock(&trader, &lock_token(market, stop.order.side), stop.locked);
+            out.emit(cancelled(&trader, market.id, nonce, stop.order.quantity, CancelReason::Expired));
+            continue;
+        }
+        execute(state, market, &trader, &stop.order, stop.locked, out);
+    }
+}
+
+fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: CancelReason) -> EventKind {
+    EventKind::Cancelled { trader: *trader, market, nonce, remaining, reason }
+}
+
+/// Removes a resting order, gives back its lock and emits `cancelled`.
+fn drop_resting(
+    market_state: &mut MarketState,
+    balances: &mut Balances,
+    market: &Market,
+    order: RestingOrder,
+    reason: CancelReason,
+    out: &mut Emitter,
+) {
+    balances.unlock(&order.trader, &lock_token(market, order.side), order.locked);
+    market_state.count_open(&order.trader, -1);
+    out.emit(cancelled(&order.trader, market.id, order.nonce, order.remaining(), reason));
+}
+
+/// Whether a fill-or-kill order can fill completely, walking the book as matching would
+/// (the same fill cap, expired and self-trade orders, and circuit breaker). Hidden iceberg
+/// quantity is not counted, so the check is conservative.
+fn fill_or_kill_fills(market_state: &MarketState, market: &Market, trader: &Address, order: &Order, now: u64) -> bool {
+    let breaker = &market_state.breaker;
+    let mut reference = (breaker.reference_price != 0 && now < breaker.window_start.saturating_add(market.band_window))
+        .then_some(breaker.reference_price);
+    let (mut need, mut visits) = (order.quantity, 0u32);
+    for maker in market_state.book.iter(order.side.opposite()) {
+        if !crosses(order.side, order.price, maker.price) || visits == market.max_fills {
+            return false;
+        }
+        visits += 1;
+        if is_expired(maker.expiry, now) {
+            continue;
+        }
+        if maker.trader == *trader {
+            if order.stp == SelfTradePrevention::CancelMaker {
+                continue;
+            }
+            return false;
+        }
+        if market.band_bps != 0 && outside_band(*reference.get_or_insert(maker.price), maker.price, market.band_bps) {
+            return false;
+        }
+        need = need.saturating_sub(maker.visible);
+        if need == 0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Matches `order` (its funds, `locked`, already held) against the book at the makers' prices,
+/// best first, then rests or cancels the remainder.
+fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, mut locked: u128, out: &mut Emitter) {
+    let now = state.l1_timestamp;
+    let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+    let balances = &mut state.balances;
+    let token = lock_token(market, order.side);
+    if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(market_state, market, trader, order, now) {
+        balances.unlock(trader, &token, locked);
+        return out.emit(cancelled(trader, market.id, order.nonce, order.quantity, CancelReason::FillOrKill));
+    }
+    let maker_side = order.side.opposite();
     let mut remaining = order.quantity;
+    let mut visits = 0u32;
+    let mut stopped = None;
     while remaining > 0 {
-        let Some((price, maker)) = book.best_crossing(order.side, order.price) else { break };
-        let (maker_trader, maker_nonce) = (maker.trader, maker.nonce);
-        let quantity = remaining.min(maker.quantity);
-        book.fill_best(order.side, price, quantity);
-        settle_fill(&mut state.balances, market, order, taker, &maker_trader, price, quantity);
+        let Some((at, maker)) = market_state.book.best(maker_side) else { break };
+        if !crosses(order.side, order.price, maker.price) {
+            break;
+        }
+        if visits == market.max_fills {
+            stopped = Some(CancelReason::FillCap);
+            break;
+        }
+        visits += 1;
+        let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
+        if is_expired(maker.expiry, now) {
+            let gone = market_state.book.remove_at(maker_side, at).expect("best order exists");
+            drop_resting(market_state, balances, market, gone, CancelReason::Expired, out);
+            continue;
+        }
+        if maker_trader == *trader {
+            match order.stp {
+                SelfTradePrevention::CancelTaker => {
+                    stopped = Some(CancelReason::SelfTrade);
+                    break;
+                }
+                SelfTradePrevention::CancelMaker => {
+                    let gone = market_state.book.remove_at(maker_side, at).expect("best order exists");
+                    drop_resting(market_state, balances, market, gone, CancelReason::SelfTrade, out);
+                }
+                SelfTradePrevention::DecrementBoth => {
+                    let maker = market_state.book.get_mut(maker_side, at).expect("best order exists");
+                    let quantity = remaining.min(maker.remaining());
+                    remaining -= quantity;
+                    let left = maker.remaining() - quantity;
+                    out.emit(EventKind::SelfTrade {
+                        market: market.id,
+                        trader: *trader,
+                        maker_nonce,
+                        taker_nonce: order.nonce,
+                        quantity,
+                    });
+                    shrink_resting(market_state, balances, market, maker_side, at, left);
+                }
+            }
+            continue;
+        }
+        if market.band_bps != 0 {
+            let breaker = &mut market_state.breaker;
+            if breaker.reference_price == 0 || now >= breaker.window_start.saturating_add(market.band_window) {
+                breaker.window_start = now;
+                breaker.reference_price = price;
+            }
+            if outside_band(breaker.reference_price, price, market.band_bps) {
+                breaker.halted_until = now.saturating_add(market.halt_seconds);
+                out.emit(EventKind::Halted {
+                    market: market.id,
+                    price,
+                    reference_price: breaker.reference_price,
+                    until: breaker.halted_until,
+                });
+                breaker.reference_price = 0;
+                stopped = Some(CancelReason::Halted);
+                break;
+            }
+        }
+        let quantity = remaining.min(visible);
+        let quote = notional(market, price, quantity).expect("bounded by an accepted lock");
+        let base = u128::from(quantity) * market.base_lot;
+        let (maker_fee, taker_fee) = (fee(quote, market.maker_fee_bps), fee(quote, market.taker_fee_bps));
+        let (buyer, seller, buyer_fee, seller_fee) = match order.side {
+            Side::Buy => (trader, &maker_trader, taker_fee, maker_fee),
+            Side::Sell => (&maker_trader, trader, maker_fee, taker_fee),
+        };
+        balances.spend_locked(buyer, &market.quote, quote + buyer_fee);
+        balances.credit(seller, &market.quote, quote - seller_fee);
+        balances.spend_locked(seller, &market.base, base);
+        balances.credit(buyer, &market.base, base);
+        balances.credit(&market.fee_recipient, &market.quote, maker_fee + taker_fee);
+        let (taker_spent, maker_spent) = match order.side {
+            Side::Buy => (quote + taker_fee, base),
+            Side::Sell => (base, quote + maker_fee),
+        };
+        locked -= taker_spent;
+        let maker = market_state.book.get_mut(maker_side, at).expect("best order exists");
+        maker.locked -= maker_spent;
+        maker.visible -= quantity;
+        if maker.visible == 0 {
+            if maker.hidden > 0 {
+                let shown = maker.hidden.min(maker.display);
+                maker.visible = shown;
+                maker.hidden -= shown;
+                market_state.book.requeue(maker_side, at);
+            } else {
+                let done = market_state.book.remove_at(maker_side, at).expect("best order exists");
+                balances.unlock(&done.trader, &lock_token(market, maker_side), done.locked);
+                market_state.count_open(&done.trader, -1);
+            }
+        }
         remaining -= quantity;
+        market_state.record_trade(price, quantity, now);
         out.emit(EventKind::Fill {
             market: market.id,
             maker: maker_trader,
             maker_nonce,
-            taker: *taker,
+            taker: *trader,
             taker_nonce: order.nonce,
             price,
             quantity,
             taker_side: order.side,
+            maker_fee,
+            taker_fee,
         });
     }
-    remaining
+    if remaining == 0 {
+        return balances.unlock(trader, &token, locked);
+    }
+    let rests = matches!(order.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
+    if let (true, None) = (rests, stopped) {
+        let need = required_lock(market, order.side, order.price, remaining).expect("below the accepted lock");
+        balances.unlock(trader, &token, locked - need);
+        let visible = if order.display_quantity == 0 { remaining } else { remaining.min(order.display_quantity) };
+        market_state.book.insert(RestingOrder {
+            trader: *trader,
+            nonce: order.nonce,
+            side: order.side,
+            price: order.price,
+            visible,
+            hidden: remaining - visible,
+            display: order.display_quantity,
+            locked: need,
+            post_only: order.time_in_force == TimeInForce::PostOnly,
+            stp: order.stp,
+            expiry: order.expiry,
+            client_order_id: order.client_order_id,
+        });
+        market_state.count_open(trader, 1);
+        return;
+    }
+    balances.unlock(trader, &token, locked);
+    let reason = stopped.unwrap_or(match order.time_in_force {
+        TimeInForce::Fok => CancelReason::FillOrKill,
+        _ => CancelReason::ImmediateOrCancel,
+    });
+    out.emit(cancelled(trader, market.id, order.nonce, remaining, reason));
 }
 
-/// The buyer pays quote at the maker's `price` from its lock, the seller pays base from its
-/// lock; a buying taker gets back the part of its lock above the maker's price. Every amount
-/// is at most what an accepted order locked, so none overflows.
-fn settle_fill(
+/// Shrinks a resting order to `left` lots in place (keeping its priority unless its visible
+/// part is used up), giving back the lock it no longer needs; removes it at zero.
+fn shrink_resting(
+    market_state: &mut MarketState,
     balances: &mut Balances,
     market: &Market,
-    order: &Order,
-    taker: &Address,
-    maker: &Address,
-    price: u64,
-    quantity: u64,
+    side: Side,
+    at: crate::book::Key,
+    left: u64,
 ) {
-    let quote = quote_amount(market, price, quantity).expect("bounded by an accepted buy lock");
-    let base = base_amount(market, quantity).expect("bounded by an accepted sell lock");
-    let (buyer, seller) = match order.side {
-        Side::Buy => (taker, maker),
-        Side::Sell => (maker, taker),
-    };
-    balances.pay_locked(buyer, seller, &market.quote, quote);
-    balances.pay_locked(seller, buyer, &market.base, base);
-    if order.side == Side::Buy {
-        let refund = quote_amount(market, order.price - price, quantity).expect("bounded by the taker's lock");
-        balances.unlock(taker, &market.quote, refund);
+    let order = market_state.book.get_mut(side, at).expect("the order rests");
+    let need = required_lock(market, side, order.price, left).expect("below the accepted lock");
+    let token = lock_token(market, side);
+    balances.unlock(&order.trader, &token, order.locked - need);
+    order.locked = need;
+    order.visible = order.visible.min(left);
+    order.hidden = left - order.visible;
+    if left == 0 {
+        let done = market_state.book.remove_at(side, at).expect("the order rests");
+        market_state.count_open(&done.trader, -1);
+    } else if order.visible == 0 {
+        order.visible = order.hidden.min(order.display);
+        order.hidden -= order.visible;
+        market_state.book.requeue(side, at);
     }
 }
 
+// ---- cancels and replaces -----------------------------------------------------------------
+
 fn cancel_order(state: &mut State, trader: &Address, cancel: &Cancel, out: &mut Emitter) {
-    let Some(market) = state.markets.get(&cancel.market).cloned() else {
+    let Some(market) = state.markets.get(&cancel.market) else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let removed = state.books.get_mut(&cancel.market).and_then(|book| book.remove(trader, cancel.order_nonce));
-    let Some((side, price, remaining)) = removed else {
+    let market_state = state.market_states.get_mut(&cancel.market).expect("every market has a state");
+    if let Some(order) = market_state.book.remove(trader, cancel.order_nonce) {
+        return drop_resting(market_state, &mut state.balances, market, order, CancelReason::User, out);
+    }
+    let Some(stop) = market_state.stops.remove(trader, cancel.order_nonce) else {
         return out.reject(RejectReason::UnknownOrder);
     };
-    let (token, amount) = lock_of(&market, side, price, remaining).expect("bounded by the order's accepted lock");
-    state.balances.unlock(trader, &token, amount);
-    out.emit(EventKind::Cancelled { trader: *trader, market: cancel.market, nonce: cancel.order_nonce, remaining });
+    state.balances.unlock(trader, &lock_token(market, stop.order.side), stop.locked);
+    market_state.count_open(trader, -1);
+    out.emit(cancelled(trader, market.id, stop.order.nonce, stop.order.quantity, CancelReason::User));
+}
+
+fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Emitter) {
+    if all.market != ALL_MARKETS && !state.markets.contains_key(&all.market) {
+        return out.reject(RejectReason::UnknownMarket);
+    }
+    if all.nonce <= state.last_nonce(trader) {
+        return out.reject(RejectReason::StaleNonce);
+    }
+    state.nonces.insert(*trader, all.nonce);
+    let mut count = 0u32;
+    for (id, market) in &state.markets {
+        if all.market != ALL_MARKETS && all.market != *id {
+            continue;
+        }
+        let market_state = state.market_states.get_mut(id).expect("every market has a state");
+        let resting: Vec<u64> = market_state.book.orders_of(trader).iter().map(|order| order.nonce).collect();
+        for nonce in resting {
+            let order = market_state.book.remove(trader, nonce).expect("listed just now");
+            drop_resting(market_state, &mut state.balances, market, order, CancelReason::CancelAll, out);
+            count += 1;
+        }
+        let stops: Vec<u64> = market_state.stops.of(trader).map(|stop| stop.order.nonce).collect();
+        for nonce in stops {
+            let stop = market_state.stops.remove(trader, nonce).expect("listed just now");
+            state.balances.unlock(trader, &lock_token(market, stop.order.side), stop.locked);
+            market_state.count_open(trader, -1);
+            out.emit(cancelled(trader, *id, nonce, stop.order.quantity, CancelReason::CancelAll));
+            count += 1;
+        }
+    }
+    out.emit(EventKind::CancelledAll { trader: *trader, market: all.market, count });
+}
+
+fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &mut Emitter) {
+    let Some(market) = state.markets.get(&replace.market).cloned() else {
+        return out.reject(RejectReason::UnknownMarket);
+    };
+    let market_state = &state.market_states[&market.id];
+    let Some(old) = market_state.book.get(trader, replace.order_nonce).cloned() else {
+        return out.reject(RejectReason::UnknownOrder);
+    };
+    if replace.price == 0 || replace.quantity == 0 {
+        return out.reject(RejectReason::InvalidAmount);
+    }
+    if replace.nonce <= state.last_nonce(trader) {
+        return out.reject(RejectReason::StaleNonce);
+    }
+    if replace.price == old.price && replace.quantity <= old.remaining() {
+        if replace.quantity < market.min_size {
+            return out.reject(RejectReason::BelowMinSize);
+        }
+        state.nonces.insert(*trader, replace.nonce);
+        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+        let (side, at) = market_state.book.find(trader, replace.order_nonce).expect("found above");
+        shrink_resting(market_state, &mut state.balances, &market, side, at, replace.quantity);
+        return out.emit(EventKind::Reduced {
+            trader: *trader,
+            market: market.id,
+            nonce: replace.order_nonce,
+            quantity: replace.quantity,
+        });
+    }
+    let order = Order {
+        market: market.id,
+        side: old.side,
+        order_type: OrderType::Limit,
+        time_in_force: if old.post_only { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+        stp: old.stp,
+        price: replace.price,
+        quantity: replace.quantity,
+        trigger_price: 0,
+        display_quantity: old.display.min(replace.quantity),
+        nonce: replace.nonce,
+        expiry: old.expiry,
+        client_order_id: old.client_order_id,
+    };
+    let amount = match check_order(state, &market, trader, &order, old.locked, true) {
+        Ok(amount) => amount,
+        Err(reason) => return out.reject(reason),
+    };
+    let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+    let old = market_state.book.remove(trader, replace.order_nonce).expect("found above");
+    drop_resting(market_state, &mut state.balances, &market, old, CancelReason::Replaced, out);
+    commit_order(state, &market, trader, &order, amount, out);
+    run_triggers(state, &market, out);
 }

@@ -3,9 +3,9 @@
 mod common;
 
 use clob_core::blob_batch::encode_blobs;
-use clob_core::events::{EventKind, RejectReason};
+use clob_core::events::{CancelReason, EventKind, RejectReason};
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH};
-use clob_core::message::{Message, Order, Side};
+use clob_core::message::Side;
 use clob_core::root::state_root;
 use clob_core::state::{Balance, State};
 use clob_core::transition::{apply_entries, BlobMap, TransitionError};
@@ -89,6 +89,8 @@ fn crossing_sell_fills_resting_buy_at_maker_price() {
             price: 2_000,
             quantity: 3,
             taker_side: Side::Sell,
+            maker_fee: 0,
+            taker_fee: 0,
         }
     );
     assert_eq!(state.balances.get(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
@@ -103,16 +105,17 @@ fn crossing_buy_taker_gets_back_lock_above_maker_price() {
     apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 3, 1)));
     let quote = state.balances.get(&alice(), &quote_token());
     assert_eq!(quote, Balance { available: 1_000 * LOT * TICK - 1_990 * 3 * TICK, locked: 0 });
-    assert_eq!(state.books[&1], clob_core::book::Book::default());
+    assert!(state.market_states[&1].book.best(Side::Sell).is_none());
 }
 
 #[test]
 fn fills_follow_price_then_time_priority_and_remainder_rests() {
     let mut state = funded();
-    apply(&mut state, deposit(alice(), base_token(), 10 * LOT));
+    let carol = [0xc3; 20];
+    apply(&mut state, deposit(carol, base_token(), 10 * LOT));
     apply(&mut state, direct(bob(), order(Side::Sell, 2_010, 2, 1)));
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 2)));
-    apply(&mut state, direct(alice(), order(Side::Sell, 2_000, 2, 1)));
+    apply(&mut state, direct(carol, order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, direct(alice(), order(Side::Buy, 2_010, 7, 2)));
     let fills: Vec<(u64, u64)> = events
         .iter()
@@ -122,8 +125,8 @@ fn fills_follow_price_then_time_priority_and_remainder_rests() {
         })
         .collect();
     assert_eq!(fills, [(2_000, 2), (2_000, 1), (2_010, 1)]);
-    let open = state.books[&1].open_orders(&alice());
-    assert_eq!((open[0].side, open[0].price, open[0].quantity), (Side::Buy, 2_010, 1));
+    let open = state.market_states[&1].book.orders_of(&alice());
+    assert_eq!((open[0].side, open[0].price, open[0].visible), (Side::Buy, 2_010, 1));
 }
 
 #[test]
@@ -132,7 +135,7 @@ fn cancel_unlocks_what_remains() {
     apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
-    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3 }]);
+    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3, reason: CancelReason::User }]);
     assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 0);
     assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
 }
@@ -157,8 +160,7 @@ fn rejected_order_does_not_consume_its_nonce() {
 #[test]
 fn order_expired_before_its_entry_timestamp_is_rejected() {
     let mut state = funded();
-    let expiring =
-        |expiry| Message::Order(Order { market: 1, side: Side::Buy, price: 1, quantity: 1, nonce: expiry, expiry });
+    let expiring = |expiry| order_with(1, Side::Buy, 1, 1, expiry, |o| o.expiry = expiry);
     assert_eq!(apply(&mut state, direct(alice(), expiring(T0 - 1))), rejected(RejectReason::Expired));
     assert_eq!(apply(&mut state, direct(alice(), expiring(T0))).len(), 1);
 }
@@ -166,7 +168,7 @@ fn order_expired_before_its_entry_timestamp_is_rejected() {
 #[test]
 fn unknown_market_zero_amount_and_insufficient_balance_are_rejected() {
     let mut state = funded();
-    let unknown = Message::Order(Order { market: 2, side: Side::Buy, price: 1, quantity: 1, nonce: 1, expiry: 0 });
+    let unknown = order_with(2, Side::Buy, 1, 1, 1, |_| {});
     assert_eq!(apply(&mut state, direct(alice(), unknown)), rejected(RejectReason::UnknownMarket));
     assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 0, 1, 1))), rejected(RejectReason::InvalidAmount));
     assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 0, 1))), rejected(RejectReason::InvalidAmount));
@@ -210,7 +212,7 @@ fn malformed_payloads_and_unknown_kinds_are_recorded_no_ops() {
     assert_eq!(apply(&mut state, entry(9, alice(), vec![])), rejected(RejectReason::UnknownKind));
     assert_eq!(apply(&mut state, entry(KIND_BLOB_BATCH, alice(), vec![0; 31])), rejected(RejectReason::MalformedBatch));
     assert_eq!(state.inbox.next_index, before.inbox.next_index + 4);
-    assert_eq!((state.balances, state.books), (before.balances, before.books));
+    assert_eq!((state.balances, state.market_states), (before.balances, before.market_states));
 }
 
 #[test]
@@ -224,7 +226,7 @@ fn blob_batch_applies_each_envelope_on_its_own() {
     let events = apply_entries(&mut state, &[entry(KIND_BLOB_BATCH, bob(), hash.to_vec())], &blob_map).unwrap();
     let shape: Vec<_> = events.iter().map(|event| (event.position, event.kind.clone())).collect();
     assert_eq!(shape[0], (None, EventKind::Batch { messages: 2 }));
-    assert!(matches!(shape[1], (Some(0), EventKind::Accepted { nonce: 1, .. })));
+    assert!(matches!(shape[1], (Some(0), EventKind::Accepted { order, .. }) if order.nonce == 1));
     assert_eq!(shape[2], (Some(1), EventKind::Rejected { reason: RejectReason::BadSignature }));
 }
 

@@ -11,7 +11,7 @@ use clob_core::keccak::keccak;
 use clob_core::message::{Envelope, Message};
 use clob_core::public_values::PublicValues;
 use clob_core::root::state_root;
-use clob_core::state::{GenesisConfig, Market, State};
+use clob_core::state::{GenesisConfig, State};
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::{eip712, Address, Hash};
 use common::*;
@@ -88,18 +88,7 @@ fn vector_genesis(genesis: &Value) -> State {
         inbox: address(&genesis["inbox"]),
         vault: address(&genesis["vault"]),
     };
-    let markets = genesis["markets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| Market {
-            id: uint(&m["id"]),
-            base: address(&m["base"]),
-            quote: address(&m["quote"]),
-            base_lot: uint(&m["base_lot"]),
-            quote_tick: uint(&m["quote_tick"]),
-        })
-        .collect();
+    let markets = genesis["markets"].as_array().unwrap().iter().map(market_from_json).collect();
     State::genesis(config, markets).unwrap()
 }
 
@@ -115,7 +104,21 @@ fn vector_entry(entry: &Value) -> InboxEntry {
 
 #[test]
 fn transition_basic_replays_events_roots_and_public_values() {
-    let vectors = load("transition_basic.json").expect("transition_basic.json is owned by the core");
+    replay_transition("transition_basic.json");
+}
+
+#[test]
+fn transition_orders_replays_order_types_and_self_trade_prevention() {
+    replay_transition("transition_orders.json");
+}
+
+#[test]
+fn transition_risk_replays_fees_risk_controls_and_withdrawals() {
+    replay_transition("transition_risk.json");
+}
+
+fn replay_transition(name: &str) {
+    let vectors = load(name).unwrap_or_else(|| panic!("{name} is owned by the core"));
     let genesis = vector_genesis(&vectors["genesis"]);
     assert_eq!(state_root(&genesis), hash(&vectors["genesis"]["state_root"]));
     let mut blobs = BlobMap::new();

@@ -6,7 +6,7 @@ use clob_core::blob_batch::{decode_blobs, encode_blobs, BatchEncodingError, BLOB
 use clob_core::eip712;
 use clob_core::guest::{execute, GuestError, GuestInput};
 use clob_core::inbox;
-use clob_core::message::{Cancel, Envelope, Message, Order, Side};
+use clob_core::message::{Cancel, Envelope, Message, Order, OrderType, SelfTradePrevention, Side, TimeInForce};
 use clob_core::public_values::PublicValues;
 use clob_core::state::State;
 use pyo3::exceptions::PyValueError;
@@ -23,15 +23,34 @@ fn message_dict<'py>(py: Python<'py>, message: &Message) -> PyResult<Bound<'py, 
             dict.set_item("type", "order")?;
             dict.set_item("market", order.market)?;
             dict.set_item("side", order.side.to_byte())?;
+            dict.set_item("order_type", order.order_type.to_byte())?;
+            dict.set_item("time_in_force", order.time_in_force.to_byte())?;
+            dict.set_item("stp", order.stp.to_byte())?;
             dict.set_item("price", order.price)?;
             dict.set_item("quantity", order.quantity)?;
+            dict.set_item("trigger_price", order.trigger_price)?;
+            dict.set_item("display_quantity", order.display_quantity)?;
             dict.set_item("nonce", order.nonce)?;
             dict.set_item("expiry", order.expiry)?;
+            dict.set_item("client_order_id", order.client_order_id)?;
         }
         Message::Cancel(cancel) => {
             dict.set_item("type", "cancel")?;
             dict.set_item("market", cancel.market)?;
             dict.set_item("order_nonce", cancel.order_nonce)?;
+        }
+        Message::CancelAll(all) => {
+            dict.set_item("type", "cancel_all")?;
+            dict.set_item("market", all.market)?;
+            dict.set_item("nonce", all.nonce)?;
+        }
+        Message::Replace(replace) => {
+            dict.set_item("type", "replace")?;
+            dict.set_item("market", replace.market)?;
+            dict.set_item("order_nonce", replace.order_nonce)?;
+            dict.set_item("nonce", replace.nonce)?;
+            dict.set_item("price", replace.price)?;
+            dict.set_item("quantity", replace.quantity)?;
         }
     }
     Ok(dict)
@@ -42,6 +61,9 @@ fn decode_message_bytes(message: &[u8]) -> PyResult<Message> {
 }
 
 #[pyfunction]
+#[pyo3(signature = (market, side, price, quantity, nonce, expiry=0, *, order_type=0, time_in_force=0, stp=0,
+                    trigger_price=0, display_quantity=0, client_order_id=0))]
+#[allow(clippy::too_many_arguments)]
 fn encode_order(
     py: Python<'_>,
     market: u32,
@@ -50,10 +72,31 @@ fn encode_order(
     quantity: u64,
     nonce: u64,
     expiry: u64,
+    order_type: u8,
+    time_in_force: u8,
+    stp: u8,
+    trigger_price: u64,
+    display_quantity: u64,
+    client_order_id: u64,
 ) -> PyResult<Bound<'_, PyBytes>> {
-    let side = Side::from_byte(side).ok_or_else(|| PyValueError::new_err("side must be 0 (buy) or 1 (sell)"))?;
-    let message = Message::Order(Order { market, side, price, quantity, nonce, expiry });
-    Ok(PyBytes::new(py, &message.encode()))
+    let invalid = |what: &str| PyValueError::new_err(format!("invalid {what}"));
+    let order = Order {
+        market,
+        side: Side::from_byte(side).ok_or_else(|| PyValueError::new_err("side must be 0 (buy) or 1 (sell)"))?,
+        order_type: OrderType::from_byte(order_type).ok_or_else(|| invalid("order_type (0 limit, 1 market)"))?,
+        time_in_force: TimeInForce::from_byte(time_in_force)
+            .ok_or_else(|| invalid("time_in_force (0 GTC, 1 IOC, 2 FOK, 3 post-only)"))?,
+        stp: SelfTradePrevention::from_byte(stp)
+            .ok_or_else(|| invalid("stp (0 cancel taker, 1 cancel maker, 2 decrement both)"))?,
+        price,
+        quantity,
+        trigger_price,
+        display_quantity,
+        nonce,
+        expiry,
+        client_order_id,
+    };
+    Ok(PyBytes::new(py, &Message::Order(order).encode()))
 }
 
 #[pyfunction]

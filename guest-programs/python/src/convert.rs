@@ -28,6 +28,14 @@ pub fn fixed<const N: usize>(bytes: &[u8], what: &str) -> PyResult<[u8; N]> {
     bytes.try_into().map_err(|_| PyValueError::new_err(format!("{what} must be {N} bytes, got {}", bytes.len())))
 }
 
+/// The value of an optional dict key, or `default`.
+pub fn field_or<'py, T: FromPyObjectOwned<'py>>(dict: &Bound<'py, PyDict>, key: &str, default: T) -> PyResult<T> {
+    match dict.get_item(key)? {
+        Some(value) => value.extract().map_err(Into::into),
+        None => Ok(default),
+    }
+}
+
 /// The value of a required dict key.
 pub fn field<'py>(dict: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
     dict.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_owned()))
@@ -104,22 +112,48 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
         dict.set_item("position", position)?;
     }
     match &event.kind {
-        EventKind::Deposit { trader, token, amount } => {
-            dict.set_item("type", "deposit")?;
+        EventKind::Deposit { trader, token, amount } | EventKind::Withdrawal { trader, token, amount } => {
+            let name = if matches!(event.kind, EventKind::Deposit { .. }) { "deposit" } else { "withdrawal" };
+            dict.set_item("type", name)?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("token", hex0x(token))?;
             dict.set_item("amount", amount)?;
         }
-        EventKind::Accepted { trader, market, side, price, quantity, nonce } => {
+        EventKind::Accepted { trader, order } => {
             dict.set_item("type", "accepted")?;
             dict.set_item("trader", hex0x(trader))?;
-            dict.set_item("market", market)?;
-            dict.set_item("side", side.name())?;
-            dict.set_item("price", price)?;
-            dict.set_item("quantity", quantity)?;
-            dict.set_item("nonce", nonce)?;
+            dict.set_item("market", order.market)?;
+            dict.set_item("side", order.side.name())?;
+            dict.set_item("order_type", order.order_type.name())?;
+            dict.set_item("time_in_force", order.time_in_force.name())?;
+            dict.set_item("stp", order.stp.name())?;
+            dict.set_item("price", order.price)?;
+            dict.set_item("quantity", order.quantity)?;
+            dict.set_item("trigger_price", order.trigger_price)?;
+            dict.set_item("display_quantity", order.display_quantity)?;
+            dict.set_item("nonce", order.nonce)?;
+            dict.set_item("expiry", order.expiry)?;
+            dict.set_item("client_order_id", order.client_order_id)?;
         }
-        EventKind::Fill { market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side } => {
+        EventKind::Triggered { trader, market, nonce, last_price } => {
+            dict.set_item("type", "triggered")?;
+            dict.set_item("trader", hex0x(trader))?;
+            dict.set_item("market", market)?;
+            dict.set_item("nonce", nonce)?;
+            dict.set_item("last_price", last_price)?;
+        }
+        EventKind::Fill {
+            market,
+            maker,
+            maker_nonce,
+            taker,
+            taker_nonce,
+            price,
+            quantity,
+            taker_side,
+            maker_fee,
+            taker_fee,
+        } => {
             dict.set_item("type", "fill")?;
             dict.set_item("market", market)?;
             dict.set_item("maker", hex0x(maker))?;
@@ -129,13 +163,45 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("price", price)?;
             dict.set_item("quantity", quantity)?;
             dict.set_item("taker_side", taker_side.name())?;
+            dict.set_item("maker_fee", maker_fee)?;
+            dict.set_item("taker_fee", taker_fee)?;
         }
-        EventKind::Cancelled { trader, market, nonce, remaining } => {
+        EventKind::Cancelled { trader, market, nonce, remaining, reason } => {
             dict.set_item("type", "cancelled")?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
             dict.set_item("remaining", remaining)?;
+            dict.set_item("reason", reason.name())?;
+            dict.set_item("code", reason.code())?;
+        }
+        EventKind::Reduced { trader, market, nonce, quantity } => {
+            dict.set_item("type", "reduced")?;
+            dict.set_item("trader", hex0x(trader))?;
+            dict.set_item("market", market)?;
+            dict.set_item("nonce", nonce)?;
+            dict.set_item("quantity", quantity)?;
+        }
+        EventKind::SelfTrade { market, trader, maker_nonce, taker_nonce, quantity } => {
+            dict.set_item("type", "self_trade")?;
+            dict.set_item("market", market)?;
+            dict.set_item("trader", hex0x(trader))?;
+            dict.set_item("maker_nonce", maker_nonce)?;
+            dict.set_item("taker_nonce", taker_nonce)?;
+            dict.set_item("quantity", quantity)?;
+        }
+        EventKind::CancelledAll { trader, market, count } => {
+            dict.set_item("type", "cancelled_all")?;
+            dict.set_item("trader", hex0x(trader))?;
+            dict.set_item("market", market)?;
+            dict.set_item("count", count)?;
+        }
+        EventKind::Halted { market, price, reference_price, until } => {
+            dict.set_item("type", "halted")?;
+            dict.set_item("market", market)?;
+            dict.set_item("price", price)?;
+            dict.set_item("reference_price", reference_price)?;
+            dict.set_item("until", until)?;
         }
         EventKind::Rejected { reason } => {
             dict.set_item("type", "rejected")?;

@@ -5,6 +5,7 @@ mod blob;
 mod codec;
 mod convert;
 mod engine;
+mod trading;
 
 use pyo3::prelude::*;
 
@@ -20,5 +21,6 @@ fn clobnode_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MissingBlobError", m.py().get_type::<MissingBlobError>())?;
     m.add_class::<engine::Engine>()?;
     blob::register(m)?;
+    trading::register(m)?;
     codec::register(m)
 }

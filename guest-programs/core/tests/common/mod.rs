@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use clob_core::events::{Event, EventKind};
-use clob_core::inbox::{InboxEntry, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED};
+use clob_core::inbox::{InboxEntry, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
 use clob_core::keccak::keccak;
 use clob_core::message::{Cancel, Envelope, Message, Order, Side};
 use clob_core::state::{GenesisConfig, Market, State};
@@ -45,12 +45,61 @@ pub fn quote_token() -> Address {
 }
 
 pub fn market() -> Market {
+    Market::simple(1, base_token(), quote_token(), 1_000_000_000_000_000, 1_000_000_000_000)
+}
+
+pub fn fee_recipient() -> Address {
+    [0xfe; 20]
+}
+
+/// Market 2: fees (maker 10 bps, taker 25 bps), min size 2, max size 1000, a 10% band over an
+/// hour with a 10-minute halt, 4 open orders per trader, 3 fills per order.
+pub fn risk_market() -> Market {
     Market {
-        id: 1,
-        base: base_token(),
-        quote: quote_token(),
-        base_lot: 1_000_000_000_000_000,
-        quote_tick: 1_000_000_000_000,
+        min_size: 2,
+        max_size: 1_000,
+        maker_fee_bps: 10,
+        taker_fee_bps: 25,
+        fee_recipient: fee_recipient(),
+        band_bps: 1_000,
+        band_window: 3_600,
+        halt_seconds: 600,
+        max_open_orders: 4,
+        max_fills: 3,
+        ..Market::simple(2, base_token(), quote_token(), 1_000, 1)
+    }
+}
+
+/// A market as the vectors (and the Python bindings) write it.
+pub fn market_json(m: &Market) -> Value {
+    json!({
+        "id": m.id, "base": hex0x(m.base), "quote": hex0x(m.quote), "base_lot": m.base_lot, "quote_tick": m.quote_tick,
+        "min_size": m.min_size, "max_size": m.max_size, "maker_fee_bps": m.maker_fee_bps,
+        "taker_fee_bps": m.taker_fee_bps, "fee_recipient": hex0x(m.fee_recipient), "band_bps": m.band_bps,
+        "band_window": m.band_window, "halt_seconds": m.halt_seconds, "max_open_orders": m.max_open_orders,
+        "max_fills": m.max_fills,
+    })
+}
+
+pub fn market_from_json(m: &Value) -> Market {
+    let uint = |key: &str| m[key].to_string().parse::<u128>().unwrap();
+    let address = |key: &str| -> Address { unhex(&m[key]).try_into().unwrap() };
+    Market {
+        id: uint("id") as u32,
+        base: address("base"),
+        quote: address("quote"),
+        base_lot: uint("base_lot"),
+        quote_tick: uint("quote_tick"),
+        min_size: uint("min_size") as u64,
+        max_size: uint("max_size") as u64,
+        maker_fee_bps: uint("maker_fee_bps") as u16,
+        taker_fee_bps: uint("taker_fee_bps") as u16,
+        fee_recipient: address("fee_recipient"),
+        band_bps: uint("band_bps") as u16,
+        band_window: uint("band_window") as u64,
+        halt_seconds: uint("halt_seconds") as u64,
+        max_open_orders: uint("max_open_orders") as u32,
+        max_fills: uint("max_fills") as u32,
     }
 }
 
@@ -91,7 +140,21 @@ pub fn signed(signer: &SigningKey, message: Message) -> Vec<u8> {
 }
 
 pub fn order(side: Side, price: u64, quantity: u64, nonce: u64) -> Message {
-    Message::Order(Order { market: 1, side, price, quantity, nonce, expiry: 0 })
+    Message::Order(Order::limit(1, side, price, quantity, nonce))
+}
+
+/// A limit GTC order changed by `change`.
+pub fn order_with(market: u32, side: Side, price: u64, quantity: u64, nonce: u64, change: impl FnOnce(&mut Order)) -> Message {
+    let mut order = Order::limit(market, side, price, quantity, nonce);
+    change(&mut order);
+    Message::Order(order)
+}
+
+pub fn withdrawal(trader: Address, token: Address, amount: u128) -> InboxEntry {
+    let mut payload = token.to_vec();
+    payload.extend_from_slice(&[0; 16]);
+    payload.extend_from_slice(&amount.to_be_bytes());
+    entry(KIND_WITHDRAWAL, trader, payload)
 }
 
 pub fn cancel(order_nonce: u64) -> Message {
@@ -131,17 +194,40 @@ pub fn event_json(event: &Event) -> Value {
         EventKind::Deposit { trader, token, amount } => {
             json!({"type": "deposit", "trader": hex0x(trader), "token": hex0x(token), "amount": amount})
         }
-        EventKind::Accepted { trader, market, side, price, quantity, nonce } => json!({
-            "type": "accepted", "trader": hex0x(trader), "market": market, "side": side.name(),
-            "price": price, "quantity": quantity, "nonce": nonce,
+        EventKind::Withdrawal { trader, token, amount } => {
+            json!({"type": "withdrawal", "trader": hex0x(trader), "token": hex0x(token), "amount": amount})
+        }
+        EventKind::Accepted { trader, order: o } => json!({
+            "type": "accepted", "trader": hex0x(trader), "market": o.market, "side": o.side.name(),
+            "order_type": o.order_type.name(), "time_in_force": o.time_in_force.name(), "stp": o.stp.name(),
+            "price": o.price, "quantity": o.quantity, "trigger_price": o.trigger_price,
+            "display_quantity": o.display_quantity, "nonce": o.nonce, "expiry": o.expiry,
+            "client_order_id": o.client_order_id,
         }),
-        EventKind::Fill { market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side } => json!({
+        EventKind::Triggered { trader, market, nonce, last_price } => json!({
+            "type": "triggered", "trader": hex0x(trader), "market": market, "nonce": nonce, "last_price": last_price,
+        }),
+        EventKind::Fill { market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side, maker_fee, taker_fee } => json!({
             "type": "fill", "market": market, "maker": hex0x(maker), "maker_nonce": maker_nonce,
             "taker": hex0x(taker), "taker_nonce": taker_nonce, "price": price, "quantity": quantity,
-            "taker_side": taker_side.name(),
+            "taker_side": taker_side.name(), "maker_fee": maker_fee, "taker_fee": taker_fee,
         }),
-        EventKind::Cancelled { trader, market, nonce, remaining } => json!({
+        EventKind::Cancelled { trader, market, nonce, remaining, reason } => json!({
             "type": "cancelled", "trader": hex0x(trader), "market": market, "nonce": nonce, "remaining": remaining,
+            "reason": reason.name(), "code": reason.code(),
+        }),
+        EventKind::Reduced { trader, market, nonce, quantity } => json!({
+            "type": "reduced", "trader": hex0x(trader), "market": market, "nonce": nonce, "quantity": quantity,
+        }),
+        EventKind::SelfTrade { market, trader, maker_nonce, taker_nonce, quantity } => json!({
+            "type": "self_trade", "market": market, "trader": hex0x(trader), "maker_nonce": maker_nonce,
+            "taker_nonce": taker_nonce, "quantity": quantity,
+        }),
+        EventKind::CancelledAll { trader, market, count } => json!({
+            "type": "cancelled_all", "trader": hex0x(trader), "market": market, "count": count,
+        }),
+        EventKind::Halted { market, price, reference_price, until } => json!({
+            "type": "halted", "market": market, "price": price, "reference_price": reference_price, "until": until,
         }),
         EventKind::Rejected { reason } => json!({"type": "rejected", "reason": reason.name(), "code": reason.code()}),
         EventKind::Batch { messages } => json!({"type": "batch", "messages": messages}),
