@@ -51,6 +51,9 @@ contract Rollup is Ownable2Step {
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
     /// @notice The precompile's second return word: the BLS12-381 scalar field modulus.
     uint256 public constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
+    /// @notice Gas the precompile costs (EIP-4844); a failing precompile burns all gas it is
+    ///         given, so each call gets exactly this much.
+    uint256 public constant POINT_EVALUATION_GAS = 50_000;
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                       CUSTOM ERRORS                        */
@@ -318,7 +321,7 @@ contract Rollup is Ownable2Step {
     ///      are field elements and the KZG proof of `p(z) = y`; it returns the two constants.
     function _checkOpening(uint256 index, BlobOpening calldata opening) private view {
         if (opening.commitment.length != 48 || opening.proof.length != 48) revert MalformedBlobOpening(index);
-        (bool ok, bytes memory out) = POINT_EVALUATION.staticcall(
+        (bool ok, bytes memory out) = POINT_EVALUATION.staticcall{gas: POINT_EVALUATION_GAS}(
             abi.encodePacked(opening.versionedHash, opening.z, opening.y, opening.commitment, opening.proof)
         );
         if (!ok || out.length != 64) revert BlobOpeningRejected(index);
