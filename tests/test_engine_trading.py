@@ -131,3 +131,10 @@ def test_wallet_signed_options_cancel_all_and_replace_verify() -> None:
         assert clobnode_core.verify_envelope(31337, INBOX, envelope)
     decoded = clobnode_core.decode_envelope(envelopes[0])["message"]
     assert (decoded["time_in_force"], decoded["stp"], decoded["client_order_id"]) == (3, 1, 9)
+
+
+def test_engine_bench_runs_a_small_mixed_stream() -> None:
+    from clobnode import bench
+
+    report = bench.run(inputs=2_000, resting=2_000, chunk=500)
+    assert report["inputs"] == 2_000 and report["inputs_per_second"] > 0 and report["events"] > 2_000

@@ -29,16 +29,22 @@ class Event(TypedDict, total=False):
     """Every event has `index` and `type`; messages of a blob batch also carry `position`.
 
     deposit:   trader, token, amount
-    accepted:  trader, market, side ("buy"/"sell"), price, quantity, nonce
-    fill:      market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side
-    cancelled: trader, market, nonce, remaining
+    withdrawal: trader, token, amount
+    accepted:  trader, market, side ("buy"/"sell"), order_type, time_in_force, stp, price,
+               quantity, trigger_price, display_quantity, nonce, expiry, client_order_id
+    triggered: trader, market, nonce, last_price
+    fill:      market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side,
+               maker_fee, taker_fee
+    cancelled: trader, market, nonce, remaining, reason, code
+    reduced / self_trade / cancelled_all / halted: see PROTOCOL.md section 6
     rejected:  reason (e.g. "BAD_SIGNATURE"), code (1..12, PROTOCOL.md section 6)
     batch:     messages (count of envelopes in the blob batch)
     """
 
     index: int
     position: int
-    type: Literal["deposit", "accepted", "fill", "cancelled", "rejected", "batch"]
+    type: Literal["deposit", "withdrawal", "accepted", "triggered", "fill", "cancelled", "reduced",
+                  "self_trade", "cancelled_all", "halted", "rejected", "batch"]
     trader: str
     token: str
     amount: int
@@ -151,6 +157,17 @@ class Engine:
         (a ValueError) if a blob batch names a blob not in `blobs`; the state is then unchanged.
         Invalid inputs never raise: they are `rejected` events.
         """
+    def market_data(self, market: int) -> dict[str, object]:
+        """best_bid, best_ask, last_trade {price, quantity, timestamp} | None, halted_until,
+        ohlcv_24h {open, high, low, close, volume, quote_volume} | None, timestamp."""
+    def balance_proof(self, trader: bytes, token: bytes) -> dict[str, object] | None:
+        """{available, locked, leaf, proof: list[bytes], balances_root, rest_hash}; stateRoot =
+        keccak(balances_root ‖ rest_hash). None for a zero balance (no leaf)."""
+    def apply_batch(self, inputs: bytes, l1_timestamp: int) -> bytes:
+        """Benchmarks/simulation only: applies `trader(20) ‖ len(u16) ‖ message` frames with no
+        inbox accounting and no signatures. Returns 25-byte records `type(u8) ‖ a ‖ b ‖ c`
+        (u64s): 1 accepted (nonce, price, qty), 2 fill (maker nonce, price, qty), 3 cancelled
+        (nonce, remaining, reason code), 4 rejected (code), 5 other."""
     def book(self, market: int, depth: int) -> Book:
         """Raises ValueError for an unknown market."""
     def open_orders(self, trader: bytes) -> list[OpenOrder]: ...
@@ -160,8 +177,26 @@ class Engine:
     def markets(self) -> list[MarketInfo]: ...
     def genesis_config(self) -> GenesisConfig: ...
 
-def encode_order(market: int, side: int, price: int, quantity: int, nonce: int, expiry: int) -> bytes:
-    """The 38-byte order message; side 0 buy, 1 sell (else ValueError)."""
+def encode_order(
+    market: int, side: int, price: int, quantity: int, nonce: int, expiry: int = 0, *,
+    order_type: int = 0, time_in_force: int = 0, stp: int = 0, trigger_price: int = 0,
+    display_quantity: int = 0, client_order_id: int = 0,
+) -> bytes:
+    """The 65-byte order message (PROTOCOL.md section 2); side 0 buy / 1 sell, order_type 0 limit /
+    1 market, time_in_force 0 GTC / 1 IOC / 2 FOK / 3 post-only, stp 0 cancel taker / 1 cancel
+    maker / 2 decrement both (ValueError otherwise). Defaults: a plain limit GTC order."""
+
+def encode_cancel_all(market: int, nonce: int) -> bytes:
+    """The 13-byte cancel-all message; market 0xffffffff = every market."""
+
+def encode_replace(market: int, order_nonce: int, nonce: int, price: int, quantity: int) -> bytes:
+    """The 37-byte replace message (reduce in place, or cancel and place anew)."""
+
+def withdrawal_leaf(trader: bytes, token: bytes, amount: int, inbox_index: int) -> bytes:
+    """keccak(trader ‖ token ‖ amount(uint256) ‖ inboxIndex(uint64)) (PROTOCOL.md section 11)."""
+
+def withdrawals_tree(leaves: list[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """(root, proof per leaf) of the sorted-pair tree (section 10); (zero, []) for no leaf."""
 
 def encode_cancel(market: int, order_nonce: int) -> bytes:
     """The 13-byte cancel message."""
