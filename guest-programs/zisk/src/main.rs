@@ -13,6 +13,16 @@ fn main() {
     ziskos::io::commit_slice(&public_values);
 }
 
+/// Upstream std on `os = "zkvm"` reports a panic through `sys_panic`, which ziskos does not
+/// export: write the message to ZisK's stdout and end the run with exit code 101 (ecall 93).
+#[cfg(all(target_os = "zkvm", target_vendor = "zisk"))]
+#[no_mangle]
+extern "C" fn sys_panic(message: *const u8, len: usize) -> ! {
+    ziskos::ziskos::sys_write(2, message, len);
+    // SAFETY: ZisK's exit system call takes the exit code in a0 and does not return.
+    unsafe { core::arch::asm!("li a7, 93", "ecall", in("a0") 101, options(noreturn)) }
+}
+
 #[cfg(not(all(target_os = "zkvm", target_vendor = "zisk")))]
 fn main() -> std::io::Result<()> {
     use std::io::{Read, Write};
