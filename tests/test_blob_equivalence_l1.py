@@ -3,6 +3,7 @@ a proven blob batch pass the Rollup's point-evaluation check; a tampered y does 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def proven_blob_batch(anvil: Any, tmp_path: Path) -> tuple[L1Client, Deployment,
         signed_order(TRADER_A, dep.chain_id, dep.inbox, market=0, side=0, price=100, quantity=5, nonce=1),
         signed_order(TRADER_B, dep.chain_id, dep.inbox, market=0, side=1, price=90, quantity=5, nonce=1),
     ]
-    padding = [b"\x00" * 60_000, b"\x00" * 60_000, b"\x00" * 60_000]  # malformed envelopes: rejected, fill blob 2
+    # Incompressible malformed envelopes (rejected one by one) that push the batch into a second blob.
+    padding = [b"".join(hashlib.sha256(bytes([i, j % 256, j // 256])).digest() for j in range(1875)) for i in range(3)]
     blobs = clobnode_core.encode_blob_batch(envelopes + padding)
     assert len(blobs) == 2
     inbox = load_artifact("Inbox").at(l1, dep.inbox)
@@ -63,6 +65,7 @@ def test_blob_batch_openings_are_accepted_by_the_point_evaluation_check(proven_b
     assert batch is not None
     openings = equivalence.openings_for_range(node.store, batch.inbox_start, batch.inbox_end)
     assert len(openings) == 2
+    assert node.da.versioned_hashes() == [o.versioned_hash for o in openings]  # kept RS-coded
     equivalence.check_blobs_hash(openings, batch.public_values)
     assert clobnode_core.decode_public_values(batch.public_values)["blobs_hash"] != "0x" + "00" * 32
     assert all(kzg.verify_point_proof(o.commitment, o.z, o.y, o.proof) for o in openings)

@@ -18,6 +18,7 @@ from eth_account import Account
 from . import demo
 from .config import ApiConfig, L1Config, NodeConfig, ProposerConfig, ProverConfig, SettlerConfig, StoreConfig
 from .contracts import Deployment
+from .da_store import DAStore, DAStoreError
 from .devnet import Anvil
 from .l1 import L1Client
 from .node import Node
@@ -136,6 +137,91 @@ def order(
     request = urllib.request.Request(f"{api}/orders", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         typer.echo(response.read().decode())
+
+
+# ---- da: the node's DA store (docs/DA.md) -----------------------------------------------------
+
+da_app = typer.Typer(help="The node's DA store: Reed-Solomon coded copies of every blob it derived from.", no_args_is_help=True)
+app.add_typer(da_app, name="da")
+
+
+def _da_store(data_dir: Path) -> DAStore:
+    for db in (data_dir / "clobnode.sqlite", data_dir / "devnet" / "clobnode.sqlite"):
+        if db.is_file():
+            return DAStore(db)
+    raise typer.BadParameter(f"no clobnode.sqlite under {data_dir} (or {data_dir}/devnet)")
+
+
+def _hash_arg(value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise typer.BadParameter(f"not a 32-byte versioned hash: {value}")
+    return raw
+
+
+@da_app.command("verify")
+def da_verify(
+    data_dir: Annotated[Path, typer.Option(help="The node's data directory.")] = Path(".clobnode"),
+    versioned_hash: Annotated[list[str] | None, typer.Argument(help="Blobs to check (default: all).")] = None,
+) -> None:
+    """Recover every stored blob from its pieces and check it against its versioned hash."""
+    da = _da_store(data_dir)
+    hashes = [_hash_arg(h) for h in versioned_hash] if versioned_hash else da.versioned_hashes()
+    failed = 0
+    for h in hashes:
+        report = da.verify(h)
+        failed += not report.ok
+        detail = report.error if not report.ok else f"missing {list(report.missing)} tampered {list(report.tampered)}"
+        typer.echo(f"0x{h.hex()} {'ok' if report.ok else 'FAILED'} {detail}")
+    typer.echo(f"{len(hashes) - failed} ok, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@da_app.command("recover")
+def da_recover(
+    versioned_hash: Annotated[str, typer.Argument(help="The blob's versioned hash (0x…).")],
+    data_dir: Annotated[Path, typer.Option(help="The node's data directory.")] = Path(".clobnode"),
+    without: Annotated[str, typer.Option(help="Comma-separated piece indices to ignore (a recovery drill).")] = "",
+    out: Annotated[Path | None, typer.Option(help="Write the recovered blob here.")] = None,
+    repair: Annotated[bool, typer.Option(help="Rewrite missing or tampered pieces.")] = False,
+) -> None:
+    """Recover one blob from any 8 of its 16 pieces, verified against its versioned hash."""
+    da = _da_store(data_dir)
+    h = _hash_arg(versioned_hash)
+    skip = [int(i) for i in without.split(",") if i.strip()]
+    try:
+        recovery = da.repair(h) if repair else da.recover(h, without=skip)
+    except DAStoreError as exc:
+        typer.echo(f"cannot recover: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if out is not None:
+        out.write_bytes(recovery.blob)
+    typer.echo(json.dumps({
+        "versioned_hash": "0x" + h.hex(), "verified": True, "ignored": skip,
+        "missing": list(recovery.missing), "tampered": list(recovery.tampered), "out": str(out) if out else None,
+    }))
+
+
+# ---- bench: measured figures (docs/BENCHMARKS.md) ----------------------------------------------
+
+bench_app = typer.Typer(help="Benchmarks (docs/BENCHMARKS.md).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("da")
+def bench_da_command(
+    blobs: Annotated[int, typer.Option(help="Blobs per batch.")] = 6,
+    repeat: Annotated[int, typer.Option(help="Runs per timing (the median is reported).")] = 3,
+    workers: Annotated[int, typer.Option(help="Worker processes for commitments + cell proofs (1 = sequential only).")] = 2,
+    precompute: Annotated[int, typer.Option(help="ckzg trusted-setup precompute level.")] = 8,
+) -> None:
+    """Orders per blob, bytes per order, encode + commit + cell proofs of a batch, decode + verify."""
+    from . import bench_da
+
+    typer.echo(json.dumps(bench_da.run(blobs, repeat, workers, precompute), indent=2))
 
 
 def _get(url: str) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from eth_account import Account
 
 from . import equivalence
+from .da_store import DAStore
 from .config import NodeConfig
 from .contracts import Deployment, load_artifact
 from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
@@ -38,6 +39,7 @@ class Node:
         self.deployment = deployment
         self.l1 = l1
         self.store = Store(config.store.path)
+        self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
         self.watcher = L1Watcher(l1.w3, self.inbox, config.l1)
@@ -113,6 +115,8 @@ class Node:
                     except L1Error as exc:
                         raise BlobUnavailable(f"blob {versioned_hash.hex()} of entry {entry.index}: {exc}") from exc
                     self.store.put_blob(versioned_hash, blob, l1_block)
+                if versioned_hash not in self.da:
+                    self.da.put(versioned_hash, blob, l1_block)
                 blobs[versioned_hash] = blob
         return blobs
 
