@@ -1,12 +1,16 @@
 //! One market's order book in price-time priority, its stop orders, and its market data.
 //!
-//! Each side is one ordered map keyed by `(price key, sequence)`: the first entry is the best
-//! order, a cancel is a lookup plus a removal (no scan of a price level), and re-queueing an
-//! iceberg is a removal plus an insertion with a new sequence number.
+//! Orders live in an arena with one FIFO queue per price level linked through it; the levels of
+//! a side are an ordered map whose first entry is the best level. A cancel is a hash lookup
+//! plus an unlink (no scan of a price level); re-queueing an iceberg is an unlink plus a link at
+//! the back with a new sequence number. The encoding is the canonical one of earlier versions.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::marker::PhantomData;
 use serde::{Deserialize, Serialize};
+
+use crate::canonical_map::{CanonicalMap, MapOf};
 
 use crate::message::{Order, SelfTradePrevention, Side};
 use crate::Address;
@@ -36,22 +40,56 @@ impl RestingOrder {
     }
 }
 
-/// The map key of an order: best first on both sides.
+/// The map key of an order in the canonical encoding (and of a stop in its trigger queue):
+/// `(price key, sequence)`, best first on both sides.
 pub type Key = (u64, u64);
 
 fn key(side: Side, price: u64, seq: u64) -> Key {
+    (level_key(side, price), seq)
+}
+
+/// Orders the levels of a side best first: bids by falling price, asks by rising price.
+fn level_key(side: Side, price: u64) -> u64 {
     match side {
-        Side::Buy => (u64::MAX - price, seq),
-        Side::Sell => (price, seq),
+        Side::Buy => u64::MAX - price,
+        Side::Sell => price,
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a resting order is stored in its book (valid until the order leaves the book).
+pub type OrderRef = u32;
+
+const NIL: u32 = u32::MAX;
+
+/// An order in the arena with its links in its price level's FIFO queue.
+#[derive(Clone, Debug)]
+struct Slot {
+    order: RestingOrder,
+    seq: u64,
+    prev: u32,
+    next: u32,
+}
+
+/// The first and last order of a price level.
+#[derive(Clone, Copy, Debug)]
+struct Queue {
+    head: u32,
+    tail: u32,
+}
+
+/// One market's resting orders: an arena of orders, a FIFO queue per price level (linked
+/// through the arena), the levels of each side in an ordered map (the first is the best), and
+/// an index from `(trader, nonce)` to the order. Time priority is the order's sequence number,
+/// which is also the position in its queue, so the canonical encoding (the per-side map keyed
+/// by `(price key, sequence)` of earlier versions) is rebuilt by walking levels and queues.
+#[derive(Clone, Debug, Default)]
 pub struct Book {
-    bids: BTreeMap<Key, RestingOrder>,
-    asks: BTreeMap<Key, RestingOrder>,
-    /// `(trader, nonce)` → where the order rests.
-    ids: BTreeMap<(Address, u64), (Side, Key)>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    bids: BTreeMap<u64, Queue>,
+    asks: BTreeMap<u64, Queue>,
+    counts: [usize; 2],
+    ids: CanonicalMap<(Address, u64), OrderRef>,
     next_seq: u64,
 }
 
@@ -64,14 +102,14 @@ pub struct Level {
 }
 
 impl Book {
-    fn side(&self, side: Side) -> &BTreeMap<Key, RestingOrder> {
+    fn levels_of(&self, side: Side) -> &BTreeMap<u64, Queue> {
         match side {
             Side::Buy => &self.bids,
             Side::Sell => &self.asks,
         }
     }
 
-    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<Key, RestingOrder> {
+    fn levels_of_mut(&mut self, side: Side) -> &mut BTreeMap<u64, Queue> {
         match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -80,55 +118,136 @@ impl Book {
 
     /// Appends an order at the back of its price level.
     pub fn insert(&mut self, order: RestingOrder) {
-        let at = key(order.side, order.price, self.next_seq);
+        let seq = self.next_seq;
         self.next_seq += 1;
-        self.ids.insert((order.trader, order.nonce), (order.side, at));
-        self.side_mut(order.side).insert(at, order);
+        self.push(order, seq);
+    }
+
+    fn push(&mut self, order: RestingOrder, seq: u64) -> OrderRef {
+        let (side, id) = (order.side, (order.trader, order.nonce));
+        let level = level_key(side, order.price);
+        let slot = Slot { order, seq, prev: NIL, next: NIL };
+        let at = match self.free.pop() {
+            Some(at) => {
+                self.slots[at as usize] = slot;
+                at
+            }
+            None => {
+                self.slots.push(slot);
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 resting orders")
+            }
+        };
+        self.link_back(side, level, at);
+        self.counts[side as usize] += 1;
+        self.ids.insert(id, at);
+        at
+    }
+
+    fn link_back(&mut self, side: Side, level: u64, at: u32) {
+        let queue = self.levels_of_mut(side).entry(level).or_insert(Queue { head: NIL, tail: NIL });
+        let tail = queue.tail;
+        queue.tail = at;
+        if tail == NIL {
+            queue.head = at;
+        }
+        if tail != NIL {
+            self.slots[tail as usize].next = at;
+        }
+        self.slots[at as usize].prev = tail;
+        self.slots[at as usize].next = NIL;
+    }
+
+    fn unlink(&mut self, at: u32) {
+        let Slot { prev, next, ref order, .. } = self.slots[at as usize];
+        let (side, level) = (order.side, level_key(order.side, order.price));
+        if prev != NIL {
+            self.slots[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].prev = prev;
+        }
+        let levels = self.levels_of_mut(side);
+        if prev == NIL && next == NIL {
+            levels.remove(&level);
+        } else {
+            let queue = levels.get_mut(&level).expect("a linked order's level exists");
+            if prev == NIL {
+                queue.head = next;
+            }
+            if next == NIL {
+                queue.tail = prev;
+            }
+        }
     }
 
     /// The best order of `side`.
-    pub fn best(&self, side: Side) -> Option<(Key, &RestingOrder)> {
-        self.side(side).first_key_value().map(|(at, order)| (*at, order))
+    #[inline]
+    pub fn best(&self, side: Side) -> Option<(OrderRef, &RestingOrder)> {
+        let (_, queue) = self.levels_of(side).first_key_value()?;
+        Some((queue.head, &self.slots[queue.head as usize].order))
     }
 
+    #[inline]
     pub fn best_price(&self, side: Side) -> Option<u64> {
         self.best(side).map(|(_, order)| order.price)
     }
 
-    pub fn get_mut(&mut self, side: Side, at: Key) -> Option<&mut RestingOrder> {
-        self.side_mut(side).get_mut(&at)
+    /// The order at `at`, which must rest in this book.
+    #[inline]
+    pub fn get_mut(&mut self, at: OrderRef) -> &mut RestingOrder {
+        &mut self.slots[at as usize].order
     }
 
-    pub fn remove_at(&mut self, side: Side, at: Key) -> Option<RestingOrder> {
-        let order = self.side_mut(side).remove(&at)?;
+    /// Takes the order at `at` (which must rest in this book) out of the book.
+    pub fn remove_at(&mut self, at: OrderRef) -> RestingOrder {
+        self.unlink(at);
+        self.free.push(at);
+        let order = self.slots[at as usize].order.clone();
+        self.counts[order.side as usize] -= 1;
         self.ids.remove(&(order.trader, order.nonce));
-        Some(order)
+        order
     }
 
     /// Moves an order to the back of its price level (an iceberg replenished).
-    pub fn requeue(&mut self, side: Side, at: Key) {
-        if let Some(order) = self.remove_at(side, at) {
-            self.insert(order);
-        }
+    pub fn requeue(&mut self, at: OrderRef) {
+        self.unlink(at);
+        let order = &self.slots[at as usize].order;
+        let (side, level) = (order.side, level_key(order.side, order.price));
+        self.slots[at as usize].seq = self.next_seq;
+        self.next_seq += 1;
+        self.link_back(side, level, at);
     }
 
-    pub fn find(&self, trader: &Address, nonce: u64) -> Option<(Side, Key)> {
+    pub fn find(&self, trader: &Address, nonce: u64) -> Option<OrderRef> {
         self.ids.get(&(*trader, nonce)).copied()
     }
 
     pub fn get(&self, trader: &Address, nonce: u64) -> Option<&RestingOrder> {
-        let (side, at) = self.find(trader, nonce)?;
-        self.side(side).get(&at)
+        self.find(trader, nonce).map(|at| &self.slots[at as usize].order)
     }
 
     pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<RestingOrder> {
-        let (side, at) = self.find(trader, nonce)?;
-        self.remove_at(side, at)
+        let at = self.find(trader, nonce)?;
+        Some(self.remove_at(at))
+    }
+
+    /// Slots of `side` in priority order.
+    fn refs(&self, side: Side) -> impl Iterator<Item = u32> + '_ {
+        self.levels_of(side).values().flat_map(move |queue| {
+            let mut at = queue.head;
+            core::iter::from_fn(move || {
+                let current = at;
+                (current != NIL).then(|| {
+                    at = self.slots[current as usize].next;
+                    current
+                })
+            })
+        })
     }
 
     /// Orders of `side` in priority order.
     pub fn iter(&self, side: Side) -> impl Iterator<Item = &RestingOrder> {
-        self.side(side).values()
+        self.refs(side).map(move |at| &self.slots[at as usize].order)
     }
 
     /// Up to `depth` levels of `side`, best first (visible quantities only).
@@ -150,8 +269,9 @@ impl Book {
     /// The trader's resting orders, by nonce.
     pub fn orders_of(&self, trader: &Address) -> Vec<&RestingOrder> {
         self.ids
-            .range((*trader, 0)..=(*trader, u64::MAX))
-            .filter_map(|(_, (side, at))| self.side(*side).get(at))
+            .sorted_where(|(owner, _)| owner == trader)
+            .into_iter()
+            .map(|(_, at)| &self.slots[*at as usize].order)
             .collect()
     }
 
@@ -161,6 +281,85 @@ impl Book {
             (Some(bid), Some(ask)) => bid < ask,
             _ => true,
         }
+    }
+
+    /// `(canonical key, order)` of `side` in priority order.
+    fn keyed(&self, side: Side) -> impl Iterator<Item = (Key, &RestingOrder)> {
+        self.refs(side).map(move |at| {
+            let slot = &self.slots[at as usize];
+            (key(side, slot.order.price, slot.seq), &slot.order)
+        })
+    }
+}
+
+impl PartialEq for Book {
+    /// Books are equal when they encode alike (the arena layout is not part of the state).
+    fn eq(&self, other: &Book) -> bool {
+        self.next_seq == other.next_seq
+            && self.counts == other.counts
+            && self.keyed(Side::Buy).eq(other.keyed(Side::Buy))
+            && self.keyed(Side::Sell).eq(other.keyed(Side::Sell))
+    }
+}
+
+impl Eq for Book {}
+
+/// The canonical encoding of a book (unchanged from the ordered-map layout): bids and asks as
+/// maps from `(price key, sequence)` to order, the id index, the next sequence number.
+#[derive(Deserialize)]
+#[serde(rename = "Book")]
+struct BookWire {
+    bids: BTreeMap<Key, RestingOrder>,
+    asks: BTreeMap<Key, RestingOrder>,
+    ids: BTreeMap<(Address, u64), (Side, Key)>,
+    next_seq: u64,
+}
+
+impl Serialize for Book {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let side_map = |side| MapOf { len: self.counts[side as usize], entries: move || self.keyed(side), _item: PhantomData };
+        let ids = self.ids.sorted();
+        let ids = MapOf {
+            len: ids.len(),
+            entries: || {
+                ids.iter().map(|(id, at)| {
+                    let slot = &self.slots[**at as usize];
+                    (*id, (slot.order.side, key(slot.order.side, slot.order.price, slot.seq)))
+                })
+            },
+            _item: PhantomData,
+        };
+        let mut out = serializer.serialize_struct("Book", 4)?;
+        out.serialize_field("bids", &side_map(Side::Buy))?;
+        out.serialize_field("asks", &side_map(Side::Sell))?;
+        out.serialize_field("ids", &ids)?;
+        out.serialize_field("next_seq", &self.next_seq)?;
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Book {
+    /// Rebuilds the arena from the canonical maps; a snapshot whose keys, sides or id index
+    /// disagree with its orders is refused (it could not re-encode to the same bytes).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Book, D::Error> {
+        use serde::de::Error;
+        let wire = BookWire::deserialize(deserializer)?;
+        let mut book = Book { next_seq: wire.next_seq, ..Book::default() };
+        for (side, orders) in [(Side::Buy, wire.bids), (Side::Sell, wire.asks)] {
+            for ((level, seq), order) in orders {
+                let id = (order.trader, order.nonce);
+                let expected = wire.ids.get(&id) == Some(&(side, (level, seq)));
+                if order.side != side || level != level_key(side, order.price) || seq >= wire.next_seq || !expected {
+                    return Err(D::Error::custom("inconsistent book"));
+                }
+                book.push(order, seq);
+            }
+        }
+        if book.ids.len() != wire.ids.len() {
+            return Err(D::Error::custom("inconsistent book"));
+        }
+        Ok(book)
     }
 }
 
@@ -266,7 +465,7 @@ pub struct MarketState {
     pub book: Book,
     pub stops: Stops,
     /// Resting plus stop orders per trader (entries at zero are removed).
-    pub open_orders: BTreeMap<Address, u32>,
+    pub open_orders: CanonicalMap<Address, u32>,
     pub last_trade: Option<Trade>,
     pub breaker: Breaker,
     /// A ring of hourly candles, slot `hour % 24`.
@@ -291,10 +490,22 @@ impl MarketState {
     }
 
     pub fn count_open(&mut self, trader: &Address, delta: i32) {
-        let count = self.open_orders.entry(*trader).or_default();
-        *count = count.saturating_add_signed(delta);
-        if *count == 0 {
-            self.open_orders.remove(trader);
+        use hashbrown::hash_map::Entry;
+        match self.open_orders.entry(*trader) {
+            Entry::Occupied(mut entry) => {
+                let count = entry.get().saturating_add_signed(delta);
+                if count == 0 {
+                    entry.remove();
+                } else {
+                    *entry.get_mut() = count;
+                }
+            }
+            Entry::Vacant(entry) => {
+                let count = 0u32.saturating_add_signed(delta);
+                if count != 0 {
+                    entry.insert(count);
+                }
+            }
         }
     }
 
@@ -363,8 +574,8 @@ mod tests {
         book.insert(order(2, 1, Side::Sell, 100, 5));
         book.insert(order(3, 1, Side::Sell, 100, 5));
         assert_eq!(book.best(Side::Sell).unwrap().1.trader, [2; 20]);
-        let (_, at) = book.find(&[2; 20], 1).unwrap();
-        book.requeue(Side::Sell, at);
+        let at = book.find(&[2; 20], 1).unwrap();
+        book.requeue(at);
         assert_eq!(book.best(Side::Sell).unwrap().1.trader, [3; 20]);
     }
 

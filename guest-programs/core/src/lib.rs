@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;
+pub mod canonical_map;
 pub mod eip712;
 pub mod events;
 pub mod guest;

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::book::MarketState;
+use crate::canonical_map::CanonicalMap;
 use crate::inbox::InboxPosition;
 use crate::keccak::keccak;
 use crate::state::{Balance, GenesisConfig, Market, State};
@@ -18,7 +19,7 @@ struct RestOfState<'a> {
     genesis: &'a GenesisConfig,
     markets: &'a BTreeMap<u32, Market>,
     market_states: &'a BTreeMap<u32, MarketState>,
-    nonces: &'a BTreeMap<Address, u64>,
+    nonces: &'a CanonicalMap<Address, u64>,
     supply: &'a BTreeMap<Address, u128>,
     inbox: &'a InboxPosition,
     l1_timestamp: u64,

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::book::MarketState;
+use crate::canonical_map::CanonicalMap;
 use crate::inbox::InboxPosition;
 use crate::Address;
 
@@ -99,7 +100,7 @@ pub struct Balance {
 /// Balances by `(trader, token)`. A balance that becomes zero is removed, so the set of
 /// leaves (and so the state root) does not depend on history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Balances(BTreeMap<(Address, Address), Balance>);
+pub struct Balances(CanonicalMap<(Address, Address), Balance>);
 
 /// The whole state. Field order is the canonical (postcard) encoding order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +109,7 @@ pub struct State {
     pub markets: BTreeMap<u32, Market>,
     pub market_states: BTreeMap<u32, MarketState>,
     /// `lastNonce` of every trader that has had a nonce-carrying message accepted.
-    pub nonces: BTreeMap<Address, u64>,
+    pub nonces: CanonicalMap<Address, u64>,
     /// Total deposited minus withdrawn per token, at most 2^128-1 so no balance can overflow.
     pub supply: BTreeMap<Address, u128>,
     pub balances: Balances,
@@ -141,7 +142,7 @@ impl State {
             genesis,
             market_states: by_id.keys().map(|id| (*id, MarketState::default())).collect(),
             markets: by_id,
-            nonces: BTreeMap::new(),
+            nonces: CanonicalMap::default(),
             supply: BTreeMap::new(),
             balances: Balances::default(),
             inbox: InboxPosition::default(),
@@ -197,7 +198,7 @@ impl Balances {
 
     /// Every `(trader, token, balance)`, sorted by trader then token.
     pub fn iter(&self) -> impl Iterator<Item = (&Address, &Address, &Balance)> {
-        self.0.iter().map(|((trader, token), balance)| (trader, token, balance))
+        self.0.sorted().into_iter().map(|((trader, token), balance)| (trader, token, balance))
     }
 
     pub fn len(&self) -> usize {
@@ -210,15 +211,26 @@ impl Balances {
 
     /// The trader's balances, by token.
     pub fn of(&self, trader: &Address) -> impl Iterator<Item = (&Address, &Balance)> {
-        self.0.range((*trader, [0; 20])..=(*trader, [0xff; 20])).map(|((_, token), balance)| (token, balance))
+        self.0.sorted_where(|(owner, _)| owner == trader).into_iter().map(|((_, token), balance)| (token, balance))
     }
 
+    #[inline]
     fn update(&mut self, trader: &Address, token: &Address, change: impl FnOnce(&mut Balance)) {
-        let key = (*trader, *token);
-        let balance = self.0.entry(key).or_default();
-        change(balance);
-        if *balance == Balance::default() {
-            self.0.remove(&key);
+        use hashbrown::hash_map::Entry;
+        match self.0.entry((*trader, *token)) {
+            Entry::Occupied(mut entry) => {
+                change(entry.get_mut());
+                if *entry.get() == Balance::default() {
+                    entry.remove();
+                }
+            }
+            Entry::Vacant(entry) => {
+                let mut balance = Balance::default();
+                change(&mut balance);
+                if balance != Balance::default() {
+                    entry.insert(balance);
+                }
+            }
         }
     }
 

@@ -426,7 +426,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
         visits += 1;
         let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
         if is_expired(maker.expiry, now) {
-            let gone = market_state.book.remove_at(maker_side, at).expect("best order exists");
+            let gone = market_state.book.remove_at(at);
             drop_resting(market_state, balances, market, gone, CancelReason::Expired, out);
             continue;
         }
@@ -437,11 +437,11 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
                     break;
                 }
                 SelfTradePrevention::CancelMaker => {
-                    let gone = market_state.book.remove_at(maker_side, at).expect("best order exists");
+                    let gone = market_state.book.remove_at(at);
                     drop_resting(market_state, balances, market, gone, CancelReason::SelfTrade, out);
                 }
                 SelfTradePrevention::DecrementBoth => {
-                    let maker = market_state.book.get_mut(maker_side, at).expect("best order exists");
+                    let maker = market_state.book.get_mut(at);
                     let quantity = remaining.min(maker.remaining());
                     remaining -= quantity;
                     let left = maker.remaining() - quantity;
@@ -494,7 +494,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
             Side::Sell => (base, quote + maker_fee),
         };
         locked -= taker_spent;
-        let maker = market_state.book.get_mut(maker_side, at).expect("best order exists");
+        let maker = market_state.book.get_mut(at);
         maker.locked -= maker_spent;
         maker.visible -= quantity;
         if maker.visible == 0 {
@@ -502,9 +502,9 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
                 let shown = maker.hidden.min(maker.display);
                 maker.visible = shown;
                 maker.hidden -= shown;
-                market_state.book.requeue(maker_side, at);
+                market_state.book.requeue(at);
             } else {
-                let done = market_state.book.remove_at(maker_side, at).expect("best order exists");
+                let done = market_state.book.remove_at(at);
                 balances.unlock(&done.trader, &lock_token(market, maker_side), done.locked);
                 market_state.count_open(&done.trader, -1);
             }
@@ -564,10 +564,10 @@ fn shrink_resting(
     balances: &mut Balances,
     market: &Market,
     side: Side,
-    at: crate::book::Key,
+    at: crate::book::OrderRef,
     left: u64,
 ) {
-    let order = market_state.book.get_mut(side, at).expect("the order rests");
+    let order = market_state.book.get_mut(at);
     let need = required_lock(market, side, order.price, left).expect("below the accepted lock");
     let token = lock_token(market, side);
     balances.unlock(&order.trader, &token, order.locked - need);
@@ -575,12 +575,12 @@ fn shrink_resting(
     order.visible = order.visible.min(left);
     order.hidden = left - order.visible;
     if left == 0 {
-        let done = market_state.book.remove_at(side, at).expect("the order rests");
+        let done = market_state.book.remove_at(at);
         market_state.count_open(&done.trader, -1);
     } else if order.visible == 0 {
         order.visible = order.hidden.min(order.display);
         order.hidden -= order.visible;
-        market_state.book.requeue(side, at);
+        market_state.book.requeue(at);
     }
 }
 
@@ -654,8 +654,8 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         }
         state.nonces.insert(*trader, replace.nonce);
         let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-        let (side, at) = market_state.book.find(trader, replace.order_nonce).expect("found above");
-        shrink_resting(market_state, &mut state.balances, &market, side, at, replace.quantity);
+        let at = market_state.book.find(trader, replace.order_nonce).expect("found above");
+        shrink_resting(market_state, &mut state.balances, &market, old.side, at, replace.quantity);
         return out.emit(EventKind::Reduced {
             trader: *trader,
             market: market.id,

@@ -1,0 +1,213 @@
+//! A hash map for the engine's hot lookups whose encoding and ordered views are in key order.
+//!
+//! The state's per-account tables (nonces, balances, open-order counts, the order-id index) are
+//! read and written several times per input; a hash lookup with a fixed hasher costs a fraction
+//! of an ordered-map descent. Nothing observable depends on the hash order: the canonical
+//! (postcard) encoding and [`CanonicalMap::sorted`] sort by key, so snapshots and roots are
+//! byte-identical to an ordered map's. The hasher has no random seed, so runs are reproducible.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::hash::{BuildHasher, Hash, Hasher};
+use core::marker::PhantomData;
+
+use serde::de::{Deserialize, Deserializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// A multiply-rotate word hasher (FxHash-like) with a final avalanche so that hashbrown's
+/// control bits (the top 7 bits) are well mixed. Not DoS-resistant: keys are addresses and
+/// nonces whose creation costs a signature or an L1 transaction.
+#[derive(Clone, Copy, Default)]
+pub struct WordHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl WordHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.add(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // murmur3's fmix64.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// Builds [`WordHasher`]s (no seed: the same keys land in the same buckets on every run).
+#[derive(Clone, Copy, Default)]
+pub struct FixedState;
+
+impl BuildHasher for FixedState {
+    type Hasher = WordHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher::default()
+    }
+}
+
+/// A hash map with a fixed hasher, for lookups only; no operation exposes the hash order.
+pub type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
+
+/// A map keyed like a `BTreeMap` (same encoding, ordered views sorted by key) stored as a hash
+/// map.
+#[derive(Clone, Debug)]
+pub struct CanonicalMap<K, V>(FastMap<K, V>);
+
+impl<K, V> Default for CanonicalMap<K, V> {
+    fn default() -> Self {
+        CanonicalMap(FastMap::default())
+    }
+}
+
+impl<K: Hash + Eq, V: PartialEq> PartialEq for CanonicalMap<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K: Hash + Eq, V: Eq> Eq for CanonicalMap<K, V> {}
+
+impl<K: Hash + Eq + Ord, V> CanonicalMap<K, V> {
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.0.get(key)
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.0.get_mut(key)
+    }
+
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.0.insert(key, value)
+    }
+
+    #[inline]
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.0.remove(key)
+    }
+
+    #[inline]
+    pub fn entry(&mut self, key: K) -> hashbrown::hash_map::Entry<'_, K, V, FixedState> {
+        self.0.entry(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every entry, sorted by key (O(n log n): for encodings, roots and queries, not inputs).
+    pub fn sorted(&self) -> Vec<(&K, &V)> {
+        let mut entries: Vec<(&K, &V)> = self.0.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+
+    /// Entries whose key passes `keep`, sorted by key.
+    pub fn sorted_where(&self, keep: impl Fn(&K) -> bool) -> Vec<(&K, &V)> {
+        let mut entries: Vec<(&K, &V)> = self.0.iter().filter(|(key, _)| keep(key)).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+}
+
+impl<K: Hash + Eq + Ord, V> FromIterator<(K, V)> for CanonicalMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        CanonicalMap(iter.into_iter().collect())
+    }
+}
+
+impl<K: Hash + Eq + Ord + Serialize, V: Serialize> Serialize for CanonicalMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let entries = self.sorted();
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (key, value) in entries {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for CanonicalMap<K, V>
+where
+    K: Hash + Eq + Ord + Deserialize<'de>,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Decoded exactly as an ordered map would be (a repeated key: the last one wins).
+        let ordered: BTreeMap<K, V> = BTreeMap::deserialize(deserializer)?;
+        Ok(ordered.into_iter().collect())
+    }
+}
+
+/// Serializes `len` entries from an iterator as a map (postcard needs the length up front).
+pub(crate) struct MapOf<I, F> {
+    pub len: usize,
+    pub entries: F,
+    pub _item: PhantomData<I>,
+}
+
+impl<I, F, K, V> Serialize for MapOf<I, F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (K, V)>,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len))?;
+        for (key, value) in (self.entries)() {
+            map.serialize_entry(&key, &value)?;
+        }
+        map.end()
+    }
+}
