@@ -43,6 +43,7 @@ def start(
     settler_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_SETTLER_KEY", help="Key that submits proofs.")] = None,
     prover: Annotated[str, typer.Option(help="Proving backend: mock (INSECURE, devnet only).")] = "mock",
     confirmations: Annotated[int, typer.Option(help="L1 confirmation depth.")] = 0,
+    beacon_url: Annotated[str | None, typer.Option(help="Beacon API for blobs (default: the L1 RPC's anvil_getBlobByHash).")] = None,
 ) -> None:
     """Run a node. With no arguments: an embedded anvil devnet, fresh contracts, two funded demo traders."""
     anvil: Anvil | None = None
@@ -64,7 +65,7 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "deployment.json").write_text(dep.to_json())
     config = NodeConfig(
-        l1=L1Config(rpc_url=rpc_url, confirmations=confirmations),
+        l1=L1Config(rpc_url=rpc_url, confirmations=confirmations, beacon_url=beacon_url),
         store=StoreConfig(path=data_dir / "clobnode.sqlite"),
         proposer=ProposerConfig(private_key=proposer_key),
         prover=ProverConfig(backend=prover),

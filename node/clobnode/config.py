@@ -15,6 +15,13 @@ class L1Config:
     poll_interval_s: float = 0.25
     max_blocks_per_step: int = 256
     sidecar: str = "auto"  # auto | eip4844 | eip7594
+    # Where blobs come back from: None asks the L1 RPC (anvil_getBlobByHash); a beacon API URL
+    # uses GET /eth/v1/beacon/blobs/{id} (falling back to blob_sidecars), the shape of real networks.
+    beacon_url: str | None = None
+    # The beacon block id of an L1 block: "number" (anvil keys its beacon endpoint by execution
+    # block number) or "slot" ((timestamp − beacon genesis time) / seconds_per_slot).
+    beacon_block_id: str = "number"
+    seconds_per_slot: int = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +36,11 @@ class ProposerConfig:
     """Posting API-submitted signed orders as blob batches."""
 
     private_key: str | None = None  # None disables proposing
-    max_blobs_per_tx: int = 6
+    max_blobs_per_tx: int = 6  # upper bound; the L1's own limit (eth_config) wins when lower
     max_fee_per_blob_gas_floor: int = 1
-    max_orders_per_batch: int = 4096
+    max_orders_per_batch: int = 16384  # compressed, a 6-blob batch carries ~7,700 signed orders
+    replace_after_s: float = 24.0  # a blob tx not included this long is replaced (same nonce, bumped fees)
+    inclusion_wait_s: float = 2.0  # how long one step waits for its tx (automining devnets: milliseconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ BLOB_TX_TYPE: Final = 3
 GAS_PER_BLOB: Final = 1 << 17
 #: Floor of the default blob fee cap (1 gwei): only the actual blob base fee is charged.
 MIN_BLOB_FEE_CAP: Final = 10**9
+#: EIP-7594 (Osaka): at most 6 blobs per transaction, whatever the block's blob schedule.
+MAX_BLOBS_PER_TX_OSAKA: Final = 6
 #: Hardfork names (anvil_nodeInfo) at or after Osaka, where sidecars carry cell proofs (EIP-7594).
 POST_OSAKA_FORKS: Final = frozenset({"osaka", "bpo1", "bpo2", "bpo3", "bpo4", "bpo5", "amsterdam"})
 #: Hardfork names before Osaka that know blobs (EIP-4844 sidecars).
@@ -204,6 +206,26 @@ class L1Client:
         except L1Error:
             tip = 10**9
         return Fees(max_fee_per_gas=2 * base_fee + tip, max_priority_fee_per_gas=tip)
+
+    def blob_limit_per_tx(self) -> int | None:
+        """How many blobs one transaction may carry, from `eth_config` (EIP-7910): the fork's
+        blob schedule `max`, and at most 6 from Osaka on (EIP-7594's per-transaction limit).
+        None when the L1 does not answer `eth_config`."""
+        try:
+            current = (self.rpc("eth_config") or {}).get("current", {})
+        except L1Error:
+            return None
+        schedule = current.get("blobSchedule") if isinstance(current, Mapping) else None
+        if not isinstance(schedule, Mapping) or "max" not in schedule:
+            return None
+        limit = int(schedule["max"])
+        if self.sidecar_form() is SidecarForm.EIP7594:
+            limit = min(limit, MAX_BLOBS_PER_TX_OSAKA)
+        return limit
+
+    def transaction_count(self, address: str, block: str = "latest") -> int:
+        """The account's nonce as of `block` ("latest": transactions included so far)."""
+        return int(self.rpc("eth_getTransactionCount", [address, block]), 16)
 
     # ------------------------------------------------------------------ sidecar form detection
 
@@ -514,6 +536,15 @@ def _get_json(url: str, timeout: float) -> tuple[int, Any]:
         return exc.code, body
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise L1Error(f"GET {url}: {exc}") from exc
+
+
+def beacon_genesis_time(beacon_url: str, timeout: float = 30.0) -> int:
+    """The beacon chain's genesis time (`GET /eth/v1/beacon/genesis`), to turn timestamps into slots."""
+    status, body = _get_json(f"{beacon_url.rstrip('/')}/eth/v1/beacon/genesis", timeout)
+    try:
+        return int(body["data"]["genesis_time"])
+    except (TypeError, KeyError, ValueError):
+        raise L1Error(f"beacon API at {beacon_url} gave no genesis time (HTTP {status})") from None
 
 
 def fetch_beacon_blobs(

@@ -17,7 +17,7 @@ from .contracts import Deployment, load_artifact
 from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
 from .engine import Engine, devnet_markets
 from .errors import ClobnodeError
-from .l1 import L1Client, L1Error
+from .l1 import L1Client, L1Error, beacon_genesis_time
 from .proposer import Proposer
 from .prover import backend_for, guest_input_for_range, next_range
 from .settler import Settler
@@ -40,6 +40,7 @@ class Node:
         self.l1 = l1
         self.store = Store(config.store.path)
         self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
+        self._genesis_time: int | None = None  # the beacon chain's, for beacon_block_id = "slot"
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
         self.watcher = L1Watcher(l1.w3, self.inbox, config.l1)
@@ -104,21 +105,42 @@ class Node:
     def _blobs_for(self, entries: Sequence[InboxEntry], l1_block: int) -> dict[bytes, bytes]:
         """Every blob the block's blob batches refer to, from the DA store or L1 (verified), then stored."""
         blobs: dict[bytes, bytes] = {}
-        for entry in entries:
-            if entry.kind != KIND_BLOB_BATCH:
-                continue
-            for versioned_hash in entry.versioned_hashes():
-                blob = self.store.get_blob(versioned_hash)
-                if blob is None:
-                    try:
-                        blob = self.l1.get_blob(versioned_hash)
-                    except L1Error as exc:
-                        raise BlobUnavailable(f"blob {versioned_hash.hex()} of entry {entry.index}: {exc}") from exc
-                    self.store.put_blob(versioned_hash, blob, l1_block)
-                if versioned_hash not in self.da:
-                    self.da.put(versioned_hash, blob, l1_block)
+        wanted = [h for e in entries if e.kind == KIND_BLOB_BATCH for h in e.versioned_hashes()]
+        missing = []
+        for versioned_hash in wanted:
+            blob = self.store.get_blob(versioned_hash)
+            if blob is None:
+                missing.append(versioned_hash)
+            else:
                 blobs[versioned_hash] = blob
+        if missing:
+            fetched = self._fetch_blobs(missing, l1_block, entries[0].l1_timestamp)
+            for versioned_hash in missing:
+                self.store.put_blob(versioned_hash, fetched[versioned_hash], l1_block)
+            blobs.update(fetched)
+        for versioned_hash, blob in blobs.items():
+            if versioned_hash not in self.da:
+                self.da.put(versioned_hash, blob, l1_block)
         return blobs
+
+    def _fetch_blobs(self, hashes: Sequence[bytes], l1_block: int, l1_timestamp: int) -> dict[bytes, bytes]:
+        """Blobs from the L1 RPC or the configured beacon API, each verified against its hash."""
+        config = self.config.l1
+        try:
+            if config.beacon_url is None:
+                return {h: self.l1.get_blob(h) for h in hashes}
+            block_id: int | str = l1_block
+            if config.beacon_block_id == "slot":
+                block_id = (l1_timestamp - self._beacon_genesis_time()) // config.seconds_per_slot
+            return self.l1.get_blobs_from_beacon(config.beacon_url, block_id, hashes)
+        except L1Error as exc:
+            raise BlobUnavailable(f"blobs of L1 block {l1_block}: {exc}") from exc
+
+    def _beacon_genesis_time(self) -> int:
+        if self._genesis_time is None:
+            assert self.config.l1.beacon_url is not None
+            self._genesis_time = beacon_genesis_time(self.config.l1.beacon_url, self.l1.request_timeout)
+        return self._genesis_time
 
     def rollback(self, common_ancestor: int) -> None:
         log.warning("L1 reorg: rolling back to block %d", common_ancestor)

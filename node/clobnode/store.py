@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS api_orders (
     id INTEGER PRIMARY KEY AUTOINCREMENT, envelope BLOB NOT NULL UNIQUE, trader TEXT NOT NULL,
     status TEXT NOT NULL, tx_hash TEXT, received_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS api_orders_status ON api_orders (status);
+CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
     status TEXT NOT NULL, backend TEXT NOT NULL, public_values BLOB NOT NULL, proof BLOB NOT NULL,
@@ -162,6 +163,13 @@ class Store:
                 self.db.execute("DELETE FROM events WHERE idx >= ?", (first_idx[0],))
             for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("snapshots", "l1_block"), ("blobs", "l1_block")):
                 self.db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
+            # API orders whose blob tx the reorg removed are proposed again (never lost).
+            self.db.execute(
+                "UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted' "
+                "AND tx_hash IN (SELECT tx_hash FROM blob_txs WHERE l1_block > ?)",
+                (number,),
+            )
+            self.db.execute("DELETE FROM blob_txs WHERE l1_block > ?", (number,))
 
     def entries(self, start: int, end: int) -> list[InboxEntry]:
         rows = self.db.execute(
@@ -261,6 +269,20 @@ class Store:
         self.db.conn.executemany(
             "UPDATE api_orders SET status = ?, tx_hash = ? WHERE id = ?", [(status, tx_hash, i) for i in ids]
         )
+
+    def record_blob_tx_inclusion(self, ids: Sequence[int], tx_hash: str, l1_block: int) -> None:
+        """The orders' blob tx landed in `l1_block`: they are posted (until a reorg removes it)."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO blob_txs (tx_hash, l1_block) VALUES (?, ?)", (tx_hash, l1_block))
+            self.set_api_orders_status(ids, "posted", tx_hash)
+
+    def submitted_api_orders(self) -> dict[str, list[tuple[int, bytes]]]:
+        """Orders sent in a blob tx not yet seen included, by tx hash (for a restarted proposer)."""
+        rows = self.db.execute("SELECT id, envelope, tx_hash FROM api_orders WHERE status = 'submitted' ORDER BY id").fetchall()
+        by_tx: dict[str, list[tuple[int, bytes]]] = {}
+        for r in rows:
+            by_tx.setdefault(str(r[2]), []).append((int(r[0]), bytes(r[1])))
+        return by_tx
 
     def api_order(self, order_id: int) -> dict[str, Any] | None:
         row = self._one("SELECT id, trader, status, tx_hash, received_at FROM api_orders WHERE id = ?", (order_id,))

@@ -1,0 +1,46 @@
+"""Blob retrieval: a following node gets its blobs from the L1 RPC or from the beacon-API shape
+(anvil serves both), verified against their versioned hashes, and keeps them RS-coded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import clobnode_core
+import pytest
+from eth_account import Account
+
+from clobnode import demo, kzg
+from clobnode.config import L1Config, NodeConfig, StoreConfig
+from clobnode.contracts import load_artifact
+from clobnode.l1 import L1Client, L1Error, fetch_beacon_blobs
+from clobnode.node import Node
+
+pytestmark = pytest.mark.devnet
+
+
+@pytest.mark.parametrize("beacon", [False, True], ids=["rpc", "beacon"])
+def test_follower_fetches_verifies_and_keeps_the_blobs_of_a_batch(anvil: Any, tmp_path: Path, beacon: bool) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    blobs = clobnode_core.encode_blob_batch([bytes([i]) * 200 for i in range(3)])
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    proposer = Account.from_key(demo.PROPOSER_KEY)
+    l1.send_blob_transaction(proposer, dep.inbox, demo.calldata(inbox, "proposeBatch"), blobs)
+    config = NodeConfig(l1=L1Config(rpc_url=l1.url, beacon_url=anvil.url if beacon else None), store=StoreConfig(path=tmp_path / "n.sqlite"))
+    node = Node(config, dep, l1)
+    node.sync()
+    versioned_hash = kzg.blob_versioned_hash(blobs[0])
+    assert node.store.get_blob(versioned_hash) == blobs[0]
+    assert node.da.recover(versioned_hash).blob == blobs[0]
+
+
+def test_beacon_blobs_that_do_not_match_are_refused(anvil: Any) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    blobs = clobnode_core.encode_blob_batch([b"x" * 50])
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    proposer = Account.from_key(demo.PROPOSER_KEY)
+    receipt = l1.send_blob_transaction(proposer, dep.inbox, demo.calldata(inbox, "proposeBatch"), blobs)
+    with pytest.raises(L1Error, match="lacks blobs"):
+        fetch_beacon_blobs(anvil.url, receipt.block_number, [b"\x01" + bytes(31)])

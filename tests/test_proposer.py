@@ -1,0 +1,120 @@
+"""The proposer: fills blobs up to the L1's limit, prices blob gas from the blob base fee,
+replaces stuck transactions, and never loses an accepted order (dropped or reorged out)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import clobnode_core
+import pytest
+from eth_account import Account
+
+from clobnode import demo
+from clobnode.config import L1Config, NodeConfig, ProposerConfig, StoreConfig
+from clobnode.contracts import Deployment
+from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
+from clobnode.l1 import Fees, L1Client
+from clobnode.node import Node
+from clobnode.proposer import bumped, take_batch
+from clobnode.signing import signed_order
+
+TRADER = Account.from_key(DEV_PRIVATE_KEYS[1])
+
+
+def _noise(i: int, length: int) -> bytes:
+    return b"".join(hashlib.sha256(i.to_bytes(4, "big") + j.to_bytes(4, "big")).digest() for j in range(length // 32 + 1))[:length]
+
+
+def test_take_batch_fills_blobs_with_compression_counted() -> None:
+    orders = [(i, bytes(70) + _noise(i, 80)) for i in range(3000)]  # half zeros: compresses
+    taken = take_batch(orders, 1)
+    assert len(clobnode_core.encode_blob_batch([e for _, e in taken])) == 1
+    assert len(clobnode_core.encode_blob_batch([e for _, e in orders[: len(taken) + 1]])) == 2
+    assert len(taken) > clobnode_core.blob_batch_capacity() // 152  # more than uncompressed would fit
+    assert take_batch([], 6) == []
+
+
+def test_replacement_fees_follow_the_mempool_bump_rules() -> None:
+    fees, blob_fee = bumped(Fees(100, 10), 1000, Fees(50, 5), 10)
+    assert fees.max_fee_per_gas >= 110 and fees.max_priority_fee_per_gas >= 11
+    assert blob_fee >= 2000
+    fees, blob_fee = bumped(Fees(100, 10), 1000, Fees(500, 50), 9000)
+    assert (fees.max_fee_per_gas, fees.max_priority_fee_per_gas, blob_fee) == (500, 50, 9000)
+
+
+@pytest.mark.devnet
+@pytest.mark.parametrize(("hardfork", "limit"), [(None, 6), ("prague", 9), ("cancun", 6)])
+def test_blob_limit_per_tx_comes_from_eth_config(hardfork: str | None, limit: int) -> None:
+    with Anvil(AnvilConfig(hardfork=hardfork)) as anvil:
+        assert L1Client(anvil.url).blob_limit_per_tx() == limit
+
+
+def _proposing_node(l1: L1Client, dep: Deployment, tmp_path: Path, **proposer: Any) -> Node:
+    config = NodeConfig(
+        l1=L1Config(rpc_url=l1.url),
+        store=StoreConfig(path=tmp_path / "node.sqlite"),
+        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY, **proposer),
+    )
+    return Node(config, dep, l1)
+
+
+def _accept_order(node: Node, dep: Deployment, nonce: int) -> int:
+    envelope = signed_order(TRADER, dep.chain_id, dep.inbox, market=0, side=0, price=100, quantity=1, nonce=nonce)
+    order_id, _ = node.store.add_api_order(envelope, TRADER.address)
+    return order_id
+
+
+@pytest.mark.devnet
+def test_stuck_blob_tx_is_replaced_with_bumped_fees_and_the_same_sidecar(anvil: Any, tmp_path: Path) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    node = _proposing_node(l1, dep, tmp_path, replace_after_s=0.3, inclusion_wait_s=0.05)
+    assert node.proposer is not None
+    order_id = _accept_order(node, dep, 1)
+    l1.rpc("evm_setAutomine", [False])
+    assert node.proposer.step() is None  # sent, not mined
+    (first_hash,) = node.proposer._in_flight.tx_hashes  # type: ignore[union-attr]
+    first = l1.rpc("eth_getTransactionByHash", ["0x" + first_hash.hex()])
+    time.sleep(0.35)
+    assert node.proposer.step() is None  # stuck past replace_after_s: replaced
+    replacement_hash = node.proposer._in_flight.tx_hashes[-1]  # type: ignore[union-attr]
+    replacement = l1.rpc("eth_getTransactionByHash", ["0x" + replacement_hash.hex()])
+    assert l1.rpc("eth_getTransactionByHash", ["0x" + first_hash.hex()]) is None  # evicted by the replacement
+    assert first["nonce"] == replacement["nonce"]
+    assert first["blobVersionedHashes"] == replacement["blobVersionedHashes"]
+    assert int(replacement["maxFeePerBlobGas"], 16) >= 2 * int(first["maxFeePerBlobGas"], 16)
+    assert int(replacement["maxPriorityFeePerGas"], 16) >= int(first["maxPriorityFeePerGas"], 16) * 11 // 10
+    assert node.store.api_order(order_id)["status"] == "submitted"  # type: ignore[index]
+    l1.rpc("evm_mine")
+    posted = node.proposer.step()
+    assert posted is not None
+    order = node.store.api_order(order_id)
+    assert order is not None and order["status"] == "posted" and order["tx_hash"] == posted
+    assert int(l1.rpc("eth_getTransactionByHash", [posted])["maxFeePerBlobGas"], 16) >= int(replacement["maxFeePerBlobGas"], 16)
+
+
+@pytest.mark.devnet
+def test_order_whose_blob_tx_is_reorged_out_is_proposed_again(anvil: Any, tmp_path: Path) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    node = _proposing_node(l1, dep, tmp_path)
+    assert node.proposer is not None
+    node.sync()
+    fork_point = l1.rpc("evm_snapshot")
+    order_id = _accept_order(node, dep, 1)
+    first_tx = node.proposer.step()
+    assert first_tx is not None
+    node.sync()
+    assert node.store.api_order(order_id)["status"] == "posted"  # type: ignore[index]
+    l1.rpc("evm_revert", [fork_point])  # the blob tx's block is gone
+    l1.rpc("anvil_mine", ["0x3"])  # a longer fork without it
+    node.sync()  # detects the reorg, rolls back: the order is pending again
+    assert node.store.api_order(order_id)["status"] == "pending"  # type: ignore[index]
+    again = node.proposer.step()
+    assert again is not None
+    node.sync()
+    assert node.store.api_order(order_id)["status"] == "posted"  # type: ignore[index]
+    assert any(e.kind == 4 for e in node.store.entries(0, 1000))
