@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 #: Replacement bumps: geth and reth require >= 10% on both EIP-1559 fees and >= 100% on the blob fee.
 FEE_BUMP_NUMERATOR, FEE_BUMP_DENOMINATOR = 11, 10
 BLOB_FEE_BUMP = 2
+#: Batch bytes besides the messages' own: version, codec, storedLength, rawLength, count (PROTOCOL.md 4).
+_V2_OVERHEAD = 1 + 1 + 4 + 4 + 4
 
 
 class ProposerError(ClobnodeError):
@@ -38,10 +40,22 @@ class ProposerError(ClobnodeError):
 
 def take_batch(envelopes: list[tuple[int, bytes]], max_blobs: int) -> list[tuple[int, bytes]]:
     """The longest prefix of `envelopes` whose blob batch (compression included) fits `max_blobs`."""
-    low, high = 0, len(envelopes)
+    def fits(count: int) -> bool:
+        return len(clobnode_core.encode_blob_batch([e for _, e in envelopes[:count]])) <= max_blobs
+
+    if fits(len(envelopes)):
+        return envelopes  # the common case: one encoding
+    # What fits uncompressed always fits (the encoder stores the messages as they are at worst).
+    room, low = max_blobs * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD, 0
+    for _, envelope in envelopes:
+        room -= 2 + len(envelope)
+        if room < 0:
+            break
+        low += 1
+    high = len(envelopes) - 1
     while low < high:
         middle = (low + high + 1) // 2
-        if len(clobnode_core.encode_blob_batch([e for _, e in envelopes[:middle]])) <= max_blobs:
+        if fits(middle):
             low = middle
         else:
             high = middle - 1
