@@ -13,6 +13,7 @@ from aiohttp import web
 from .engine import Engine
 from .signing import ORDER_OPTIONS
 from .errors import ClobnodeError
+from .exits import ExitError, Exits
 from .market_data import MarketDataFeed
 from .metrics import metrics_handler
 from .store import Store
@@ -33,6 +34,7 @@ class ApiContext:
     chain_id: int
     inbox: bytes
     status: Callable[[], dict[str, Any]]
+    exits: Exits | None = None
 
 
 CONTEXT = web.AppKey("context", ApiContext)
@@ -138,6 +140,38 @@ async def get_account(request: web.Request) -> web.Response:
     return web.json_response({"address": "0x" + trader.hex(), **ctx.engine.account(trader)})
 
 
+async def get_withdrawals(request: web.Request) -> web.Response:
+    """`Vault.claimWithdrawal` arguments for every verified withdrawal of this trader."""
+    ctx = request.app[CONTEXT]
+    try:
+        trader = _hex_bytes(request.match_info["address"], "address", 20)
+    except ApiError as exc:
+        return _error(str(exc))
+    if ctx.exits is None:
+        return _error("this node does not follow the Rollup", 503)
+    try:
+        claims = ctx.exits.withdrawal_claims(trader)
+    except ExitError as exc:
+        return _error(str(exc), 409)
+    return web.json_response({"withdrawals": [c.as_json() for c in claims]})
+
+
+async def get_escape_proof(request: web.Request) -> web.Response:
+    """`Vault.escape` arguments for (trader, token) against the last verified state root."""
+    ctx = request.app[CONTEXT]
+    try:
+        trader = _hex_bytes(request.match_info["address"], "address", 20)
+        token = _hex_bytes(request.query.get("token"), "token", 20)
+    except ApiError as exc:
+        return _error(str(exc))
+    if ctx.exits is None:
+        return _error("this node does not follow the Rollup", 503)
+    try:
+        return web.json_response(ctx.exits.escape_proof(trader, token))
+    except ExitError as exc:
+        return _error(str(exc), 409)
+
+
 async def get_fills(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     return web.json_response({"fills": ctx.store.events("fill", limit=_limit(request))})
@@ -194,6 +228,8 @@ def make_app(context: ApiContext) -> web.Application:
     app.router.add_post("/orders", post_order)
     app.router.add_get("/orders/{id}", get_order)
     app.router.add_get("/accounts/{address}", get_account)
+    app.router.add_get("/accounts/{address}/withdrawals", get_withdrawals)
+    app.router.add_get("/accounts/{address}/escape", get_escape_proof)
     app.router.add_get("/fills", get_fills)
     app.router.add_get("/events", get_events)
     app.router.add_get("/batches", get_batches)

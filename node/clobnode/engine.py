@@ -93,6 +93,12 @@ class Engine:
                 "last_nonce": int(self._core.last_nonce(trader)),
             }
 
+    def balance_proof(self, trader: bytes, token: bytes) -> dict[str, Any] | None:
+        """The account leaf of (trader, token) and its branch (PROTOCOL.md section 12); None if zero."""
+        with self._lock:
+            proof = self._core.balance_proof(trader, token)
+        return None if proof is None else dict(proof)
+
     def markets(self) -> list[dict[str, Any]]:
         with self._lock:
             return list(self._core.markets())

@@ -9,6 +9,7 @@ import threading
 from aiohttp import web
 
 from .api import ApiContext, make_app
+from .exits import Exits
 from .node import Node
 from .store import Store
 
@@ -58,12 +59,14 @@ class NodeService:
         self.node = node
         self._stop = threading.Event()
         self._thread = threading.Thread(target=node.run, args=(self._stop,), name="clobnode-node", daemon=True)
+        api_store = Store(node.config.store.path)
         context = ApiContext(
             engine=node.engine,
-            store=Store(node.config.store.path),
+            store=api_store,
             chain_id=node.deployment.chain_id,
             inbox=bytes.fromhex(node.deployment.inbox[2:]),
             status=node.status,
+            exits=Exits(node.l1, node.rollup, api_store, node.deployment.deploy_block),
         )
         self.api = ApiServer(make_app(context), node.config.api.host, node.config.api.port)
 

@@ -242,6 +242,13 @@ class Store:
         rows = self.db.execute(f"SELECT {column}, COUNT(*) FROM {table} GROUP BY {column}").fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
+    def events_in_range(self, start: int, end: int, event_type: str) -> list[dict[str, Any]]:
+        """Events of one type for inbox entries [start, end), in inbox order."""
+        rows = self.db.execute(
+            "SELECT body FROM events WHERE idx >= ? AND idx < ? AND type = ? ORDER BY id", (start, end, event_type)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def events_at(self, inbox_index: int) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT body FROM events WHERE idx = ? ORDER BY id", (inbox_index,)).fetchall()
         return [json.loads(r[0]) for r in rows]
