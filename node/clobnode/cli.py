@@ -212,6 +212,18 @@ bench_app = typer.Typer(help="Benchmarks (docs/BENCHMARKS.md).", no_args_is_help
 app.add_typer(bench_app, name="bench")
 
 
+@bench_app.command("engine")
+def bench_engine_command(
+    inputs: Annotated[int, typer.Option(help="Inputs in the measured stream.")] = 1_000_000,
+    resting: Annotated[int, typer.Option(help="Orders resting in the book before the stream.")] = 100_000,
+    chunk: Annotated[int, typer.Option(help="Inputs per Engine.apply_batch call.")] = 10_000,
+) -> None:
+    """Matching engine throughput through the extension's batch API (signatures excluded)."""
+    from . import bench
+
+    typer.echo(json.dumps(bench.run(inputs, resting, chunk), indent=2))
+
+
 @bench_app.command("da")
 def bench_da_command(
     blobs: Annotated[int, typer.Option(help="Blobs per batch.")] = 6,
