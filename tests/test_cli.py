@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 
 from clobnode import demo
 from clobnode.devnet import free_port
@@ -57,6 +58,19 @@ def test_start_serves_a_funded_devnet_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         assert _get(f"{api}/fills")["fills"][0]["quantity"] == 10
         status = _get(f"{api}/status")
         assert status["prover"] == {"backend": "mock", "insecure": True}
+
+        # Trader A takes 5 QUOTE back to L1: request, wait for the proof, claim.
+        log.flush()
+        rpc_url = next(line.split()[2] for line in Path(log.name).read_text().splitlines() if line.strip().startswith("L1 RPC"))
+        trader_a = Account.from_key(demo.TRADERS["A"]).address
+        quote = status["contracts"]["quote_token"]
+        exits = ["--key", demo.TRADERS["A"], "--rpc-url", rpc_url, "--api", api]
+        subprocess.run([*CLOBNODE, "withdraw", quote, "5000000", *exits], check=True, capture_output=True)
+        deadline = time.monotonic() + 60
+        while not _get(f"{api}/accounts/{trader_a}/withdrawals")["withdrawals"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        claimed = subprocess.run([*CLOBNODE, "claim", *exits], check=True, capture_output=True, text=True)
+        assert "1 withdrawal(s) claimed" in claimed.stdout
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from eth_account import Account
 
-from . import demo
+from . import demo, trader
 from .config import ApiConfig, L1Config, NodeConfig, ProposerConfig, ProverConfig, SettlerConfig, StoreConfig
 from .contracts import Deployment
 from .da_store import DAStore, DAStoreError
@@ -141,6 +141,49 @@ def order(
 
 
 # ---- da: the node's DA store (docs/DA.md) -----------------------------------------------------
+
+@app.command()
+def withdraw(
+    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
+    amount: Annotated[int, typer.Argument(help="Amount in token atoms.")],
+    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
+    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
+    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
+) -> None:
+    """Request a withdrawal on L1 (an Inbox WITHDRAWAL entry); claim it once a batch proves it."""
+    contracts = _get(f"{api}/status")["contracts"]
+    receipt = trader.request_withdrawal(L1Client(rpc_url), contracts["inbox"], Account.from_key(key), token, amount)
+    typer.echo(f"withdrawal requested in L1 block {receipt.block_number} (tx 0x{receipt.tx_hash.hex()})")
+
+
+@app.command()
+def claim(
+    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
+    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
+    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
+) -> None:
+    """Claim every proven, unpaid withdrawal of the trader from the Vault."""
+    account = Account.from_key(key)
+    contracts = _get(f"{api}/status")["contracts"]
+    claims = _get(f"{api}/accounts/{account.address}/withdrawals")["withdrawals"]
+    receipts = trader.claim_withdrawals(L1Client(rpc_url), contracts["vault"], account, claims)
+    typer.echo(f"{len(receipts)} withdrawal(s) claimed, {len(claims) - len(receipts)} already paid")
+
+
+@app.command()
+def escape(
+    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
+    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
+    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
+    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
+) -> None:
+    """Escape hatch: take the last proven balance of `token` out of a frozen rollup."""
+    account = Account.from_key(key)
+    contracts = _get(f"{api}/status")["contracts"]
+    proof = _get(f"{api}/accounts/{account.address}/escape?token={token}")
+    receipt = trader.escape(L1Client(rpc_url), contracts["vault"], account, proof)
+    typer.echo(f"escaped {int(proof['available']) + int(proof['locked'])} of {token} (tx 0x{receipt.tx_hash.hex()})")
+
 
 da_app = typer.Typer(help="The node's DA store: Reed-Solomon coded copies of every blob it derived from.", no_args_is_help=True)
 app.add_typer(da_app, name="da")
