@@ -236,15 +236,16 @@ impl Balances {
 
     /// Moves `amount` from available to locked; `false` (and no change) if not available.
     pub fn lock(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
-        if self.get(trader, token).available < amount {
+        if amount == 0 {
+            return true;
+        }
+        // One lookup: a missing balance has nothing available, and a lock never empties one.
+        let Some(balance) = self.0.get_mut(&(*trader, *token)) else { return false };
+        if balance.available < amount {
             return false;
         }
-        if amount > 0 {
-            self.update(trader, token, |balance| {
-                balance.available -= amount;
-                balance.locked += amount;
-            });
-        }
+        balance.available -= amount;
+        balance.locked += amount;
         true
     }
 
