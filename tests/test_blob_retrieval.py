@@ -44,3 +44,27 @@ def test_beacon_blobs_that_do_not_match_are_refused(anvil: Any) -> None:
     receipt = l1.send_blob_transaction(proposer, dep.inbox, demo.calldata(inbox, "proposeBatch"), blobs)
     with pytest.raises(L1Error, match="lacks blobs"):
         fetch_beacon_blobs(anvil.url, receipt.block_number, [b"\x01" + bytes(31)])
+
+
+def test_rederiving_after_l1_pruned_a_blob_recovers_it_from_the_da_store(anvil: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    blobs = clobnode_core.encode_blob_batch([bytes([i]) * 300 for i in range(5)])
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    receipt = l1.send_blob_transaction(Account.from_key(demo.PROPOSER_KEY), dep.inbox, demo.calldata(inbox, "proposeBatch"), blobs)
+    node = Node(NodeConfig(l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=tmp_path / "n.sqlite")), dep, l1)
+    node.sync()
+    root = node.engine.state_root()
+    versioned_hash = kzg.blob_versioned_hash(blobs[0])
+    for index in (0, 2, 4, 6):  # and some of its pieces are lost too
+        node.da.delete_piece(versioned_hash, index)
+
+    def pruned(_: bytes) -> bytes:
+        raise L1Error("blob pruned")
+
+    monkeypatch.setattr(l1, "get_blob", pruned)
+    node.rollback(receipt.block_number - 1)  # re-derive the block (as after a reorg)
+    assert node.store.get_blob(versioned_hash) is None
+    node.sync()
+    assert node.engine.state_root() == root
+    assert node.store.get_blob(versioned_hash) == blobs[0]

@@ -11,7 +11,7 @@ from typing import Any
 from eth_account import Account
 
 from . import equivalence
-from .da_store import DAStore
+from .da_store import DAStore, DAStoreError
 from .config import NodeConfig
 from .contracts import Deployment, load_artifact
 from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
@@ -109,6 +109,8 @@ class Node:
         missing = []
         for versioned_hash in wanted:
             blob = self.store.get_blob(versioned_hash)
+            if blob is None and (blob := self._recover_from_da(versioned_hash)) is not None:
+                self.store.put_blob(versioned_hash, blob, l1_block)
             if blob is None:
                 missing.append(versioned_hash)
             else:
@@ -122,6 +124,16 @@ class Node:
             if versioned_hash not in self.da:
                 self.da.put(versioned_hash, blob, l1_block)
         return blobs
+
+    def _recover_from_da(self, versioned_hash: bytes) -> bytes | None:
+        """A blob this node derived before (L1 prunes blobs after ~18 days), from its RS pieces."""
+        if versioned_hash not in self.da:
+            return None
+        try:
+            return self.da.recover(versioned_hash).blob
+        except DAStoreError as exc:
+            log.warning("DA store cannot recover blob 0x%s: %s", versioned_hash.hex(), exc)
+            return None
 
     def _fetch_blobs(self, hashes: Sequence[bytes], l1_block: int, l1_timestamp: int) -> dict[bytes, bytes]:
         """Blobs from the L1 RPC or the configured beacon API, each verified against its hash."""
