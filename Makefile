@@ -10,12 +10,12 @@ TOOLS := tools/node_modules
 FOUNDRY_BIN := $(TOOLS)/@foundry-rs
 export PATH := $(CURDIR)/$(FOUNDRY_BIN)/forge-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/anvil-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/cast-linux-amd64/bin:$(PATH)
 
-.PHONY: start test bootstrap tools venv core contracts clean
+.PHONY: start test bootstrap tools venv core contracts zkvm clean
 
 start: bootstrap
 	$(VENV)/bin/clobnode start
 
-test: bootstrap
+test: bootstrap zkvm
 	bash scripts/run-tests.sh
 
 bootstrap: tools venv core contracts
@@ -42,6 +42,12 @@ core: venv
 
 contracts: tools
 	forge build
+
+# zkVM: the SP1 and ZisK guest ELFs (build/elf/) with a private rustc-web toolchain, and the SP1
+# host (sp1-sdk). Cold: ~40 min on 2 cores; warm: seconds (caches under CLOBNODE_CACHE).
+zkvm:
+	bash scripts/build-guests.sh all
+	bash scripts/build-sp1-host.sh
 
 clean:
 	rm -rf out cache lib $(VENV)

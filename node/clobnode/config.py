@@ -49,6 +49,7 @@ class ProverConfig:
 
     backend: str = "mock"  # mock | sp1 | zisk
     max_range: int = 4096
+    sp1_mode: str = "groth16"  # execute | core | compressed | groth16 | plonk (SP1_PROVER picks the machine)
 
 
 @dataclass(frozen=True, slots=True)

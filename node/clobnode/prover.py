@@ -56,7 +56,11 @@ def backend_for(config: ProverConfig) -> ProvingBackend:
     """The backend named in the config."""
     if config.backend == "mock":
         return MockBackend()
-    raise ProverError(f"proving backend {config.backend!r} is not available in this build (only 'mock')")
+    if config.backend == "sp1":
+        from .prover_sp1 import Sp1Backend  # noqa: PLC0415 (imports this module)
+
+        return Sp1Backend(config.sp1_mode)
+    raise ProverError(f"proving backend {config.backend!r} is not available in this build (mock, sp1)")
 
 
 def guest_input_for_range(store: Store, start: int, end: int) -> bytes:

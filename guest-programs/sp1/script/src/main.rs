@@ -1,0 +1,210 @@
+//! SP1 host for the clobnode guest: loads the guest ELF and a guest input file written by the
+//! node (`postcard(GuestInput)`, PROTOCOL.md section 9), executes or proves it with sp1-sdk, and
+//! writes a JSON fixture (vkey, publicValues, proof, cycles, times) that the node and Foundry read.
+//!
+//! ```text
+//! clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF [--input FILE]
+//!               [--out FIXTURE.json] [--proof-out PROOF.bin]
+//! ```
+//! The proving modes use `SP1_PROVER` (cpu | cuda | network | mock, default cpu) exactly as
+//! sp1-sdk reads it; `execute` and `vkey` run locally whatever it says.
+
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+use sp1_sdk::{
+    Elf, HashableKey, ProveRequest, Prover, ProverClient, ProvingKey, SP1Proof, SP1ProofWithPublicValues, SP1Stdin,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Execute,
+    Vkey,
+    Core,
+    Compressed,
+    Groth16,
+    Plonk,
+}
+
+impl Mode {
+    fn parse(name: &str) -> Result<Mode> {
+        Ok(match name {
+            "execute" => Mode::Execute,
+            "vkey" => Mode::Vkey,
+            "core" => Mode::Core,
+            "compressed" => Mode::Compressed,
+            "groth16" => Mode::Groth16,
+            "plonk" => Mode::Plonk,
+            other => bail!("unknown mode {other:?} (execute, vkey, core, compressed, groth16, plonk)"),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Execute => "execute",
+            Mode::Vkey => "vkey",
+            Mode::Core => "core",
+            Mode::Compressed => "compressed",
+            Mode::Groth16 => "groth16",
+            Mode::Plonk => "plonk",
+        }
+    }
+}
+
+struct Args {
+    mode: Mode,
+    elf: PathBuf,
+    input: Option<PathBuf>,
+    out: Option<PathBuf>,
+    proof_out: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF \
+                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin]";
+
+fn parse_args() -> Result<Args> {
+    let mut argv = std::env::args().skip(1);
+    let mode = Mode::parse(&argv.next().context(USAGE)?)?;
+    let (mut elf, mut input, mut out, mut proof_out) = (None, None, None, None);
+    while let Some(flag) = argv.next() {
+        let value = PathBuf::from(argv.next().with_context(|| format!("{flag} needs a value; {USAGE}"))?);
+        match flag.as_str() {
+            "--elf" => elf = Some(value),
+            "--input" => input = Some(value),
+            "--out" => out = Some(value),
+            "--proof-out" => proof_out = Some(value),
+            _ => bail!("unknown flag {flag}; {USAGE}"),
+        }
+    }
+    let elf = elf.context(USAGE)?;
+    if mode != Mode::Vkey && input.is_none() {
+        bail!("{} needs --input; {USAGE}", mode.name());
+    }
+    Ok(Args { mode, elf, input, out, proof_out })
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The proof bytes an L1 verifier takes: SP1's encoding for Groth16/PLONK (empty for a mock
+/// proof, which only `SP1MockVerifier` accepts); core and compressed STARKs have none.
+fn onchain_proof_bytes(proof: &SP1ProofWithPublicValues) -> Vec<u8> {
+    match proof.proof {
+        SP1Proof::Groth16(_) | SP1Proof::Plonk(_) => proof.bytes(),
+        _ => Vec::new(),
+    }
+}
+
+fn prover_name() -> String {
+    std::env::var("SP1_PROVER").unwrap_or_else(|_| "cpu".to_string())
+}
+
+/// Fails early, with the feature to enable, where sp1-sdk would panic on an unknown prover.
+fn check_prover_available(name: &str) -> Result<()> {
+    match name {
+        "cpu" | "mock" | "light" => Ok(()),
+        "cuda" if cfg!(feature = "cuda") => Ok(()),
+        "network" | "hosted" if cfg!(feature = "network") => Ok(()),
+        "cuda" | "network" | "hosted" => {
+            bail!("SP1_PROVER={name} needs clob-sp1-host built with `--features {name}`")
+        }
+        other => bail!("unknown SP1_PROVER {other:?} (cpu, cuda, network, mock)"),
+    }
+}
+
+async fn run(args: Args) -> Result<Value> {
+    let elf_bytes = std::fs::read(&args.elf).with_context(|| format!("reading {}", args.elf.display()))?;
+    let elf = Elf::from(elf_bytes);
+    let mut fixture = Map::new();
+    fixture.insert("mode".into(), json!(args.mode.name()));
+    fixture.insert("sp1Version".into(), json!(sp1_sdk::SP1_CIRCUIT_VERSION));
+
+    // The light prover executes and computes keys locally; it is what `execute` and `vkey` use.
+    let light = ProverClient::builder().light().build().await;
+    let started = Instant::now();
+    let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
+    fixture.insert("vkey".into(), json!(pk.verifying_key().bytes32()));
+    fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
+    let Some(input_path) = &args.input else { return Ok(Value::Object(fixture)) };
+
+    let input = std::fs::read(input_path).with_context(|| format!("reading {}", input_path.display()))?;
+    let mut stdin = SP1Stdin::new();
+    stdin.write_vec(input);
+
+    let started = Instant::now();
+    let (public_values, report) = light.execute(elf.clone(), stdin.clone()).await.context("execution")?;
+    fixture.insert("executeMs".into(), json!(millis(started.elapsed())));
+    fixture.insert("exitCode".into(), json!(report.exit_code));
+    fixture.insert("cycles".into(), json!(report.total_instruction_count()));
+    fixture.insert("syscalls".into(), json!(report.total_syscall_count()));
+    fixture.insert("publicValues".into(), json!(hex0x(public_values.as_slice())));
+    let mut syscalls = Map::new();
+    for (code, count) in report.syscall_counts.iter() {
+        if *count > 0 {
+            syscalls.insert(format!("{code:?}"), json!(count));
+        }
+    }
+    fixture.insert("syscallCounts".into(), Value::Object(syscalls));
+    let tracker: Map<String, Value> = report.cycle_tracker.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    fixture.insert("cycleTracker".into(), Value::Object(tracker));
+    if report.exit_code != 0 {
+        bail!("the guest exited with code {}", report.exit_code);
+    }
+    if args.mode == Mode::Execute {
+        fixture.insert("proof".into(), json!("0x"));
+        return Ok(Value::Object(fixture));
+    }
+
+    let prover = prover_name();
+    check_prover_available(&prover)?;
+    fixture.insert("prover".into(), json!(prover));
+    let client = ProverClient::from_env().await;
+    let pk = client.setup(elf).await.context("setup (proving key)")?;
+    let request = client.prove(&pk, stdin);
+    let request = match args.mode {
+        Mode::Core => request.core(),
+        Mode::Compressed => request.compressed(),
+        Mode::Groth16 => request.groth16(),
+        Mode::Plonk => request.plonk(),
+        Mode::Execute | Mode::Vkey => unreachable!("handled above"),
+    };
+    let started = Instant::now();
+    let proof = request.await.map_err(|error| anyhow::anyhow!("proving: {error}"))?;
+    fixture.insert("proveMs".into(), json!(millis(started.elapsed())));
+    if proof.public_values.as_slice() != public_values.as_slice() {
+        bail!("the proof's public values differ from the execution's");
+    }
+    let started = Instant::now();
+    client.verify(&proof, pk.verifying_key(), None).context("verifying the proof")?;
+    fixture.insert("verifyMs".into(), json!(millis(started.elapsed())));
+    fixture.insert("verified".into(), json!(true));
+    fixture.insert("proof".into(), json!(hex0x(&onchain_proof_bytes(&proof))));
+    if let Some(path) = &args.proof_out {
+        proof.save(path).with_context(|| format!("writing {}", path.display()))?;
+        let size = std::fs::metadata(path)?.len();
+        fixture.insert("proofFile".into(), json!(path.display().to_string()));
+        fixture.insert("proofFileBytes".into(), json!(size));
+    }
+    Ok(Value::Object(fixture))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    let out = args.out.clone();
+    let fixture = serde_json::to_string_pretty(&run(args).await?)? + "\n";
+    match out {
+        Some(path) => std::fs::write(&path, fixture).with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{fixture}"),
+    }
+    Ok(())
+}
