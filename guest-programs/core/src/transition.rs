@@ -254,6 +254,22 @@ fn check_order(
     freed: u128,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
+    let amount = check_order_terms(state, market, trader, order, replacing)?;
+    let available = state.balances.get(trader, &lock_token(market, order.side)).available;
+    if available.saturating_add(freed) < amount {
+        return Err(RejectReason::InsufficientBalance);
+    }
+    Ok(amount)
+}
+
+/// Every check of [`check_order`] but the last (the balance): the amount to lock.
+fn check_order_terms(
+    state: &State,
+    market: &Market,
+    trader: &Address,
+    order: &Order,
+    replacing: bool,
+) -> Result<u128, RejectReason> {
     let (tif, is_stop) = (order.time_in_force, order.trigger_price != 0);
     let can_rest = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
     let invalid = (order.order_type == OrderType::Market && can_rest)
@@ -279,42 +295,40 @@ fn check_order(
         return Err(RejectReason::Expired);
     }
     let market_state = &state.market_states[&market.id];
-    let open = market_state.open_count(trader) - u32::from(replacing);
-    if (can_rest || is_stop) && open >= market.max_open_orders {
+    // Only orders that may rest or park count against the cap (an IOC never looks it up).
+    if (can_rest || is_stop) && market_state.open_count(trader) - u32::from(replacing) >= market.max_open_orders {
         return Err(RejectReason::TooManyOpenOrders);
     }
-    let best = market_state.book.best_price(order.side.opposite());
-    let would_cross = !is_stop && best.is_some_and(|price| crosses(order.side, order.price, price));
-    if would_cross && market_state.breaker.halted_until > now {
-        return Err(RejectReason::MarketHalted);
+    // Crossing matters only to a halted market or a post-only order (most orders skip the look).
+    let halted = market_state.breaker.halted_until > now;
+    if !is_stop && (halted || tif == TimeInForce::PostOnly) {
+        let best = market_state.book.best_price(order.side.opposite());
+        if best.is_some_and(|price| crosses(order.side, order.price, price)) {
+            return Err(if halted { RejectReason::MarketHalted } else { RejectReason::WouldCross });
+        }
     }
-    if would_cross && tif == TimeInForce::PostOnly {
-        return Err(RejectReason::WouldCross);
-    }
-    let amount = required_lock(market, order.side, order.price, order.quantity).ok_or(RejectReason::AmountOverflow)?;
-    let available = state.balances.get(trader, &lock_token(market, order.side)).available;
-    if available.saturating_add(freed) < amount {
-        return Err(RejectReason::InsufficientBalance);
-    }
-    Ok(amount)
+    required_lock(market, order.side, order.price, order.quantity).ok_or(RejectReason::AmountOverflow)
 }
 
 fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emitter) {
     let Some(market) = state.markets.get(&order.market).cloned() else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let amount = match check_order(state, &market, trader, order, 0, false) {
+    let amount = match check_order_terms(state, &market, trader, order, false) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
+    // The balance is the last check: the lock itself makes it (one balance lookup, not two).
+    if !state.balances.lock(trader, &lock_token(&market, order.side), amount) {
+        return out.reject(RejectReason::InsufficientBalance);
+    }
     commit_order(state, &market, trader, order, amount, out);
     run_triggers(state, &market, out);
 }
 
-/// Locks, uses up the nonce, emits `accepted`, then parks a stop or executes the order.
+/// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
+/// the order.
 fn commit_order(state: &mut State, market: &Market, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
-    let locked = state.balances.lock(trader, &lock_token(market, order.side), amount);
-    debug_assert!(locked, "check_order saw enough available");
     state.nonces.insert(*trader, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
@@ -684,6 +698,8 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
     let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
     let old = market_state.book.remove(trader, replace.order_nonce).expect("found above");
     drop_resting(market_state, &mut state.balances, &market, old, CancelReason::Replaced, out);
+    let locked = state.balances.lock(trader, &lock_token(&market, order.side), amount);
+    debug_assert!(locked, "check_order counted the replaced order's lock as available");
     commit_order(state, &market, trader, &order, amount, out);
     run_triggers(state, &market, out);
 }
