@@ -11,6 +11,7 @@ use core::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical_map::{CanonicalMap, MapOf};
+use crate::levels::{Levels, Queue};
 
 use crate::message::{Order, SelfTradePrevention, Side};
 use crate::Address;
@@ -70,13 +71,6 @@ struct Slot {
     next: u32,
 }
 
-/// The first and last order of a price level.
-#[derive(Clone, Copy, Debug)]
-struct Queue {
-    head: u32,
-    tail: u32,
-}
-
 /// One market's resting orders: an arena of orders, a FIFO queue per price level (linked
 /// through the arena), the levels of each side in an ordered map (the first is the best), and
 /// an index from `(trader, nonce)` to the order. Time priority is the order's sequence number,
@@ -86,8 +80,8 @@ struct Queue {
 pub struct Book {
     slots: Vec<Slot>,
     free: Vec<u32>,
-    bids: BTreeMap<u64, Queue>,
-    asks: BTreeMap<u64, Queue>,
+    bids: Levels,
+    asks: Levels,
     counts: [usize; 2],
     ids: CanonicalMap<(Address, u64), OrderRef>,
     next_seq: u64,
@@ -102,14 +96,14 @@ pub struct Level {
 }
 
 impl Book {
-    fn levels_of(&self, side: Side) -> &BTreeMap<u64, Queue> {
+    fn levels_of(&self, side: Side) -> &Levels {
         match side {
             Side::Buy => &self.bids,
             Side::Sell => &self.asks,
         }
     }
 
-    fn levels_of_mut(&mut self, side: Side) -> &mut BTreeMap<u64, Queue> {
+    fn levels_of_mut(&mut self, side: Side) -> &mut Levels {
         match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -144,7 +138,7 @@ impl Book {
     }
 
     fn link_back(&mut self, side: Side, level: u64, at: u32) {
-        let queue = self.levels_of_mut(side).entry(level).or_insert(Queue { head: NIL, tail: NIL });
+        let queue: &mut Queue = self.levels_of_mut(side).get_or_create(level, NIL);
         let tail = queue.tail;
         queue.tail = at;
         if tail == NIL {
@@ -168,9 +162,9 @@ impl Book {
         }
         let levels = self.levels_of_mut(side);
         if prev == NIL && next == NIL {
-            levels.remove(&level);
+            levels.remove(level);
         } else {
-            let queue = levels.get_mut(&level).expect("a linked order's level exists");
+            let queue = levels.get_mut(level).expect("a linked order's level exists");
             if prev == NIL {
                 queue.head = next;
             }
@@ -183,7 +177,7 @@ impl Book {
     /// The best order of `side`.
     #[inline]
     pub fn best(&self, side: Side) -> Option<(OrderRef, &RestingOrder)> {
-        let (_, queue) = self.levels_of(side).first_key_value()?;
+        let queue = self.levels_of(side).best()?;
         Some((queue.head, &self.slots[queue.head as usize].order))
     }
 
@@ -233,7 +227,7 @@ impl Book {
 
     /// Slots of `side` in priority order.
     fn refs(&self, side: Side) -> impl Iterator<Item = u32> + '_ {
-        self.levels_of(side).values().flat_map(move |queue| {
+        self.levels_of(side).iter().flat_map(move |queue| {
             let mut at = queue.head;
             core::iter::from_fn(move || {
                 let current = at;
@@ -407,6 +401,10 @@ impl Stops {
             Side::Sell => self.sells.remove(&at),
         };
         Some(stop)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
     }
 
     /// The first stop that `last_price` triggers, if any (buy stops before sell stops).

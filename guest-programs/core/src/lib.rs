@@ -15,6 +15,7 @@ pub mod events;
 pub mod guest;
 pub mod inbox;
 pub mod keccak;
+mod levels;
 pub mod message;
 pub mod public_values;
 pub mod root;

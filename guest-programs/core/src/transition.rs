@@ -342,6 +342,9 @@ fn commit_order(state: &mut State, market: &Market, trader: &Address, order: &Or
 
 /// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
 fn run_triggers(state: &mut State, market: &Market, out: &mut Emitter) {
+    if state.market_states[&market.id].stops.is_empty() {
+        return;
+    }
     for _ in 0..MAX_TRIGGERS {
         let now = state.l1_timestamp;
         let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
