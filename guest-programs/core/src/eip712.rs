@@ -1,7 +1,5 @@
 //! EIP-712 typed data of messages (PROTOCOL.md section 3) and signer recovery.
 
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-
 use crate::keccak::keccak;
 use crate::message::{Envelope, Message, SIGNATURE_LEN};
 use crate::{Address, Hash};
@@ -101,18 +99,105 @@ pub fn recover_signer(digest: &Hash, signature: &[u8; SIGNATURE_LEN]) -> Option<
     if s > &HALF_ORDER[..] {
         return None;
     }
-    let recovery_id = match v {
-        0 | 27 => RecoveryId::from_byte(0)?,
-        1 | 28 => RecoveryId::from_byte(1)?,
+    let y_is_odd = match v {
+        0 | 27 => false,
+        1 | 28 => true,
         _ => return None,
     };
-    let signature = Signature::from_slice(&signature[..64]).ok()?;
-    let key = VerifyingKey::recover_from_prehash(digest, &signature, recovery_id).ok()?;
-    let point = key.to_encoded_point(false);
-    let hash = keccak(&[&point.as_bytes()[1..]]);
+    let public_key = recover::public_key(digest, &signature[..64], y_is_odd)?;
+    let hash = keccak(&[&public_key]);
     let mut address = [0u8; 20];
     address.copy_from_slice(&hash[12..]);
     Some(address)
+}
+
+/// `x ‖ y` (big-endian) of the public key that signed `digest` with `(r, s)`, as
+/// `k256::ecdsa::VerifyingKey::recover_from_prehash` finds it: `None` where it errs.
+#[cfg(not(all(feature = "zkvm-sp1", target_os = "zkvm")))]
+mod recover {
+    use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+
+    use crate::Hash;
+
+    pub fn public_key(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        let signature = Signature::from_slice(rs).ok()?;
+        let recovery_id = RecoveryId::new(y_is_odd, false);
+        let key = VerifyingKey::recover_from_prehash(digest, &signature, recovery_id).ok()?;
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&key.to_encoded_point(false).as_bytes()[1..]);
+        Some(out)
+    }
+}
+
+/// The same recovery inside SP1 (`zkvm-sp1`): scalar arithmetic and the decompression of `R`
+/// with k256 in software (so an `r` that is no x-coordinate is a `None`, never a halted guest),
+/// the double-scalar multiplication `u1·G + u2·R` with SP1's secp256k1 add/double precompiles.
+#[cfg(all(feature = "zkvm-sp1", target_os = "zkvm"))]
+mod recover {
+    use k256::elliptic_curve::point::DecompressPoint;
+    use k256::elliptic_curve::sec1::ToEncodedPoint;
+    use k256::elliptic_curve::subtle::Choice;
+    use k256::elliptic_curve::ops::Reduce;
+    use k256::elliptic_curve::PrimeField;
+    use k256::{AffinePoint, FieldBytes, Scalar, U256};
+    use sp1_lib::secp256k1::Secp256k1Point;
+    use sp1_lib::utils::AffinePoint as _;
+
+    use crate::Hash;
+
+    /// A non-zero scalar below the group order from 32 big-endian bytes (`Signature::from_slice`).
+    fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
+        let scalar: Option<Scalar> = Scalar::from_repr(field_bytes(bytes)).into();
+        scalar.filter(|s| !bool::from(s.is_zero()))
+    }
+
+    fn field_bytes(bytes: &[u8]) -> FieldBytes {
+        let mut out = FieldBytes::default();
+        out.copy_from_slice(bytes);
+        out
+    }
+
+    fn bits_le(scalar: &Scalar) -> [bool; 256] {
+        let bytes = scalar.to_bytes(); // big-endian
+        core::array::from_fn(|i| (bytes[31 - i / 8] >> (i % 8)) & 1 == 1)
+    }
+
+    /// A point as SP1's precompiles take it: x then y, each little-endian.
+    fn to_sp1(point: &AffinePoint) -> Secp256k1Point {
+        let encoded = point.to_encoded_point(false);
+        let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
+        x.copy_from_slice(encoded.x().expect("not the identity"));
+        y.copy_from_slice(encoded.y().expect("uncompressed"));
+        x.reverse();
+        y.reverse();
+        <Secp256k1Point as sp1_lib::utils::AffinePoint<8>>::from(&x, &y)
+    }
+
+    pub fn public_key(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        let r = nonzero_scalar(&rs[..32])?;
+        let s = nonzero_scalar(&rs[32..])?;
+        let z = <Scalar as Reduce<U256>>::reduce_bytes(&field_bytes(digest));
+        let big_r: Option<AffinePoint> = AffinePoint::decompress(&r.to_repr(), Choice::from(u8::from(y_is_odd))).into();
+        let big_r = big_r?;
+        let r_inv: Scalar = Option::from(r.invert())?;
+        let u1 = -(r_inv * z);
+        let u2 = r_inv * s;
+        #[allow(deprecated)] // sp1-lib's replacement (a `Self`-typed constant) is not released yet
+        let generator = Secp256k1Point::new(Secp256k1Point::GENERATOR);
+        let key = Secp256k1Point::multi_scalar_multiplication(&bits_le(&u1), generator, &bits_le(&u2), to_sp1(&big_r));
+        if key.is_identity() {
+            return None;
+        }
+        let le = key.to_le_bytes();
+        let mut out = [0u8; 64];
+        for (i, byte) in le[..32].iter().enumerate() {
+            out[31 - i] = *byte;
+        }
+        for (i, byte) in le[32..].iter().enumerate() {
+            out[63 - i] = *byte;
+        }
+        Some(out)
+    }
 }
 
 /// The recovered signer of an envelope (which the caller compares with its `trader`).
