@@ -2,7 +2,9 @@
 # Builds the zkVM guest ELFs from guest-programs/ and prints their SHA-256:
 #   build/elf/clob-sp1-guest.elf   (SP1 v6, riscv64im-succinct-zkvm-elf)
 #   build/elf/clob-zisk-guest.elf  (ZisK, riscv64ima-zisk-zkvm-elf)
-# Usage: scripts/build-guests.sh [sp1|zisk|all]   (default all)
+# Usage: scripts/build-guests.sh [sp1|sp1-software|zisk|all]   (default all: sp1 and zisk)
+# sp1-software builds build/elf/clob-sp1-guest-software.elf without SP1's precompiles (keccak and
+# secp256k1 in software), only to measure what the precompiles save (docs/ZKVM.md).
 #
 # Where an operator has the zkVM's own toolchain (`cargo prove` for SP1, `cargo-zisk` for ZisK;
 # set CLOBNODE_GUEST_TOOLCHAIN=private to ignore them) it is used. Otherwise Debian's rustc-web
@@ -47,9 +49,8 @@ private_toolchain_env() {
 }
 
 # cargo build of one guest package for one custom target with build-std.
-build_private() { # package target-triple rustflags...
-  local package="$1" triple="$2"; shift 2
-  local sysroot_remap
+build_private() { # package target-triple output-name cargo-features rustflags...
+  local package="$1" triple="$2" output="$3" features="$4"; shift 4
   private_toolchain_env
   local flags=("$@" "${REMAP[@]}" "${remap_sysroot[@]}")
   log "building $package for $triple with $("$RUSTC" --version)"
@@ -58,11 +59,11 @@ build_private() { # package target-triple rustflags...
     # \x1f-separated, so that flags with spaces or quotes survive.
     CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f'; echo "${flags[*]}")" \
     CARGO_TARGET_DIR="$TARGET_DIR" \
-      nice -n 10 "$CARGO" build --release --locked -p "$package" \
+      nice -n 10 "$CARGO" build --release --locked -p "$package" $features \
         --target "$ROOT/guest-programs/targets/$triple.json" -Zjson-target-spec \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem >&2
   )
-  cp "$TARGET_DIR/$triple/release/$package" "$OUT/$package.elf"
+  cp "$TARGET_DIR/$triple/release/$package" "$OUT/$output.elf"
 }
 
 build_sp1() {
@@ -70,7 +71,7 @@ build_sp1() {
     log "using cargo prove ($(cargo prove --version | head -n 1))"
     (cd "$ROOT/guest-programs/sp1" && cargo prove build --locked --output-directory "$OUT" --elf-name clob-sp1-guest.elf >&2)
   else
-    build_private clob-sp1-guest riscv64im-succinct-zkvm-elf "${RUSTFLAGS_SP1[@]}"
+    build_private clob-sp1-guest riscv64im-succinct-zkvm-elf clob-sp1-guest "" "${RUSTFLAGS_SP1[@]}"
   fi
 }
 
@@ -80,12 +81,15 @@ build_zisk() {
     (cd "$ROOT/guest-programs/zisk" && cargo-zisk build --release >&2)
     cp "$ROOT/guest-programs/target/riscv64ima-zisk-zkvm-elf/release/clob-zisk-guest" "$OUT/clob-zisk-guest.elf"
   else
-    build_private clob-zisk-guest riscv64ima-zisk-zkvm-elf "${RUSTFLAGS_ZISK[@]}"
+    build_private clob-zisk-guest riscv64ima-zisk-zkvm-elf clob-zisk-guest "" "${RUSTFLAGS_ZISK[@]}"
   fi
 }
 
 case "$WHICH" in
   sp1) build_sp1 ;;
+  sp1-software)
+    build_private clob-sp1-guest riscv64im-succinct-zkvm-elf \
+      clob-sp1-guest-software --no-default-features "${RUSTFLAGS_SP1[@]}" ;;
   zisk) build_zisk ;;
   all) build_sp1; build_zisk ;;
   *) log "usage: $0 [sp1|zisk|all]"; exit 2 ;;

@@ -43,7 +43,7 @@ class Sp1Fixture:
     def from_json(cls, raw: dict[str, Any]) -> Sp1Fixture:
         return cls(
             mode=raw["mode"],
-            vkey=bytes.fromhex(raw["vkey"].removeprefix("0x")),
+            vkey=bytes.fromhex(raw.get("vkey", "0x").removeprefix("0x")),
             public_values=bytes.fromhex(raw.get("publicValues", "0x").removeprefix("0x")),
             proof=bytes.fromhex(raw.get("proof", "0x").removeprefix("0x")),
             cycles=int(raw.get("cycles", 0)),
@@ -70,6 +70,7 @@ def run_host(
     sp1_prover: str | None = None,
     proof_out: Path | None = None,
     timeout_s: float | None = None,
+    extra_args: list[str] | None = None,
 ) -> Sp1Fixture:
     """Runs `clob-sp1-host <mode>` on `guest_input` and returns its fixture."""
     if mode not in (*MODES, "vkey"):
@@ -90,6 +91,7 @@ def run_host(
             command += ["--input", str(input_path)]
         if proof_out is not None:
             command += ["--proof-out", str(proof_out)]
+        command += extra_args or []
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired as exc:

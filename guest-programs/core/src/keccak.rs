@@ -30,51 +30,45 @@ mod backend {
 mod backend {
     use crate::Hash;
 
-    /// Keccak-256's rate: 1088 bits.
+    /// Keccak-256's rate: 1088 bits, 17 lanes.
     const RATE: usize = 136;
 
-    /// The sponge state: 25 little-endian lanes, absorbed `RATE` bytes at a time.
+    /// The sponge: the bytes of the block being filled are buffered and XORed into the 25
+    /// little-endian lanes of the state a whole block at a time (cheaper than byte by byte).
     struct Sponge {
         state: [u64; 25],
-        /// Bytes absorbed into the current block.
-        offset: usize,
+        block: [u8; RATE],
+        filled: usize,
     }
 
     impl Sponge {
-        fn xor_byte(&mut self, position: usize, byte: u8) {
-            self.state[position / 8] ^= u64::from(byte) << (8 * (position % 8));
-        }
-
-        fn permute(&mut self) {
+        fn absorb_block(&mut self) {
+            for (lane, bytes) in self.state.iter_mut().zip(self.block.chunks_exact(8)) {
+                *lane ^= u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+            }
             // SAFETY: `state` is a valid, 8-byte aligned [u64; 25] for the duration of the call.
             unsafe { sp1_lib::syscall_keccak_permute(&mut self.state) };
+            self.filled = 0;
         }
 
         fn absorb(&mut self, mut bytes: &[u8]) {
             while !bytes.is_empty() {
-                // Whole lanes when aligned, bytes otherwise.
-                if self.offset % 8 == 0 && bytes.len() >= 8 && self.offset + 8 <= RATE {
-                    let lane = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-                    self.state[self.offset / 8] ^= lane;
-                    self.offset += 8;
-                    bytes = &bytes[8..];
-                } else {
-                    self.xor_byte(self.offset, bytes[0]);
-                    self.offset += 1;
-                    bytes = &bytes[1..];
-                }
-                if self.offset == RATE {
-                    self.permute();
-                    self.offset = 0;
+                let take = bytes.len().min(RATE - self.filled);
+                self.block[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+                self.filled += take;
+                bytes = &bytes[take..];
+                if self.filled == RATE {
+                    self.absorb_block();
                 }
             }
         }
 
         fn finalize(mut self) -> Hash {
             // Keccak padding (pad10*1 with the 0x01 domain byte), not SHA-3's 0x06.
-            self.xor_byte(self.offset, 0x01);
-            self.xor_byte(RATE - 1, 0x80);
-            self.permute();
+            self.block[self.filled..].fill(0);
+            self.block[self.filled] ^= 0x01;
+            self.block[RATE - 1] ^= 0x80;
+            self.absorb_block();
             let mut out = [0u8; 32];
             for (chunk, lane) in out.chunks_exact_mut(8).zip(self.state.iter()) {
                 chunk.copy_from_slice(&lane.to_le_bytes());
@@ -84,7 +78,7 @@ mod backend {
     }
 
     pub fn keccak(parts: &[&[u8]]) -> Hash {
-        let mut sponge = Sponge { state: [0; 25], offset: 0 };
+        let mut sponge = Sponge { state: [0; 25], block: [0; RATE], filled: 0 };
         for part in parts {
             sponge.absorb(part);
         }

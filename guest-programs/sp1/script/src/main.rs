@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF [--input FILE]
-//!               [--out FIXTURE.json] [--proof-out PROOF.bin]
+//!               [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey]
 //! ```
+//! `--no-vkey` (execute only) skips computing the verifying key, which takes seconds.
 //! The proving modes use `SP1_PROVER` (cpu | cuda | network | mock, default cpu) exactly as
 //! sp1-sdk reads it; `execute` and `vkey` run locally whatever it says.
 
@@ -61,16 +62,21 @@ struct Args {
     input: Option<PathBuf>,
     out: Option<PathBuf>,
     proof_out: Option<PathBuf>,
+    no_vkey: bool,
 }
 
 const USAGE: &str = "usage: clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF \
-                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin]";
+                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey]";
 
 fn parse_args() -> Result<Args> {
     let mut argv = std::env::args().skip(1);
     let mode = Mode::parse(&argv.next().context(USAGE)?)?;
-    let (mut elf, mut input, mut out, mut proof_out) = (None, None, None, None);
+    let (mut elf, mut input, mut out, mut proof_out, mut no_vkey) = (None, None, None, None, false);
     while let Some(flag) = argv.next() {
+        if flag == "--no-vkey" {
+            no_vkey = true;
+            continue;
+        }
         let value = PathBuf::from(argv.next().with_context(|| format!("{flag} needs a value; {USAGE}"))?);
         match flag.as_str() {
             "--elf" => elf = Some(value),
@@ -84,7 +90,10 @@ fn parse_args() -> Result<Args> {
     if mode != Mode::Vkey && input.is_none() {
         bail!("{} needs --input; {USAGE}", mode.name());
     }
-    Ok(Args { mode, elf, input, out, proof_out })
+    if no_vkey && mode != Mode::Execute {
+        bail!("--no-vkey is for execute only");
+    }
+    Ok(Args { mode, elf, input, out, proof_out, no_vkey })
 }
 
 fn hex0x(bytes: &[u8]) -> String {
@@ -130,10 +139,12 @@ async fn run(args: Args) -> Result<Value> {
 
     // The light prover executes and computes keys locally; it is what `execute` and `vkey` use.
     let light = ProverClient::builder().light().build().await;
-    let started = Instant::now();
-    let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
-    fixture.insert("vkey".into(), json!(pk.verifying_key().bytes32()));
-    fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
+    if !args.no_vkey {
+        let started = Instant::now();
+        let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
+        fixture.insert("vkey".into(), json!(pk.verifying_key().bytes32()));
+        fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
+    }
     let Some(input_path) = &args.input else { return Ok(Value::Object(fixture)) };
 
     let input = std::fs::read(input_path).with_context(|| format!("reading {}", input_path.display()))?;
