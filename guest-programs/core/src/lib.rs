@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+pub mod accounts;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;

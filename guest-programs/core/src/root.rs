@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::book::MarketState;
-use crate::canonical_map::CanonicalMap;
+use crate::accounts::NoncesMap;
 use crate::inbox::InboxPosition;
 use crate::keccak::keccak;
 use crate::state::{Balance, GenesisConfig, Market, State};
@@ -19,7 +19,7 @@ struct RestOfState<'a> {
     genesis: &'a GenesisConfig,
     markets: &'a BTreeMap<u32, Market>,
     market_states: &'a BTreeMap<u32, MarketState>,
-    nonces: &'a CanonicalMap<Address, u64>,
+    nonces: NoncesMap<'a>,
     supply: &'a BTreeMap<Address, u128>,
     inbox: &'a InboxPosition,
     l1_timestamp: u64,
@@ -93,7 +93,7 @@ pub fn verify(proof: &[Hash], root: &Hash, leaf: &Hash) -> bool {
 }
 
 fn balance_leaves(state: &State) -> Vec<Hash> {
-    state.balances.iter().map(|(trader, token, balance)| balance_leaf(trader, token, balance)).collect()
+    state.accounts.balances().map(|(trader, token, balance)| balance_leaf(trader, token, balance)).collect()
 }
 
 pub fn balances_root(state: &State) -> Hash {
@@ -106,7 +106,7 @@ pub fn rest_hash(state: &State) -> Hash {
         genesis: &state.genesis,
         markets: &state.markets,
         market_states: &state.market_states,
-        nonces: &state.nonces,
+        nonces: NoncesMap(&state.accounts),
         supply: &state.supply,
         inbox: &state.inbox,
         l1_timestamp: state.l1_timestamp,
@@ -132,12 +132,12 @@ pub struct BalanceProof {
 
 /// The branch of `(trader, token)`; `None` when its balance is zero (no leaf).
 pub fn balance_proof(state: &State, trader: &Address, token: &Address) -> Option<BalanceProof> {
-    let index = state.balances.iter().position(|(t, k, _)| t == trader && k == token)?;
+    let index = state.accounts.balances().position(|(t, k, _)| t == trader && k == token)?;
     let leaves = balance_leaves(state);
     let leaf = leaves[index];
     let levels = levels(leaves);
     Some(BalanceProof {
-        balance: state.balances.get(trader, token),
+        balance: state.accounts.balance(trader, token),
         leaf,
         proof: branch(&levels, index),
         balances_root: levels.last().expect("one leaf at least")[0],

@@ -5,8 +5,9 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+pub use crate::accounts::Balance;
+use crate::accounts::{Accounts, BalancesMap, NoncesMap};
 use crate::book::MarketState;
-use crate::canonical_map::CanonicalMap;
 use crate::inbox::InboxPosition;
 use crate::Address;
 
@@ -91,31 +92,71 @@ impl Market {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Balance {
-    pub available: u128,
-    pub locked: u128,
-}
-
-/// Balances by `(trader, token)`. A balance that becomes zero is removed, so the set of
-/// leaves (and so the state root) does not depend on history.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Balances(CanonicalMap<(Address, Address), Balance>);
-
-/// The whole state. Field order is the canonical (postcard) encoding order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The whole state. Its canonical (postcard) encoding is that of [`StateWire`]: nonces and
+/// balances as maps sorted by address, written from the accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
     pub genesis: GenesisConfig,
     pub markets: BTreeMap<u32, Market>,
     pub market_states: BTreeMap<u32, MarketState>,
-    /// `lastNonce` of every trader that has had a nonce-carrying message accepted.
-    pub nonces: CanonicalMap<Address, u64>,
+    /// `lastNonce` and balances of every trader.
+    pub accounts: Accounts,
     /// Total deposited minus withdrawn per token, at most 2^128-1 so no balance can overflow.
     pub supply: BTreeMap<Address, u128>,
-    pub balances: Balances,
     pub inbox: InboxPosition,
     /// The L1 timestamp of the last applied entry (the clock of expiry and market data).
     pub l1_timestamp: u64,
+}
+
+/// The canonical encoding of the state, field by field (unchanged since the address-keyed
+/// maps): `nonces` holds the `lastNonce` of every trader that has had a nonce-carrying message
+/// accepted; `balances` every non-zero `(trader, token)` balance.
+#[derive(Deserialize)]
+#[serde(rename = "State")]
+struct StateWire {
+    genesis: GenesisConfig,
+    markets: BTreeMap<u32, Market>,
+    market_states: BTreeMap<u32, MarketState>,
+    nonces: BTreeMap<Address, u64>,
+    supply: BTreeMap<Address, u128>,
+    balances: BTreeMap<(Address, Address), Balance>,
+    inbox: InboxPosition,
+    l1_timestamp: u64,
+}
+
+impl Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("State", 8)?;
+        out.serialize_field("genesis", &self.genesis)?;
+        out.serialize_field("markets", &self.markets)?;
+        out.serialize_field("market_states", &self.market_states)?;
+        out.serialize_field("nonces", &NoncesMap(&self.accounts))?;
+        out.serialize_field("supply", &self.supply)?;
+        out.serialize_field("balances", &BalancesMap(&self.accounts))?;
+        out.serialize_field("inbox", &self.inbox)?;
+        out.serialize_field("l1_timestamp", &self.l1_timestamp)?;
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for State {
+    /// A snapshot with a zero nonce or a zero balance is refused (none is ever encoded).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<State, D::Error> {
+        use serde::de::Error;
+        let wire = StateWire::deserialize(deserializer)?;
+        let accounts = Accounts::from_canonical(wire.nonces, wire.balances)
+            .ok_or_else(|| D::Error::custom("zero nonce or balance"))?;
+        Ok(State {
+            genesis: wire.genesis,
+            markets: wire.markets,
+            market_states: wire.market_states,
+            accounts,
+            supply: wire.supply,
+            inbox: wire.inbox,
+            l1_timestamp: wire.l1_timestamp,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,16 +183,15 @@ impl State {
             genesis,
             market_states: by_id.keys().map(|id| (*id, MarketState::default())).collect(),
             markets: by_id,
-            nonces: CanonicalMap::default(),
+            accounts: Accounts::default(),
             supply: BTreeMap::new(),
-            balances: Balances::default(),
             inbox: InboxPosition::default(),
             l1_timestamp: 0,
         })
     }
 
     pub fn last_nonce(&self, trader: &Address) -> u64 {
-        self.nonces.get(trader).copied().unwrap_or(0)
+        self.accounts.last_nonce(trader)
     }
 
     /// The canonical encoding (a snapshot).
@@ -172,105 +212,22 @@ impl State {
         let supply = self.supply.entry(*token).or_default();
         let Some(total) = supply.checked_add(amount) else { return false };
         *supply = total;
-        self.balances.update(trader, token, |balance| balance.available += amount);
+        let id = self.accounts.open(trader);
+        self.accounts.credit(id, token, amount);
         true
     }
 
     /// Debits a withdrawal from available funds; `false` (no change) if not available.
     pub fn withdraw(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
-        if self.balances.get(trader, token).available < amount {
+        let Some(id) = self.accounts.find(trader) else { return amount == 0 };
+        if !self.accounts.debit(id, token, amount) {
             return false;
         }
-        self.balances.update(trader, token, |balance| balance.available -= amount);
         let supply = self.supply.entry(*token).or_default();
         *supply -= amount;
         if *supply == 0 {
             self.supply.remove(token);
         }
         true
-    }
-}
-
-impl Balances {
-    pub fn get(&self, trader: &Address, token: &Address) -> Balance {
-        self.0.get(&(*trader, *token)).copied().unwrap_or_default()
-    }
-
-    /// Every `(trader, token, balance)`, sorted by trader then token.
-    pub fn iter(&self) -> impl Iterator<Item = (&Address, &Address, &Balance)> {
-        self.0.sorted().into_iter().map(|((trader, token), balance)| (trader, token, balance))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The trader's balances, by token.
-    pub fn of(&self, trader: &Address) -> impl Iterator<Item = (&Address, &Balance)> {
-        self.0.sorted_where(|(owner, _)| owner == trader).into_iter().map(|((_, token), balance)| (token, balance))
-    }
-
-    #[inline]
-    fn update(&mut self, trader: &Address, token: &Address, change: impl FnOnce(&mut Balance)) {
-        use hashbrown::hash_map::Entry;
-        match self.0.entry((*trader, *token)) {
-            Entry::Occupied(mut entry) => {
-                change(entry.get_mut());
-                if *entry.get() == Balance::default() {
-                    entry.remove();
-                }
-            }
-            Entry::Vacant(entry) => {
-                let mut balance = Balance::default();
-                change(&mut balance);
-                if balance != Balance::default() {
-                    entry.insert(balance);
-                }
-            }
-        }
-    }
-
-    /// Moves `amount` from available to locked; `false` (and no change) if not available.
-    pub fn lock(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
-        if amount == 0 {
-            return true;
-        }
-        // One lookup: a missing balance has nothing available, and a lock never empties one.
-        let Some(balance) = self.0.get_mut(&(*trader, *token)) else { return false };
-        if balance.available < amount {
-            return false;
-        }
-        balance.available -= amount;
-        balance.locked += amount;
-        true
-    }
-
-    /// Moves `amount` of the trader's locked funds back to available. The caller unlocks only
-    /// what an accepted order locked, and no balance exceeds the token's supply (< 2^128).
-    pub fn unlock(&mut self, trader: &Address, token: &Address, amount: u128) {
-        if amount > 0 {
-            self.update(trader, token, |balance| {
-                balance.locked -= amount;
-                balance.available += amount;
-            });
-        }
-    }
-
-    /// Takes `amount` out of `from`'s locked funds (the caller credits it elsewhere).
-    pub fn spend_locked(&mut self, from: &Address, token: &Address, amount: u128) {
-        if amount > 0 {
-            self.update(from, token, |balance| balance.locked -= amount);
-        }
-    }
-
-    /// Credits `amount` to `to`'s available funds (paid out of someone's locked funds).
-    pub fn credit(&mut self, to: &Address, token: &Address, amount: u128) {
-        if amount > 0 {
-            self.update(to, token, |balance| balance.available += amount);
-        }
     }
 }

@@ -18,7 +18,8 @@ use crate::message::{
     Cancel, CancelAll, Envelope, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
     ALL_MARKETS,
 };
-use crate::state::{Balances, Market, State};
+use crate::accounts::{AccountId, Accounts};
+use crate::state::{Market, State};
 use crate::{Address, Hash};
 
 /// Blob bytes keyed by versioned hash.
@@ -254,19 +255,21 @@ fn check_order(
     freed: u128,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let amount = check_order_terms(state, market, trader, order, replacing)?;
-    let available = state.balances.get(trader, &lock_token(market, order.side)).available;
+    let amount = check_order_terms(state, market, trader, state.accounts.find(trader), order, replacing)?;
+    let available = state.accounts.balance(trader, &lock_token(market, order.side)).available;
     if available.saturating_add(freed) < amount {
         return Err(RejectReason::InsufficientBalance);
     }
     Ok(amount)
 }
 
-/// Every check of [`check_order`] but the last (the balance): the amount to lock.
+/// Every check of [`check_order`] but the last (the balance): the amount to lock. `account` is
+/// the trader's, if opened.
 fn check_order_terms(
     state: &State,
     market: &Market,
     trader: &Address,
+    account: Option<AccountId>,
     order: &Order,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
@@ -287,7 +290,7 @@ fn check_order_terms(
     if market.max_size != 0 && order.quantity > market.max_size {
         return Err(RejectReason::AboveMaxSize);
     }
-    if order.nonce <= state.last_nonce(trader) {
+    if order.nonce <= account.map_or(0, |id| state.accounts.nonce(id)) {
         return Err(RejectReason::StaleNonce);
     }
     let now = state.l1_timestamp;
@@ -314,29 +317,40 @@ fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emi
     let Some(market) = state.markets.get(&order.market).cloned() else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let amount = match check_order_terms(state, &market, trader, order, false) {
+    // The trader's address is looked up once per order; the rest goes by account id.
+    let account = state.accounts.find(trader);
+    let amount = match check_order_terms(state, &market, trader, account, order, false) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
-    // The balance is the last check: the lock itself makes it (one balance lookup, not two).
-    if !state.balances.lock(trader, &lock_token(&market, order.side), amount) {
+    // The balance is the last check: the lock itself makes it (a trader never seen has none).
+    let token = lock_token(&market, order.side);
+    let Some(account) = account.filter(|id| state.accounts.lock(*id, &token, amount)) else {
         return out.reject(RejectReason::InsufficientBalance);
-    }
-    commit_order(state, &market, trader, order, amount, out);
+    };
+    commit_order(state, &market, trader, account, order, amount, out);
     run_triggers(state, &market, out);
 }
 
 /// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
 /// the order.
-fn commit_order(state: &mut State, market: &Market, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
-    state.nonces.insert(*trader, order.nonce);
+fn commit_order(
+    state: &mut State,
+    market: &Market,
+    trader: &Address,
+    account: AccountId,
+    order: &Order,
+    amount: u128,
+    out: &mut Emitter,
+) {
+    state.accounts.set_nonce(account, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
         let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
         market_state.stops.insert(*trader, *order, amount);
         market_state.count_open(trader, 1);
     } else {
-        execute(state, market, trader, order, amount, out);
+        execute(state, market, trader, account, order, amount, out);
     }
 }
 
@@ -356,12 +370,13 @@ fn run_triggers(state: &mut State, market: &Market, out: &mut Emitter) {
         let stop = market_state.stops.remove(&trader, nonce).expect("a queued stop is stored");
         market_state.count_open(&trader, -1);
         out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
+        let account = state.accounts.open(&trader);
         if is_expired(stop.order.expiry, now) {
-            state.balances.unlock(&trader, &lock_token(market, stop.order.side), stop.locked);
+            state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
             out.emit(cancelled(&trader, market.id, nonce, stop.order.quantity, CancelReason::Expired));
             continue;
         }
-        execute(state, market, &trader, &stop.order, stop.locked, out);
+        execute(state, market, &trader, account, &stop.order, stop.locked, out);
     }
 }
 
@@ -372,13 +387,14 @@ fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: 
 /// Removes a resting order, gives back its lock and emits `cancelled`.
 fn drop_resting(
     market_state: &mut MarketState,
-    balances: &mut Balances,
+    accounts: &mut Accounts,
     market: &Market,
     order: RestingOrder,
     reason: CancelReason,
     out: &mut Emitter,
 ) {
-    balances.unlock(&order.trader, &lock_token(market, order.side), order.locked);
+    let owner = accounts.open(&order.trader);
+    accounts.unlock(owner, &lock_token(market, order.side), order.locked);
     market_state.count_open(&order.trader, -1);
     out.emit(cancelled(&order.trader, market.id, order.nonce, order.remaining(), reason));
 }
@@ -418,13 +434,22 @@ fn fill_or_kill_fills(market_state: &MarketState, market: &Market, trader: &Addr
 
 /// Matches `order` (its funds, `locked`, already held) against the book at the makers' prices,
 /// best first, then rests or cancels the remainder.
-fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, mut locked: u128, out: &mut Emitter) {
+fn execute(
+    state: &mut State,
+    market: &Market,
+    trader: &Address,
+    account: AccountId,
+    order: &Order,
+    mut locked: u128,
+    out: &mut Emitter,
+) {
     let now = state.l1_timestamp;
     let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-    let balances = &mut state.balances;
+    let accounts = &mut state.accounts;
+    let mut fee_account = None;
     let token = lock_token(market, order.side);
     if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(market_state, market, trader, order, now) {
-        balances.unlock(trader, &token, locked);
+        accounts.unlock(account, &token, locked);
         return out.emit(cancelled(trader, market.id, order.nonce, order.quantity, CancelReason::FillOrKill));
     }
     let maker_side = order.side.opposite();
@@ -444,7 +469,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
         let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
         if is_expired(maker.expiry, now) {
             let gone = market_state.book.remove_at(at);
-            drop_resting(market_state, balances, market, gone, CancelReason::Expired, out);
+            drop_resting(market_state, accounts, market, gone, CancelReason::Expired, out);
             continue;
         }
         if maker_trader == *trader {
@@ -455,7 +480,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
                 }
                 SelfTradePrevention::CancelMaker => {
                     let gone = market_state.book.remove_at(at);
-                    drop_resting(market_state, balances, market, gone, CancelReason::SelfTrade, out);
+                    drop_resting(market_state, accounts, market, gone, CancelReason::SelfTrade, out);
                 }
                 SelfTradePrevention::DecrementBoth => {
                     let maker = market_state.book.get_mut(at);
@@ -469,7 +494,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
                         taker_nonce: order.nonce,
                         quantity,
                     });
-                    shrink_resting(market_state, balances, market, maker_side, at, left);
+                    shrink_resting(market_state, accounts, market, maker_side, at, left);
                 }
             }
             continue;
@@ -497,15 +522,19 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
         let quote = notional(market, price, quantity).expect("bounded by an accepted lock");
         let base = u128::from(quantity) * market.base_lot;
         let (maker_fee, taker_fee) = (fee(quote, market.maker_fee_bps), fee(quote, market.taker_fee_bps));
+        let maker_account = accounts.open(&maker_trader);
         let (buyer, seller, buyer_fee, seller_fee) = match order.side {
-            Side::Buy => (trader, &maker_trader, taker_fee, maker_fee),
-            Side::Sell => (&maker_trader, trader, maker_fee, taker_fee),
+            Side::Buy => (account, maker_account, taker_fee, maker_fee),
+            Side::Sell => (maker_account, account, maker_fee, taker_fee),
         };
-        balances.spend_locked(buyer, &market.quote, quote + buyer_fee);
-        balances.credit(seller, &market.quote, quote - seller_fee);
-        balances.spend_locked(seller, &market.base, base);
-        balances.credit(buyer, &market.base, base);
-        balances.credit(&market.fee_recipient, &market.quote, maker_fee + taker_fee);
+        accounts.spend_locked(buyer, &market.quote, quote + buyer_fee);
+        accounts.credit(seller, &market.quote, quote - seller_fee);
+        accounts.spend_locked(seller, &market.base, base);
+        accounts.credit(buyer, &market.base, base);
+        if maker_fee + taker_fee > 0 {
+            let recipient = *fee_account.get_or_insert_with(|| accounts.open(&market.fee_recipient));
+            accounts.credit(recipient, &market.quote, maker_fee + taker_fee);
+        }
         let (taker_spent, maker_spent) = match order.side {
             Side::Buy => (quote + taker_fee, base),
             Side::Sell => (base, quote + maker_fee),
@@ -522,7 +551,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
                 market_state.book.requeue(at);
             } else {
                 let done = market_state.book.remove_at(at);
-                balances.unlock(&done.trader, &lock_token(market, maker_side), done.locked);
+                accounts.unlock(maker_account, &lock_token(market, maker_side), done.locked);
                 market_state.count_open(&done.trader, -1);
             }
         }
@@ -542,12 +571,12 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
         });
     }
     if remaining == 0 {
-        return balances.unlock(trader, &token, locked);
+        return accounts.unlock(account, &token, locked);
     }
     let rests = matches!(order.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
     if let (true, None) = (rests, stopped) {
         let need = required_lock(market, order.side, order.price, remaining).expect("below the accepted lock");
-        balances.unlock(trader, &token, locked - need);
+        accounts.unlock(account, &token, locked - need);
         let visible = if order.display_quantity == 0 { remaining } else { remaining.min(order.display_quantity) };
         market_state.book.insert(RestingOrder {
             trader: *trader,
@@ -566,7 +595,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
         market_state.count_open(trader, 1);
         return;
     }
-    balances.unlock(trader, &token, locked);
+    accounts.unlock(account, &token, locked);
     let reason = stopped.unwrap_or(match order.time_in_force {
         TimeInForce::Fok => CancelReason::FillOrKill,
         _ => CancelReason::ImmediateOrCancel,
@@ -578,7 +607,7 @@ fn execute(state: &mut State, market: &Market, trader: &Address, order: &Order, 
 /// part is used up), giving back the lock it no longer needs; removes it at zero.
 fn shrink_resting(
     market_state: &mut MarketState,
-    balances: &mut Balances,
+    accounts: &mut Accounts,
     market: &Market,
     side: Side,
     at: crate::book::OrderRef,
@@ -587,7 +616,8 @@ fn shrink_resting(
     let order = market_state.book.get_mut(at);
     let need = required_lock(market, side, order.price, left).expect("below the accepted lock");
     let token = lock_token(market, side);
-    balances.unlock(&order.trader, &token, order.locked - need);
+    let owner = accounts.open(&order.trader);
+    accounts.unlock(owner, &token, order.locked - need);
     order.locked = need;
     order.visible = order.visible.min(left);
     order.hidden = left - order.visible;
@@ -609,12 +639,13 @@ fn cancel_order(state: &mut State, trader: &Address, cancel: &Cancel, out: &mut 
     };
     let market_state = state.market_states.get_mut(&cancel.market).expect("every market has a state");
     if let Some(order) = market_state.book.remove(trader, cancel.order_nonce) {
-        return drop_resting(market_state, &mut state.balances, market, order, CancelReason::User, out);
+        return drop_resting(market_state, &mut state.accounts, market, order, CancelReason::User, out);
     }
     let Some(stop) = market_state.stops.remove(trader, cancel.order_nonce) else {
         return out.reject(RejectReason::UnknownOrder);
     };
-    state.balances.unlock(trader, &lock_token(market, stop.order.side), stop.locked);
+    let account = state.accounts.open(trader);
+    state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
     market_state.count_open(trader, -1);
     out.emit(cancelled(trader, market.id, stop.order.nonce, stop.order.quantity, CancelReason::User));
 }
@@ -626,7 +657,8 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
     if all.nonce <= state.last_nonce(trader) {
         return out.reject(RejectReason::StaleNonce);
     }
-    state.nonces.insert(*trader, all.nonce);
+    let account = state.accounts.open(trader);
+    state.accounts.set_nonce(account, all.nonce);
     let mut count = 0u32;
     for (id, market) in &state.markets {
         if all.market != ALL_MARKETS && all.market != *id {
@@ -636,13 +668,13 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
         let resting: Vec<u64> = market_state.book.orders_of(trader).iter().map(|order| order.nonce).collect();
         for nonce in resting {
             let order = market_state.book.remove(trader, nonce).expect("listed just now");
-            drop_resting(market_state, &mut state.balances, market, order, CancelReason::CancelAll, out);
+            drop_resting(market_state, &mut state.accounts, market, order, CancelReason::CancelAll, out);
             count += 1;
         }
         let stops: Vec<u64> = market_state.stops.of(trader).map(|stop| stop.order.nonce).collect();
         for nonce in stops {
             let stop = market_state.stops.remove(trader, nonce).expect("listed just now");
-            state.balances.unlock(trader, &lock_token(market, stop.order.side), stop.locked);
+            state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
             market_state.count_open(trader, -1);
             out.emit(cancelled(trader, *id, nonce, stop.order.quantity, CancelReason::CancelAll));
             count += 1;
@@ -669,10 +701,11 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         if replace.quantity < market.min_size {
             return out.reject(RejectReason::BelowMinSize);
         }
-        state.nonces.insert(*trader, replace.nonce);
+        let account = state.accounts.open(trader);
+        state.accounts.set_nonce(account, replace.nonce);
         let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
         let at = market_state.book.find(trader, replace.order_nonce).expect("found above");
-        shrink_resting(market_state, &mut state.balances, &market, old.side, at, replace.quantity);
+        shrink_resting(market_state, &mut state.accounts, &market, old.side, at, replace.quantity);
         return out.emit(EventKind::Reduced {
             trader: *trader,
             market: market.id,
@@ -700,9 +733,10 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
     };
     let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
     let old = market_state.book.remove(trader, replace.order_nonce).expect("found above");
-    drop_resting(market_state, &mut state.balances, &market, old, CancelReason::Replaced, out);
-    let locked = state.balances.lock(trader, &lock_token(&market, order.side), amount);
+    drop_resting(market_state, &mut state.accounts, &market, old, CancelReason::Replaced, out);
+    let account = state.accounts.open(trader);
+    let locked = state.accounts.lock(account, &lock_token(&market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
-    commit_order(state, &market, trader, &order, amount, out);
+    commit_order(state, &market, trader, account, &order, amount, out);
     run_triggers(state, &market, out);
 }

@@ -76,7 +76,7 @@ fn rejected(events: &[EventKind]) -> Option<RejectReason> {
 fn assert_conserved(state: &State) {
     for token in [base_token(), quote_token()] {
         let held: u128 =
-            state.balances.iter().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
+            state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
         assert_eq!(held, state.supply.get(&token).copied().unwrap_or(0));
         let mut by_orders = 0u128;
         for (id, market_state) in &state.market_states {
@@ -89,7 +89,7 @@ fn assert_conserved(state: &State) {
                 }
             }
         }
-        let locked: u128 = state.balances.iter().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.locked).sum();
+        let locked: u128 = state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.locked).sum();
         assert_eq!(locked, by_orders);
     }
 }
@@ -101,7 +101,7 @@ fn ioc_remainder_is_cancelled_and_its_lock_returned() {
     let events = send(&mut s, A, order_with(1, Side::Buy, 100, 5, 1, |o| o.time_in_force = TimeInForce::Ioc));
     assert_eq!(fills(&events), [(B, 1, 100, 2)]);
     assert_eq!(cancel_reasons(&events), [(1, 3, CancelReason::ImmediateOrCancel)]);
-    assert_eq!(s.balances.get(&A, &quote_token()).locked, 0);
+    assert_eq!(s.accounts.balance(&A, &quote_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -157,7 +157,7 @@ fn reduce_keeps_priority_and_replace_loses_it() {
     let reduce = Message::Replace(Replace { market: 1, order_nonce: 1, nonce: 2, price: 100, quantity: 3 });
     let events = send(&mut s, A, reduce);
     assert_eq!(events, [EventKind::Reduced { trader: A, market: 1, nonce: 1, quantity: 3 }]);
-    assert_eq!(s.balances.get(&A, &base_token()).locked, 3 * market().base_lot);
+    assert_eq!(s.accounts.balance(&A, &base_token()).locked, 3 * market().base_lot);
     assert_eq!(fills(&send(&mut s, C, limit(1, Side::Buy, 100, 1, 1))), [(A, 1, 100, 1)]);
     // A new price: cancelled and placed again under the new nonce, behind B.
     let replace = Message::Replace(Replace { market: 1, order_nonce: 1, nonce: 3, price: 100, quantity: 9 });
@@ -180,7 +180,7 @@ fn expired_resting_order_is_removed_when_a_taker_reaches_it() {
     let events = apply(&mut s, at(T0 + 11, direct(A, limit(1, Side::Buy, 101, 2, 1))));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::Expired)]);
     assert_eq!(fills(&events), [(C, 1, 101, 2)]);
-    assert_eq!(s.balances.get(&B, &base_token()).locked, 0);
+    assert_eq!(s.accounts.balance(&B, &base_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -266,7 +266,7 @@ fn cancel_all_per_market_and_everywhere_uses_a_nonce() {
     assert_eq!(rejected(&send(&mut s, A, one)), Some(RejectReason::StaleNonce));
     let events = send(&mut s, A, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 6 }));
     assert_eq!(events.last(), Some(&EventKind::CancelledAll { trader: A, market: ALL_MARKETS, count: 3 }));
-    assert_eq!(s.balances.get(&A, &quote_token()).locked + s.balances.get(&A, &base_token()).locked, 0);
+    assert_eq!(s.accounts.balance(&A, &quote_token()).locked + s.accounts.balance(&A, &base_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -306,10 +306,10 @@ fn fees_go_to_the_fee_recipient_and_value_is_conserved() {
     let events = send(&mut s, A, limit(2, Side::Buy, 1_000, 100, 1));
     // Notional 1000 × 100 × tick 1 = 100_000 quote: maker 10 bps = 100, taker 25 bps = 250.
     assert!(matches!(events[1], EventKind::Fill { maker_fee: 100, taker_fee: 250, .. }));
-    assert_eq!(s.balances.get(&fee_recipient(), &quote_token()), Balance { available: 350, locked: 0 });
+    assert_eq!(s.accounts.balance(&fee_recipient(), &quote_token()), Balance { available: 350, locked: 0 });
     let start = 1_000_000_000 * market().quote_tick;
-    assert_eq!(s.balances.get(&A, &quote_token()), Balance { available: start - 100_250, locked: 0 });
-    assert_eq!(s.balances.get(&B, &quote_token()).available, start + 99_900);
+    assert_eq!(s.accounts.balance(&A, &quote_token()), Balance { available: start - 100_250, locked: 0 });
+    assert_eq!(s.accounts.balance(&B, &quote_token()).available, start + 99_900);
     assert_conserved(&s);
 }
 
@@ -318,7 +318,7 @@ fn withdrawal_debits_available_and_rejects_what_it_cannot_pay() {
     let mut s = state();
     let events = apply(&mut s, withdrawal(A, base_token(), 5));
     assert_eq!(events, [EventKind::Withdrawal { trader: A, token: base_token(), amount: 5 }]);
-    let all = s.balances.get(&A, &base_token()).available;
+    let all = s.accounts.balance(&A, &base_token()).available;
     assert_eq!(rejected(&apply(&mut s, withdrawal(A, base_token(), all + 1))), Some(RejectReason::InsufficientBalance));
     assert_eq!(rejected(&apply(&mut s, withdrawal(A, base_token(), 0))), Some(RejectReason::InvalidAmount));
     let mut too_big = withdrawal(A, base_token(), 1);
@@ -344,7 +344,7 @@ fn oz_verify(proof: &[[u8; 32]], root: [u8; 32], leaf: [u8; 32]) -> bool {
 fn every_account_leaf_proves_against_the_state_root() {
     let mut s = state();
     send(&mut s, A, limit(1, Side::Buy, 100, 3, 1));
-    for (trader, token, balance) in s.balances.iter().map(|(a, t, b)| (*a, *t, *b)).collect::<Vec<_>>() {
+    for (trader, token, balance) in s.accounts.balances().map(|(a, t, b)| (*a, *t, *b)).collect::<Vec<_>>() {
         let proof = balance_proof(&s, &trader, &token).unwrap();
         let leaf: [u8; 32] = Keccak256::new()
             .chain_update(trader)

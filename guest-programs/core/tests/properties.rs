@@ -147,7 +147,7 @@ fn two_markets() -> State {
 /// lock is held by a resting or stop order, and no book is crossed at rest.
 fn check_invariants(state: &State) -> Result<(), TestCaseError> {
     for token in [base_token(), quote_token()] {
-        let held: u128 = state.balances.iter().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
+        let held: u128 = state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
         prop_assert_eq!(held, state.supply.get(&token).copied().unwrap_or(0));
     }
     for trader in TRADERS {
@@ -162,8 +162,8 @@ fn check_invariants(state: &State) -> Result<(), TestCaseError> {
                 if stop.order.side == Side::Buy { quote += stop.locked } else { base += stop.locked }
             }
         }
-        prop_assert_eq!(state.balances.get(&trader, &base_token()).locked, base);
-        prop_assert_eq!(state.balances.get(&trader, &quote_token()).locked, quote);
+        prop_assert_eq!(state.accounts.balance(&trader, &base_token()).locked, base);
+        prop_assert_eq!(state.accounts.balance(&trader, &quote_token()).locked, quote);
     }
     for market_state in state.market_states.values() {
         prop_assert!(market_state.book.is_uncrossed());

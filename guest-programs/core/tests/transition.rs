@@ -43,7 +43,7 @@ fn deposit_from_vault_credits_available() {
     let mut state = genesis();
     let events = apply(&mut state, deposit(alice(), quote_token(), 5));
     assert_eq!(events, vec![EventKind::Deposit { trader: alice(), token: quote_token(), amount: 5 }]);
-    assert_eq!(state.balances.get(&alice(), &quote_token()), Balance { available: 5, locked: 0 });
+    assert_eq!(state.accounts.balance(&alice(), &quote_token()), Balance { available: 5, locked: 0 });
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn resting_buy_locks_price_times_quantity_times_tick() {
     let mut state = funded();
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
     assert_eq!(events.len(), 1);
-    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 2_000 * 5 * TICK);
+    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 2_000 * 5 * TICK);
     assert_eq!(state.last_nonce(&alice()), 1);
 }
 
@@ -93,9 +93,9 @@ fn crossing_sell_fills_resting_buy_at_maker_price() {
             taker_fee: 0,
         }
     );
-    assert_eq!(state.balances.get(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
-    assert_eq!(state.balances.get(&alice(), &base_token()).available, 3 * LOT);
-    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 2_000 * 2 * TICK);
+    assert_eq!(state.accounts.balance(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
+    assert_eq!(state.accounts.balance(&alice(), &base_token()).available, 3 * LOT);
+    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 2_000 * 2 * TICK);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn crossing_buy_taker_gets_back_lock_above_maker_price() {
     let mut state = funded();
     apply(&mut state, direct(bob(), order(Side::Sell, 1_990, 3, 1)));
     apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 3, 1)));
-    let quote = state.balances.get(&alice(), &quote_token());
+    let quote = state.accounts.balance(&alice(), &quote_token());
     assert_eq!(quote, Balance { available: 1_000 * LOT * TICK - 1_990 * 3 * TICK, locked: 0 });
     assert!(state.market_states[&1].book.best(Side::Sell).is_none());
 }
@@ -136,7 +136,7 @@ fn cancel_unlocks_what_remains() {
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
     assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3, reason: CancelReason::User }]);
-    assert_eq!(state.balances.get(&alice(), &quote_token()).locked, 0);
+    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 0);
     assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
 }
 
@@ -212,7 +212,7 @@ fn malformed_payloads_and_unknown_kinds_are_recorded_no_ops() {
     assert_eq!(apply(&mut state, entry(9, alice(), vec![])), rejected(RejectReason::UnknownKind));
     assert_eq!(apply(&mut state, entry(KIND_BLOB_BATCH, alice(), vec![0; 31])), rejected(RejectReason::MalformedBatch));
     assert_eq!(state.inbox.next_index, before.inbox.next_index + 4);
-    assert_eq!((state.balances, state.market_states), (before.balances, before.market_states));
+    assert_eq!((state.accounts, state.market_states), (before.accounts, before.market_states));
 }
 
 #[test]

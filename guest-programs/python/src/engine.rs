@@ -278,7 +278,7 @@ impl Engine {
     /// The trader's non-zero balances, by token.
     fn balances<'py>(&self, py: Python<'py>, trader: Cow<[u8]>) -> PyResult<Bound<'py, PyList>> {
         let trader = fixed(&trader, "trader")?;
-        let rows = self.state.balances.of(&trader).map(|(token, balance)| {
+        let rows = self.state.accounts.balances_of(&trader).map(|(token, balance)| {
             let row = PyDict::new(py);
             row.set_item("token", hex0x(token))?;
             row.set_item("available", balance.available)?;
