@@ -7,10 +7,15 @@ The run: deploy the devnet contracts, deposit for two traders, a signed order re
 Inbox, a crossing order posted in a blob batch, a withdrawal request; then a node starts,
 derives, proves (mock) and settles; the first verified batch is written with its blob openings.
 
-Run with the project venv: `.venv/bin/python scripts/make-devnet-fixture.py` (about a minute)."""
+Run with the project venv: `.venv/bin/python scripts/make-devnet-fixture.py` (about a minute).
+With `--sp1` the node proves with its `sp1` backend (the guest ELF executed by SP1's executor,
+`make zkvm`; SP1_PROVER=mock semantics: an empty proof) on a Rollup deployed with the SP1
+program's vkey, and writes tests/fixtures/sp1_batch.json with the host's fixture fields added
+(`forge test --mc Sp1FixtureTest`)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -22,7 +27,8 @@ from eth_account import Account
 
 import clobnode_core
 from clobnode import demo, equivalence
-from clobnode.config import ApiConfig, L1Config, NodeConfig, SettlerConfig, StoreConfig
+from clobnode.config import ApiConfig, L1Config, NodeConfig, ProverConfig, SettlerConfig, StoreConfig
+from clobnode.contracts import deploy_devnet
 from clobnode.contracts import load_artifact
 from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
 from clobnode.l1 import L1Client
@@ -33,6 +39,7 @@ from clobnode.signing import signed_order
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "devnet_batch.json"
+SP1_OUT = ROOT / "tests" / "fixtures" / "sp1_batch.json"
 QUOTE, BASE = 10**6, 10**18
 PRICE = 200_000
 HEADER_FIELDS = (
@@ -72,11 +79,21 @@ def _entries(l1: L1Client, inbox: Any, from_block: int, end: int) -> list[dict[s
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sp1", action="store_true", help="prove with the node's sp1 backend (execute mode)")
+    use_sp1 = bool(parser.parse_args().sp1)
+    out = SP1_OUT if use_sp1 else OUT
+    prover = ProverConfig(backend="sp1", sp1_mode="execute") if use_sp1 else ProverConfig()
+    vkey = b"\x00" * 32
+    if use_sp1:
+        from clobnode.prover_sp1 import Sp1Backend
+
+        vkey = Sp1Backend("execute").vkey()
     with Anvil(AnvilConfig()) as anvil, tempfile.TemporaryDirectory() as tmp:
         l1 = L1Client(anvil.url)
         deployer = Account.from_key(demo.DEPLOYER_KEY)
         deployer_nonce = l1.w3.eth.get_transaction_count(deployer.address) + 2  # after the two DevTokens
-        dep = demo.deploy(l1)
+        dep = deploy_devnet(l1, deployer, demo.genesis_root, program_vkey=vkey)
         trader_a, trader_b = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
         demo.mint_and_deposit(l1, dep, trader_a, dep.quote_token, 10_000 * QUOTE)
         demo.mint_and_deposit(l1, dep, trader_b, dep.base_token, 10 * BASE)
@@ -94,15 +111,23 @@ def main() -> int:
         config = NodeConfig(
             l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
             store=StoreConfig(path=Path(tmp) / "node.sqlite"),
+            prover=prover,
             settler=SettlerConfig(private_key=demo.SETTLER_KEY),
             api=ApiConfig(port=0),
         )
-        service = NodeService(Node(config, dep, l1))
+        node = Node(config, dep, l1)
+        service = NodeService(node)
         service.start()
         try:
             _wait_for(lambda: int(rollup.functions.nextInboxIndex().call()) >= count)
             batch = next(b for b in service.node.store.batches() if b.status == "verified" and b.inbox_start == 0)
             openings = equivalence.openings_for_range(service.node.store, batch.inbox_start, batch.inbox_end)
+            sp1_fixture = None
+            if use_sp1:
+                from clobnode.prover import guest_input_for_range
+                from clobnode.prover_sp1 import run_host
+
+                sp1_fixture = run_host("execute", guest_input_for_range(node.store, batch.inbox_start, batch.inbox_end))
         finally:
             service.stop()
 
@@ -127,9 +152,14 @@ def main() -> int:
                 "entries": _entries(l1, inbox, dep.deploy_block, batch.inbox_end),
             },
         }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(fixture, indent=2) + "\n")
-    print(f"wrote {OUT}: batch [{batch.inbox_start}, {batch.inbox_end}) of {count} entries, {len(openings)} blob opening(s)")
+    if use_sp1:
+        if sp1_fixture is None or sp1_fixture.public_values != bytes(batch.public_values):
+            raise SystemExit("SP1 executed public values differ from the verified batch's")
+        fixture["comment"] = "scripts/make-devnet-fixture.py --sp1: a batch the node's sp1 backend executed and a devnet Rollup verified"
+        fixture["sp1"] = {k: sp1_fixture.raw[k] for k in ("mode", "vkey", "publicValues", "proof", "cycles", "sp1Version")}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(fixture, indent=2) + "\n")
+    print(f"wrote {out}: batch [{batch.inbox_start}, {batch.inbox_end}) of {count} entries, {len(openings)} blob opening(s)")
     return 0
 
 

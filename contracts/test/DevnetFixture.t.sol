@@ -20,8 +20,13 @@ contract DevnetFixtureTest is Test {
     Rollup internal rollup;
     BatchHeader internal header;
 
-    function setUp() public {
-        json = vm.readFile(string.concat(vm.projectRoot(), "/tests/fixtures/devnet_batch.json"));
+    /// @dev The fixture file, relative to the project root (Sp1FixtureTest reads the SP1 one).
+    function _fixturePath() internal pure virtual returns (string memory) {
+        return "/tests/fixtures/devnet_batch.json";
+    }
+
+    function setUp() public virtual {
+        json = vm.readFile(string.concat(vm.projectRoot(), _fixturePath()));
         vm.chainId(vm.parseJsonUint(json, ".chain_id"));
         _rebuildInbox();
         header = _header();
