@@ -1,11 +1,13 @@
-//! Traders' accounts: the last nonce and the balances of every trader, under a dense id.
+//! Traders' accounts: the last nonce, the balances and the per-market open-order counts of every
+//! trader, under a dense id.
 //!
 //! An input resolves its trader's address to an [`AccountId`] once (one hash lookup); its
-//! nonce, lock and settlement are then plain indexing, and a fill resolves only its maker (and
-//! the fee recipient once per order). Ids are an in-memory detail: nothing observable depends
-//! on them. The canonical views ([`Accounts::nonces`], [`Accounts::balances`]) list non-zero
-//! nonces and non-zero balances sorted by address (then token), exactly what the earlier
-//! address-keyed maps held (a zero balance was removed, so no history reaches the root).
+//! nonce, open-order count, lock and settlement are then plain indexing, and a fill resolves
+//! only its maker (and the fee recipient once per order). Ids are an in-memory detail: nothing
+//! observable depends on them. The canonical views ([`Accounts::nonces`],
+//! [`Accounts::balances`], [`Accounts::open_orders_in`]) list non-zero entries sorted by
+//! address (then token), exactly what the earlier address-keyed maps held (an entry at zero
+//! was removed, so no history reaches the root).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -25,14 +27,15 @@ pub struct Balance {
 /// Where an account is stored (valid for the life of the `Accounts` it came from).
 pub type AccountId = u32;
 
-/// One trader: last accepted nonce (0: none) and balances by token (zero ones are kept for
-/// reuse and left out of every view). A trader holds a handful of tokens, so a scan beats a
-/// map.
+/// One trader: last accepted nonce (0: none), balances by token and resting plus stop orders
+/// by market (zero entries are kept for reuse and left out of every view). A trader holds a
+/// handful of tokens and trades in a handful of markets, so a scan beats a map.
 #[derive(Clone, Debug)]
 struct Account {
     trader: Address,
     nonce: u64,
     balances: Vec<(Address, Balance)>,
+    open_orders: Vec<(u32, u32)>,
 }
 
 impl Account {
@@ -64,7 +67,9 @@ pub struct Accounts {
 impl PartialEq for Accounts {
     /// Equal when the canonical views are (ids and zero entries are not state).
     fn eq(&self, other: &Accounts) -> bool {
-        self.nonces() == other.nonces() && self.balances().eq(other.balances())
+        self.nonces() == other.nonces()
+            && self.balances().eq(other.balances())
+            && self.all_open_orders() == other.all_open_orders()
     }
 }
 
@@ -84,7 +89,7 @@ impl Accounts {
             return id;
         }
         let id = AccountId::try_from(self.list.len()).expect("fewer than 2^32 accounts");
-        self.list.push(Account { trader: *trader, nonce: 0, balances: Vec::new() });
+        self.list.push(Account { trader: *trader, nonce: 0, balances: Vec::new(), open_orders: Vec::new() });
         self.index.insert(*trader, id);
         id
     }
@@ -160,6 +165,54 @@ impl Accounts {
         }
         balance.available -= amount;
         true
+    }
+
+    /// The trader's resting plus stop orders in `market`.
+    #[inline]
+    pub fn open_count(&self, id: AccountId, market: u32) -> u32 {
+        let open = &self.list[id as usize].open_orders;
+        open.iter().find(|(held, _)| *held == market).map_or(0, |(_, count)| *count)
+    }
+
+    /// Adds `delta` to the trader's open orders in `market` (saturating at zero).
+    #[inline]
+    pub fn count_open(&mut self, id: AccountId, market: u32, delta: i32) {
+        let open = &mut self.list[id as usize].open_orders;
+        let at = match open.iter().position(|(held, _)| *held == market) {
+            Some(at) => at,
+            None => {
+                open.push((market, 0));
+                open.len() - 1
+            }
+        };
+        open[at].1 = open[at].1.saturating_add_signed(delta);
+    }
+
+    /// Traders with open orders in `market` and their counts, sorted by trader.
+    pub fn open_orders_in(&self, market: u32) -> Vec<(&Address, u32)> {
+        self.sorted()
+            .into_iter()
+            .filter_map(|account| Some((&account.trader, account.open_orders.iter().find(|(m, _)| *m == market)?.1)))
+            .filter(|(_, count)| *count != 0)
+            .collect()
+    }
+
+    /// Every non-zero `(trader, market, count)`, sorted.
+    fn all_open_orders(&self) -> Vec<(&Address, u32, u32)> {
+        let mut all: Vec<(&Address, u32, u32)> = self
+            .list
+            .iter()
+            .flat_map(|a| a.open_orders.iter().filter(|(_, n)| *n != 0).map(move |(m, n)| (&a.trader, *m, *n)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// Sets the open-order count of a decoded snapshot; `false` if zero (never encoded).
+    pub(crate) fn restore_open_count(&mut self, trader: &Address, market: u32, count: u32) -> bool {
+        let id = self.open(trader);
+        self.list[id as usize].open_orders.push((market, count));
+        count != 0
     }
 
     /// Accounts sorted by trader (O(n log n): for encodings, roots and queries, not inputs).

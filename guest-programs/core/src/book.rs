@@ -457,13 +457,12 @@ pub struct Breaker {
     pub halted_until: u64,
 }
 
-/// Everything that changes in one market: book, stops, open-order counts, market data.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything that changes in one market: book, stops, market data. (Its traders' open-order
+/// counts are kept in their accounts; the encoding puts them here, see `state_wire.rs`.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MarketState {
     pub book: Book,
     pub stops: Stops,
-    /// Resting plus stop orders per trader (entries at zero are removed).
-    pub open_orders: CanonicalMap<Address, u32>,
     pub last_trade: Option<Trade>,
     pub breaker: Breaker,
     /// A ring of hourly candles, slot `hour % 24`.
@@ -483,30 +482,6 @@ pub struct Ohlcv {
 }
 
 impl MarketState {
-    pub fn open_count(&self, trader: &Address) -> u32 {
-        self.open_orders.get(trader).copied().unwrap_or(0)
-    }
-
-    pub fn count_open(&mut self, trader: &Address, delta: i32) {
-        use hashbrown::hash_map::Entry;
-        match self.open_orders.entry(*trader) {
-            Entry::Occupied(mut entry) => {
-                let count = entry.get().saturating_add_signed(delta);
-                if count == 0 {
-                    entry.remove();
-                } else {
-                    *entry.get_mut() = count;
-                }
-            }
-            Entry::Vacant(entry) => {
-                let count = 0u32.saturating_add_signed(delta);
-                if count != 0 {
-                    entry.insert(count);
-                }
-            }
-        }
-    }
-
     /// Records a trade for the last price and the hourly candles.
     pub fn record_trade(&mut self, price: u64, quantity: u64, timestamp: u64) {
         self.last_trade = Some(Trade { price, quantity, timestamp });

@@ -21,6 +21,7 @@ pub mod message;
 pub mod public_values;
 pub mod root;
 pub mod state;
+mod state_wire;
 pub mod transition;
 pub mod withdrawals;
 

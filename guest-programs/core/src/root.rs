@@ -6,7 +6,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::book::MarketState;
+use crate::state_wire::MarketStatesMap;
 use crate::accounts::NoncesMap;
 use crate::inbox::InboxPosition;
 use crate::keccak::keccak;
@@ -18,7 +18,7 @@ use crate::{Address, Hash};
 struct RestOfState<'a> {
     genesis: &'a GenesisConfig,
     markets: &'a BTreeMap<u32, Market>,
-    market_states: &'a BTreeMap<u32, MarketState>,
+    market_states: MarketStatesMap<'a>,
     nonces: NoncesMap<'a>,
     supply: &'a BTreeMap<Address, u128>,
     inbox: &'a InboxPosition,
@@ -105,7 +105,7 @@ pub fn rest_hash(state: &State) -> Hash {
     let rest = RestOfState {
         genesis: &state.genesis,
         markets: &state.markets,
-        market_states: &state.market_states,
+        market_states: MarketStatesMap(&state.market_states, &state.accounts),
         nonces: NoncesMap(&state.accounts),
         supply: &state.supply,
         inbox: &state.inbox,

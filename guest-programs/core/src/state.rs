@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 pub use crate::accounts::Balance;
-use crate::accounts::{Accounts, BalancesMap, NoncesMap};
+use crate::accounts::Accounts;
 use crate::book::MarketState;
 use crate::inbox::InboxPosition;
 use crate::Address;
@@ -92,8 +92,8 @@ impl Market {
     }
 }
 
-/// The whole state. Its canonical (postcard) encoding is that of [`StateWire`]: nonces and
-/// balances as maps sorted by address, written from the accounts.
+/// The whole state. Its canonical (postcard) encoding is written field by field in
+/// `state_wire.rs` (nonces, balances and open-order counts from the accounts).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
     pub genesis: GenesisConfig,
@@ -106,57 +106,6 @@ pub struct State {
     pub inbox: InboxPosition,
     /// The L1 timestamp of the last applied entry (the clock of expiry and market data).
     pub l1_timestamp: u64,
-}
-
-/// The canonical encoding of the state, field by field (unchanged since the address-keyed
-/// maps): `nonces` holds the `lastNonce` of every trader that has had a nonce-carrying message
-/// accepted; `balances` every non-zero `(trader, token)` balance.
-#[derive(Deserialize)]
-#[serde(rename = "State")]
-struct StateWire {
-    genesis: GenesisConfig,
-    markets: BTreeMap<u32, Market>,
-    market_states: BTreeMap<u32, MarketState>,
-    nonces: BTreeMap<Address, u64>,
-    supply: BTreeMap<Address, u128>,
-    balances: BTreeMap<(Address, Address), Balance>,
-    inbox: InboxPosition,
-    l1_timestamp: u64,
-}
-
-impl Serialize for State {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("State", 8)?;
-        out.serialize_field("genesis", &self.genesis)?;
-        out.serialize_field("markets", &self.markets)?;
-        out.serialize_field("market_states", &self.market_states)?;
-        out.serialize_field("nonces", &NoncesMap(&self.accounts))?;
-        out.serialize_field("supply", &self.supply)?;
-        out.serialize_field("balances", &BalancesMap(&self.accounts))?;
-        out.serialize_field("inbox", &self.inbox)?;
-        out.serialize_field("l1_timestamp", &self.l1_timestamp)?;
-        out.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for State {
-    /// A snapshot with a zero nonce or a zero balance is refused (none is ever encoded).
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<State, D::Error> {
-        use serde::de::Error;
-        let wire = StateWire::deserialize(deserializer)?;
-        let accounts = Accounts::from_canonical(wire.nonces, wire.balances)
-            .ok_or_else(|| D::Error::custom("zero nonce or balance"))?;
-        Ok(State {
-            genesis: wire.genesis,
-            markets: wire.markets,
-            market_states: wire.market_states,
-            accounts,
-            supply: wire.supply,
-            inbox: wire.inbox,
-            l1_timestamp: wire.l1_timestamp,
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -255,7 +255,7 @@ fn check_order(
     freed: u128,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let amount = check_order_terms(state, market, trader, state.accounts.find(trader), order, replacing)?;
+    let amount = check_order_terms(state, market, state.accounts.find(trader), order, replacing)?;
     let available = state.accounts.balance(trader, &lock_token(market, order.side)).available;
     if available.saturating_add(freed) < amount {
         return Err(RejectReason::InsufficientBalance);
@@ -268,7 +268,6 @@ fn check_order(
 fn check_order_terms(
     state: &State,
     market: &Market,
-    trader: &Address,
     account: Option<AccountId>,
     order: &Order,
     replacing: bool,
@@ -299,7 +298,8 @@ fn check_order_terms(
     }
     let market_state = &state.market_states[&market.id];
     // Only orders that may rest or park count against the cap (an IOC never looks it up).
-    if (can_rest || is_stop) && market_state.open_count(trader) - u32::from(replacing) >= market.max_open_orders {
+    let open = account.map_or(0, |id| state.accounts.open_count(id, market.id));
+    if (can_rest || is_stop) && open - u32::from(replacing) >= market.max_open_orders {
         return Err(RejectReason::TooManyOpenOrders);
     }
     // Crossing matters only to a halted market or a post-only order (most orders skip the look).
@@ -319,7 +319,7 @@ fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emi
     };
     // The trader's address is looked up once per order; the rest goes by account id.
     let account = state.accounts.find(trader);
-    let amount = match check_order_terms(state, &market, trader, account, order, false) {
+    let amount = match check_order_terms(state, &market, account, order, false) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
@@ -348,7 +348,7 @@ fn commit_order(
     if order.trigger_price != 0 {
         let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
         market_state.stops.insert(*trader, *order, amount);
-        market_state.count_open(trader, 1);
+        state.accounts.count_open(account, market.id, 1);
     } else {
         execute(state, market, trader, account, order, amount, out);
     }
@@ -368,9 +368,9 @@ fn run_triggers(state: &mut State, market: &Market, out: &mut Emitter) {
         }
         let Some((trader, nonce)) = market_state.stops.next_triggered(last.price) else { return };
         let stop = market_state.stops.remove(&trader, nonce).expect("a queued stop is stored");
-        market_state.count_open(&trader, -1);
-        out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
         let account = state.accounts.open(&trader);
+        state.accounts.count_open(account, market.id, -1);
+        out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
         if is_expired(stop.order.expiry, now) {
             state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
             out.emit(cancelled(&trader, market.id, nonce, stop.order.quantity, CancelReason::Expired));
@@ -386,7 +386,6 @@ fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: 
 
 /// Removes a resting order, gives back its lock and emits `cancelled`.
 fn drop_resting(
-    market_state: &mut MarketState,
     accounts: &mut Accounts,
     market: &Market,
     order: RestingOrder,
@@ -395,7 +394,7 @@ fn drop_resting(
 ) {
     let owner = accounts.open(&order.trader);
     accounts.unlock(owner, &lock_token(market, order.side), order.locked);
-    market_state.count_open(&order.trader, -1);
+    accounts.count_open(owner, market.id, -1);
     out.emit(cancelled(&order.trader, market.id, order.nonce, order.remaining(), reason));
 }
 
@@ -469,7 +468,7 @@ fn execute(
         let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
         if is_expired(maker.expiry, now) {
             let gone = market_state.book.remove_at(at);
-            drop_resting(market_state, accounts, market, gone, CancelReason::Expired, out);
+            drop_resting(accounts, market, gone, CancelReason::Expired, out);
             continue;
         }
         if maker_trader == *trader {
@@ -480,7 +479,7 @@ fn execute(
                 }
                 SelfTradePrevention::CancelMaker => {
                     let gone = market_state.book.remove_at(at);
-                    drop_resting(market_state, accounts, market, gone, CancelReason::SelfTrade, out);
+                    drop_resting(accounts, market, gone, CancelReason::SelfTrade, out);
                 }
                 SelfTradePrevention::DecrementBoth => {
                     let maker = market_state.book.get_mut(at);
@@ -552,7 +551,7 @@ fn execute(
             } else {
                 let done = market_state.book.remove_at(at);
                 accounts.unlock(maker_account, &lock_token(market, maker_side), done.locked);
-                market_state.count_open(&done.trader, -1);
+                accounts.count_open(maker_account, market.id, -1);
             }
         }
         remaining -= quantity;
@@ -592,7 +591,7 @@ fn execute(
             expiry: order.expiry,
             client_order_id: order.client_order_id,
         });
-        market_state.count_open(trader, 1);
+        accounts.count_open(account, market.id, 1);
         return;
     }
     accounts.unlock(account, &token, locked);
@@ -622,8 +621,8 @@ fn shrink_resting(
     order.visible = order.visible.min(left);
     order.hidden = left - order.visible;
     if left == 0 {
-        let done = market_state.book.remove_at(at);
-        market_state.count_open(&done.trader, -1);
+        market_state.book.remove_at(at);
+        accounts.count_open(owner, market.id, -1);
     } else if order.visible == 0 {
         order.visible = order.hidden.min(order.display);
         order.hidden -= order.visible;
@@ -639,14 +638,14 @@ fn cancel_order(state: &mut State, trader: &Address, cancel: &Cancel, out: &mut 
     };
     let market_state = state.market_states.get_mut(&cancel.market).expect("every market has a state");
     if let Some(order) = market_state.book.remove(trader, cancel.order_nonce) {
-        return drop_resting(market_state, &mut state.accounts, market, order, CancelReason::User, out);
+        return drop_resting(&mut state.accounts, market, order, CancelReason::User, out);
     }
     let Some(stop) = market_state.stops.remove(trader, cancel.order_nonce) else {
         return out.reject(RejectReason::UnknownOrder);
     };
     let account = state.accounts.open(trader);
     state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
-    market_state.count_open(trader, -1);
+    state.accounts.count_open(account, market.id, -1);
     out.emit(cancelled(trader, market.id, stop.order.nonce, stop.order.quantity, CancelReason::User));
 }
 
@@ -668,14 +667,14 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
         let resting: Vec<u64> = market_state.book.orders_of(trader).iter().map(|order| order.nonce).collect();
         for nonce in resting {
             let order = market_state.book.remove(trader, nonce).expect("listed just now");
-            drop_resting(market_state, &mut state.accounts, market, order, CancelReason::CancelAll, out);
+            drop_resting(&mut state.accounts, market, order, CancelReason::CancelAll, out);
             count += 1;
         }
         let stops: Vec<u64> = market_state.stops.of(trader).map(|stop| stop.order.nonce).collect();
         for nonce in stops {
             let stop = market_state.stops.remove(trader, nonce).expect("listed just now");
             state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
-            market_state.count_open(trader, -1);
+            state.accounts.count_open(account, *id, -1);
             out.emit(cancelled(trader, *id, nonce, stop.order.quantity, CancelReason::CancelAll));
             count += 1;
         }
@@ -733,7 +732,7 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
     };
     let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
     let old = market_state.book.remove(trader, replace.order_nonce).expect("found above");
-    drop_resting(market_state, &mut state.accounts, &market, old, CancelReason::Replaced, out);
+    drop_resting(&mut state.accounts, &market, old, CancelReason::Replaced, out);
     let account = state.accounts.open(trader);
     let locked = state.accounts.lock(account, &lock_token(&market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
