@@ -78,8 +78,8 @@ build_sp1() {
 build_zisk() {
   if [ "${CLOBNODE_GUEST_TOOLCHAIN:-}" != private ] && cargo-zisk --version >/dev/null 2>&1; then
     log "using cargo-zisk ($(cargo-zisk --version | head -n 1))"
-    (cd "$ROOT/guest-programs/zisk" && cargo-zisk build --release >&2)
-    cp "$ROOT/guest-programs/target/riscv64ima-zisk-zkvm-elf/release/clob-zisk-guest" "$OUT/clob-zisk-guest.elf"
+    (cd "$ROOT/guest-programs/zisk" && CARGO_TARGET_DIR="$TARGET_DIR/cargo-zisk" cargo-zisk build --release >&2)
+    cp "$TARGET_DIR/cargo-zisk/riscv64ima-zisk-zkvm-elf/release/clob-zisk-guest" "$OUT/clob-zisk-guest.elf"
   else
     build_private clob-zisk-guest riscv64ima-zisk-zkvm-elf clob-zisk-guest "" "${RUSTFLAGS_ZISK[@]}"
   fi
