@@ -194,11 +194,17 @@ impl Book {
 
     /// Takes the order at `at` (which must rest in this book) out of the book.
     pub fn remove_at(&mut self, at: OrderRef) -> RestingOrder {
+        let order = self.take(at);
+        self.ids.remove(&(order.trader, order.nonce));
+        order
+    }
+
+    /// Unlinks and frees the slot `at`, leaving the id index to the caller.
+    fn take(&mut self, at: OrderRef) -> RestingOrder {
         self.unlink(at);
         self.free.push(at);
         let order = self.slots[at as usize].order.clone();
         self.counts[order.side as usize] -= 1;
-        self.ids.remove(&(order.trader, order.nonce));
         order
     }
 
@@ -221,8 +227,9 @@ impl Book {
     }
 
     pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<RestingOrder> {
-        let at = self.find(trader, nonce)?;
-        Some(self.remove_at(at))
+        // One index operation: the removal is the lookup.
+        let at = self.ids.remove(&(*trader, nonce))?;
+        Some(self.take(at))
     }
 
     /// Slots of `side` in priority order.

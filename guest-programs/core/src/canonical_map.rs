@@ -1,6 +1,6 @@
 //! A hash map for the engine's hot lookups whose encoding and ordered views are in key order.
 //!
-//! The state's per-account tables (nonces, balances, open-order counts, the order-id index) are
+//! The engine's hot tables (the account index, the order-id index, price levels) are
 //! read and written several times per input; a hash lookup with a fixed hasher costs a fraction
 //! of an ordered-map descent. Nothing observable depends on the hash order: the canonical
 //! (postcard) encoding and [`CanonicalMap::sorted`] sort by key, so snapshots and roots are

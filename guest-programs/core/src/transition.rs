@@ -201,6 +201,12 @@ fn notional(market: &Market, price: u64, lots: u64) -> Option<u128> {
 /// `floor(amount × bps / 10_000)` without overflow. Floors add up to at most the floor of the
 /// sum, so a lock computed on a whole order covers the fees of all its fills.
 pub fn fee(amount: u128, bps: u16) -> u128 {
+    // Most amounts fit in 64 bits, where dividing by a constant is a multiply (a u128 division
+    // is a library call); the result is the same.
+    if let Ok(small) = u64::try_from(amount) {
+        let bps = u64::from(bps);
+        return u128::from(small / 10_000) * u128::from(bps) + u128::from(small % 10_000 * bps / 10_000);
+    }
     let bps = u128::from(bps);
     amount / 10_000 * bps + amount % 10_000 * bps / 10_000
 }
@@ -738,4 +744,19 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
     commit_order(state, &market, trader, account, &order, amount, out);
     run_triggers(state, &market, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fee;
+
+    #[test]
+    fn fee_is_the_same_below_and_above_64_bits() {
+        let wide = |amount: u128, bps: u16| amount / 10_000 * u128::from(bps) + amount % 10_000 * u128::from(bps) / 10_000;
+        for amount in [0, 1, 9_999, 10_000, 123_456_789, u128::from(u64::MAX) - 1, u128::from(u64::MAX), 1 << 64, 1 << 100] {
+            for bps in [0, 1, 7, 1_000, u16::MAX] {
+                assert_eq!(fee(amount, bps), wide(amount, bps), "{amount} {bps}");
+            }
+        }
+    }
 }
