@@ -250,19 +250,36 @@ fn outside_band(reference: u64, price: u64, bps: u16) -> bool {
 
 // ---- orders -------------------------------------------------------------------------------
 
+/// What an order works on, looked up once per input: its market, that market's state, the
+/// accounts and the clock (the market is borrowed, not copied, while the rest changes).
+struct Venue<'a> {
+    market: &'a Market,
+    market_state: &'a mut MarketState,
+    accounts: &'a mut Accounts,
+    now: u64,
+}
+
+fn venue(state: &mut State, market: u32) -> Option<Venue<'_>> {
+    Some(Venue {
+        market: state.markets.get(&market)?,
+        market_state: state.market_states.get_mut(&market)?,
+        accounts: &mut state.accounts,
+        now: state.l1_timestamp,
+    })
+}
+
 /// The checks of an order, in PROTOCOL.md's order, without changing anything. `freed` is what
 /// a replaced order gives back and `replacing` whether one of the trader's orders makes room.
 /// Returns the amount to lock.
 fn check_order(
-    state: &State,
-    market: &Market,
+    venue: &Venue,
     trader: &Address,
     order: &Order,
     freed: u128,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let amount = check_order_terms(state, market, state.accounts.find(trader), order, replacing)?;
-    let available = state.accounts.balance(trader, &lock_token(market, order.side)).available;
+    let amount = check_order_terms(venue, venue.accounts.find(trader), order, replacing)?;
+    let available = venue.accounts.balance(trader, &lock_token(venue.market, order.side)).available;
     if available.saturating_add(freed) < amount {
         return Err(RejectReason::InsufficientBalance);
     }
@@ -272,12 +289,12 @@ fn check_order(
 /// Every check of [`check_order`] but the last (the balance): the amount to lock. `account` is
 /// the trader's, if opened.
 fn check_order_terms(
-    state: &State,
-    market: &Market,
+    venue: &Venue,
     account: Option<AccountId>,
     order: &Order,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
+    let Venue { market, ref market_state, ref accounts, now } = *venue;
     let (tif, is_stop) = (order.time_in_force, order.trigger_price != 0);
     let can_rest = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
     let invalid = (order.order_type == OrderType::Market && can_rest)
@@ -295,16 +312,14 @@ fn check_order_terms(
     if market.max_size != 0 && order.quantity > market.max_size {
         return Err(RejectReason::AboveMaxSize);
     }
-    if order.nonce <= account.map_or(0, |id| state.accounts.nonce(id)) {
+    if order.nonce <= account.map_or(0, |id| accounts.nonce(id)) {
         return Err(RejectReason::StaleNonce);
     }
-    let now = state.l1_timestamp;
     if is_expired(order.expiry, now) {
         return Err(RejectReason::Expired);
     }
-    let market_state = &state.market_states[&market.id];
     // Only orders that may rest or park count against the cap (an IOC never looks it up).
-    let open = account.map_or(0, |id| state.accounts.open_count(id, market.id));
+    let open = account.map_or(0, |id| accounts.open_count(id, market.id));
     if (can_rest || is_stop) && open - u32::from(replacing) >= market.max_open_orders {
         return Err(RejectReason::TooManyOpenOrders);
     }
@@ -320,69 +335,67 @@ fn check_order_terms(
 }
 
 fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emitter) {
-    let Some(market) = state.markets.get(&order.market).cloned() else {
+    let Some(mut venue) = venue(state, order.market) else {
         return out.reject(RejectReason::UnknownMarket);
     };
     // The trader's address is looked up once per order; the rest goes by account id.
-    let account = state.accounts.find(trader);
-    let amount = match check_order_terms(state, &market, account, order, false) {
+    let account = venue.accounts.find(trader);
+    let amount = match check_order_terms(&venue, account, order, false) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
     // The balance is the last check: the lock itself makes it (a trader never seen has none).
-    let token = lock_token(&market, order.side);
-    let Some(account) = account.filter(|id| state.accounts.lock(*id, &token, amount)) else {
+    let token = lock_token(venue.market, order.side);
+    let Some(account) = account.filter(|id| venue.accounts.lock(*id, &token, amount)) else {
         return out.reject(RejectReason::InsufficientBalance);
     };
-    commit_order(state, &market, trader, account, order, amount, out);
-    run_triggers(state, &market, out);
+    commit_order(&mut venue, trader, account, order, amount, out);
+    run_triggers(&mut venue, out);
 }
 
 /// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
 /// the order.
 fn commit_order(
-    state: &mut State,
-    market: &Market,
+    venue: &mut Venue,
     trader: &Address,
     account: AccountId,
     order: &Order,
     amount: u128,
     out: &mut Emitter,
 ) {
-    state.accounts.set_nonce(account, order.nonce);
+    venue.accounts.set_nonce(account, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
-        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-        market_state.stops.insert(*trader, *order, amount);
-        state.accounts.count_open(account, market.id, 1);
+        venue.market_state.stops.insert(*trader, *order, amount);
+        venue.accounts.count_open(account, venue.market.id, 1);
     } else {
-        execute(state, market, trader, account, order, amount, out);
+        execute(venue, trader, account, order, amount, out);
     }
 }
 
 /// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
-fn run_triggers(state: &mut State, market: &Market, out: &mut Emitter) {
-    if state.market_states[&market.id].stops.is_empty() {
-        return;
-    }
+fn run_triggers(venue: &mut Venue, out: &mut Emitter) {
+    let (market, now) = (venue.market, venue.now);
     for _ in 0..MAX_TRIGGERS {
-        let now = state.l1_timestamp;
-        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
+        let market_state = &mut *venue.market_state;
+        if market_state.stops.is_empty() {
+            return;
+        }
         let Some(last) = market_state.last_trade else { return };
         if market_state.breaker.halted_until > now {
             return;
         }
         let Some((trader, nonce)) = market_state.stops.next_triggered(last.price) else { return };
         let stop = market_state.stops.remove(&trader, nonce).expect("a queued stop is stored");
-        let account = state.accounts.open(&trader);
-        state.accounts.count_open(account, market.id, -1);
+        let account = venue.accounts.open(&trader);
+        venue.accounts.count_open(account, market.id, -1);
         out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
         if is_expired(stop.order.expiry, now) {
-            state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
+            venue.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
             out.emit(cancelled(&trader, market.id, nonce, stop.order.quantity, CancelReason::Expired));
             continue;
         }
-        execute(state, market, &trader, account, &stop.order, stop.locked, out);
+        execute(venue, &trader, account, &stop.order, stop.locked, out);
     }
 }
 
@@ -440,17 +453,16 @@ fn fill_or_kill_fills(market_state: &MarketState, market: &Market, trader: &Addr
 /// Matches `order` (its funds, `locked`, already held) against the book at the makers' prices,
 /// best first, then rests or cancels the remainder.
 fn execute(
-    state: &mut State,
-    market: &Market,
+    venue: &mut Venue,
     trader: &Address,
     account: AccountId,
     order: &Order,
     mut locked: u128,
     out: &mut Emitter,
 ) {
-    let now = state.l1_timestamp;
-    let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-    let accounts = &mut state.accounts;
+    let (market, now) = (venue.market, venue.now);
+    let market_state = &mut *venue.market_state;
+    let accounts = &mut *venue.accounts;
     let mut fee_account = None;
     let token = lock_token(market, order.side);
     if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(market_state, market, trader, order, now) {
@@ -689,28 +701,27 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
 }
 
 fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &mut Emitter) {
-    let Some(market) = state.markets.get(&replace.market).cloned() else {
+    let Some(mut venue) = venue(state, replace.market) else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let market_state = &state.market_states[&market.id];
-    let Some(old) = market_state.book.get(trader, replace.order_nonce).cloned() else {
+    let market = venue.market;
+    let Some(old) = venue.market_state.book.get(trader, replace.order_nonce).cloned() else {
         return out.reject(RejectReason::UnknownOrder);
     };
     if replace.price == 0 || replace.quantity == 0 {
         return out.reject(RejectReason::InvalidAmount);
     }
-    if replace.nonce <= state.last_nonce(trader) {
+    if replace.nonce <= venue.accounts.last_nonce(trader) {
         return out.reject(RejectReason::StaleNonce);
     }
     if replace.price == old.price && replace.quantity <= old.remaining() {
         if replace.quantity < market.min_size {
             return out.reject(RejectReason::BelowMinSize);
         }
-        let account = state.accounts.open(trader);
-        state.accounts.set_nonce(account, replace.nonce);
-        let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-        let at = market_state.book.find(trader, replace.order_nonce).expect("found above");
-        shrink_resting(market_state, &mut state.accounts, &market, old.side, at, replace.quantity);
+        let account = venue.accounts.open(trader);
+        venue.accounts.set_nonce(account, replace.nonce);
+        let at = venue.market_state.book.find(trader, replace.order_nonce).expect("found above");
+        shrink_resting(venue.market_state, venue.accounts, market, old.side, at, replace.quantity);
         return out.emit(EventKind::Reduced {
             trader: *trader,
             market: market.id,
@@ -732,18 +743,17 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         expiry: old.expiry,
         client_order_id: old.client_order_id,
     };
-    let amount = match check_order(state, &market, trader, &order, old.locked, true) {
+    let amount = match check_order(&venue, trader, &order, old.locked, true) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
-    let market_state = state.market_states.get_mut(&market.id).expect("every market has a state");
-    let old = market_state.book.remove(trader, replace.order_nonce).expect("found above");
-    drop_resting(&mut state.accounts, &market, old, CancelReason::Replaced, out);
-    let account = state.accounts.open(trader);
-    let locked = state.accounts.lock(account, &lock_token(&market, order.side), amount);
+    let old = venue.market_state.book.remove(trader, replace.order_nonce).expect("found above");
+    drop_resting(venue.accounts, market, old, CancelReason::Replaced, out);
+    let account = venue.accounts.open(trader);
+    let locked = venue.accounts.lock(account, &lock_token(market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
-    commit_order(state, &market, trader, account, &order, amount, out);
-    run_triggers(state, &market, out);
+    commit_order(&mut venue, trader, account, &order, amount, out);
+    run_triggers(&mut venue, out);
 }
 
 #[cfg(test)]
