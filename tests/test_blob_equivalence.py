@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 
 import ckzg  # type: ignore[import-not-found]
 import clobnode_core
@@ -16,15 +18,16 @@ ROOT = Path(__file__).parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "blob_evaluation.json").read_text())
 
 
-def _blob_from_rule(rule: str, seed: bytes) -> bytes:
-    elements = []
-    for i in range(kzg.FIELD_ELEMENTS_PER_BLOB):
-        digest = keccak(seed + i.to_bytes(4, "big"))
-        if rule == "data":
-            elements.append(b"\x00" + digest[1:])
-        else:
-            elements.append((int.from_bytes(digest, "big") % kzg.BLS_MODULUS).to_bytes(32, "big"))
-    return b"".join(elements)
+def _load_vector_generator() -> ModuleType:
+    """The script that wrote the vectors: the test rebuilds each blob with its very rule."""
+    spec = importlib.util.spec_from_file_location("gen_blob_vectors", ROOT / "scripts" / "gen-blob-vectors.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_blob_from_rule = _load_vector_generator().blob_from_rule
 
 
 def _b(value: str) -> bytes:
