@@ -5,16 +5,6 @@ import {Test} from "forge-std/Test.sol";
 import {Inbox} from "../Inbox.sol";
 
 contract InboxTest is Test {
-    event EntryAppended(
-        uint256 indexed index,
-        uint8 indexed kind,
-        address indexed sender,
-        uint64 l1Block,
-        uint64 l1Timestamp,
-        bytes payload,
-        bytes32 acc
-    );
-
     Inbox internal inbox;
     address internal trader = makeAddr("trader");
     address internal relayer = makeAddr("relayer");
@@ -55,7 +45,7 @@ contract InboxTest is Test {
     function test_sendDirect_appendsEntry() public {
         bytes32 acc = _expectedAcc(0, inbox.DIRECT(), trader, ORDER);
         vm.expectEmit(address(inbox));
-        emit EntryAppended(0, 1, trader, 100, 1_700_000_000, ORDER, acc);
+        emit Inbox.EntryAppended(0, 1, trader, 100, 1_700_000_000, ORDER, acc);
         vm.prank(trader);
         inbox.sendDirect(ORDER);
         assertEq(inbox.count(), 1);
@@ -70,7 +60,7 @@ contract InboxTest is Test {
         vm.warp(ts);
         bytes32 acc = _expectedAcc(0, 1, sender, message);
         vm.expectEmit(address(inbox));
-        emit EntryAppended(0, 1, sender, l1Block, ts, message, acc);
+        emit Inbox.EntryAppended(0, 1, sender, l1Block, ts, message, acc);
         vm.prank(sender);
         inbox.sendDirect(message);
         assertEq(inbox.accAt(0), acc);
@@ -105,7 +95,7 @@ contract InboxTest is Test {
         bytes memory envelope = bytes.concat(bytes20(trader), ORDER, new bytes(65));
         bytes32 acc = _expectedAcc(0, inbox.SIGNED(), relayer, envelope);
         vm.expectEmit(address(inbox));
-        emit EntryAppended(0, 2, relayer, 100, 1_700_000_000, envelope, acc);
+        emit Inbox.EntryAppended(0, 2, relayer, 100, 1_700_000_000, envelope, acc);
         vm.prank(relayer);
         inbox.relaySigned(envelope);
         assertEq(inbox.accAt(0), acc);
@@ -144,7 +134,7 @@ contract InboxTest is Test {
         assertEq(payload.length, 72);
         bytes32 acc = _expectedAcc(0, inbox.DEPOSIT(), address(inbox.vault()), payload);
         vm.expectEmit(address(inbox));
-        emit EntryAppended(0, 3, address(inbox.vault()), 100, 1_700_000_000, payload, acc);
+        emit Inbox.EntryAppended(0, 3, address(inbox.vault()), 100, 1_700_000_000, payload, acc);
         vm.prank(address(inbox.vault()));
         inbox.enqueueDeposit(trader, token, 1e18);
     }
@@ -182,7 +172,7 @@ contract InboxTest is Test {
         vm.blobhashes(hashes);
         bytes32 acc = _expectedAcc(0, inbox.BLOB_BATCH(), relayer, payload);
         vm.expectEmit(address(inbox));
-        emit EntryAppended(0, 4, relayer, 100, 1_700_000_000, payload, acc);
+        emit Inbox.EntryAppended(0, 4, relayer, 100, 1_700_000_000, payload, acc);
         vm.prank(relayer);
         inbox.proposeBatch();
         assertEq(inbox.accAt(0), acc);

@@ -6,15 +6,6 @@ import {Inbox} from "../Inbox.sol";
 
 /// @notice Withdrawal requests, the anti-spam fees and `isEntry`.
 contract InboxFeesTest is Test {
-    event EntryAppended(
-        uint256 indexed index,
-        uint8 indexed kind,
-        address indexed sender,
-        uint64 l1Block,
-        uint64 l1Timestamp,
-        bytes payload,
-        bytes32 acc
-    );
     event FeesWithdrawn(address indexed recipient, uint256 amount);
 
     uint256 internal constant ENTRY_FEE = 0.0001 ether;
@@ -51,7 +42,7 @@ contract InboxFeesTest is Test {
         assertEq(payload.length, 52);
         bytes32 acc = _acc0(5, trader, payload);
         vm.expectEmit(address(free));
-        emit EntryAppended(0, 5, trader, 100, 1_700_000_000, payload, acc);
+        emit Inbox.EntryAppended(0, 5, trader, 100, 1_700_000_000, payload, acc);
         vm.prank(trader);
         free.requestWithdrawal(token, 250e18);
         assertEq(free.accAt(0), acc);

@@ -11,16 +11,6 @@ import {FeeOnTransferToken} from "./mocks/FeeOnTransferToken.sol";
 import {ReentrantToken} from "./mocks/ReentrantToken.sol";
 
 contract VaultTest is Test {
-    event EntryAppended(
-        uint256 indexed index,
-        uint8 indexed kind,
-        address indexed sender,
-        uint64 l1Block,
-        uint64 l1Timestamp,
-        bytes payload,
-        bytes32 acc
-    );
-
     Inbox internal inbox;
     Vault internal vault;
     DevToken internal token;
@@ -55,7 +45,7 @@ contract VaultTest is Test {
         _fund(trader, 1_000e6);
         bytes memory payload = abi.encodePacked(trader, address(token), uint256(1_000e6));
         vm.expectEmit(address(inbox));
-        emit EntryAppended(
+        emit Inbox.EntryAppended(
             0,
             3,
             address(vault),
