@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use serde::{Serialize, Serializer};
 
-use crate::canonical_map::FastMap;
+use crate::fast_map::FastMap;
 use crate::Address;
 
 /// A trader's available and locked amounts of one token.

@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
-use crate::canonical_map::{CanonicalMap, MapOf};
+use crate::accounts::AccountId;
+use crate::fast_map::{FastMap, MapOf};
 use crate::levels::{Levels, Queue};
 
 use crate::message::{Order, SelfTradePrevention, Side};
@@ -62,28 +63,40 @@ pub type OrderRef = u32;
 
 const NIL: u32 = u32::MAX;
 
-/// An order in the arena with its links in its price level's FIFO queue.
+/// An order in the arena: the order, its time priority and its owner's account.
 #[derive(Clone, Debug)]
 struct Slot {
     order: RestingOrder,
     seq: u64,
+    owner: AccountId,
+}
+
+/// An order's neighbours in its price level's FIFO queue. Kept apart from the slots (8 bytes
+/// an order) so that unlinking a cancelled order touches its neighbours' links, not their
+/// whole slots.
+#[derive(Clone, Copy, Debug)]
+struct Link {
     prev: u32,
     next: u32,
 }
 
+const UNLINKED: Link = Link { prev: NIL, next: NIL };
+
 /// One market's resting orders: an arena of orders, a FIFO queue per price level (linked
-/// through the arena), the levels of each side in an ordered map (the first is the best), and
-/// an index from `(trader, nonce)` to the order. Time priority is the order's sequence number,
+/// through `links`), the levels of each side (the best cached), and an index from
+/// `(owner's account, nonce)` to the order. Time priority is the order's sequence number,
 /// which is also the position in its queue, so the canonical encoding (the per-side map keyed
-/// by `(price key, sequence)` of earlier versions) is rebuilt by walking levels and queues.
+/// by `(price key, sequence)` of earlier versions, and the id index keyed by address) is
+/// rebuilt by walking levels and queues. Account ids never reach the encoding.
 #[derive(Clone, Debug, Default)]
 pub struct Book {
     slots: Vec<Slot>,
+    links: Vec<Link>,
     free: Vec<u32>,
     bids: Levels,
     asks: Levels,
     counts: [usize; 2],
-    ids: CanonicalMap<(Address, u64), OrderRef>,
+    ids: FastMap<(AccountId, u64), OrderRef>,
     next_seq: u64,
 }
 
@@ -110,17 +123,17 @@ impl Book {
         }
     }
 
-    /// Appends an order at the back of its price level.
-    pub fn insert(&mut self, order: RestingOrder) {
+    /// Appends an order of the trader whose account is `owner` at the back of its price level.
+    pub fn insert(&mut self, order: RestingOrder, owner: AccountId) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.push(order, seq);
+        self.push(order, seq, owner);
     }
 
-    fn push(&mut self, order: RestingOrder, seq: u64) -> OrderRef {
-        let (side, id) = (order.side, (order.trader, order.nonce));
+    fn push(&mut self, order: RestingOrder, seq: u64, owner: AccountId) -> OrderRef {
+        let (side, id) = (order.side, (owner, order.nonce));
         let level = level_key(side, order.price);
-        let slot = Slot { order, seq, prev: NIL, next: NIL };
+        let slot = Slot { order, seq, owner };
         let at = match self.free.pop() {
             Some(at) => {
                 self.slots[at as usize] = slot;
@@ -128,6 +141,7 @@ impl Book {
             }
             None => {
                 self.slots.push(slot);
+                self.links.push(UNLINKED);
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 resting orders")
             }
         };
@@ -143,22 +157,21 @@ impl Book {
         queue.tail = at;
         if tail == NIL {
             queue.head = at;
+        } else {
+            self.links[tail as usize].next = at;
         }
-        if tail != NIL {
-            self.slots[tail as usize].next = at;
-        }
-        self.slots[at as usize].prev = tail;
-        self.slots[at as usize].next = NIL;
+        self.links[at as usize] = Link { prev: tail, next: NIL };
     }
 
     fn unlink(&mut self, at: u32) {
-        let Slot { prev, next, ref order, .. } = self.slots[at as usize];
+        let Link { prev, next } = self.links[at as usize];
+        let order = &self.slots[at as usize].order;
         let (side, level) = (order.side, level_key(order.side, order.price));
         if prev != NIL {
-            self.slots[prev as usize].next = next;
+            self.links[prev as usize].next = next;
         }
         if next != NIL {
-            self.slots[next as usize].prev = prev;
+            self.links[next as usize].prev = prev;
         }
         let levels = self.levels_of_mut(side);
         if prev == NIL && next == NIL {
@@ -192,11 +205,17 @@ impl Book {
         &mut self.slots[at as usize].order
     }
 
+    /// The account of the order at `at`, which must rest in this book.
+    #[inline]
+    pub fn owner(&self, at: OrderRef) -> AccountId {
+        self.slots[at as usize].owner
+    }
+
     /// Takes the order at `at` (which must rest in this book) out of the book.
     pub fn remove_at(&mut self, at: OrderRef) -> RestingOrder {
-        let order = self.take(at);
-        self.ids.remove(&(order.trader, order.nonce));
-        order
+        let id = (self.slots[at as usize].owner, self.slots[at as usize].order.nonce);
+        self.ids.remove(&id);
+        self.take(at)
     }
 
     /// Unlinks and frees the slot `at`, leaving the id index to the caller.
@@ -218,17 +237,19 @@ impl Book {
         self.link_back(side, level, at);
     }
 
-    pub fn find(&self, trader: &Address, nonce: u64) -> Option<OrderRef> {
-        self.ids.get(&(*trader, nonce)).copied()
+    /// The order `nonce` of the trader whose account is `owner`.
+    #[inline]
+    pub fn find(&self, owner: AccountId, nonce: u64) -> Option<OrderRef> {
+        self.ids.get(&(owner, nonce)).copied()
     }
 
-    pub fn get(&self, trader: &Address, nonce: u64) -> Option<&RestingOrder> {
-        self.find(trader, nonce).map(|at| &self.slots[at as usize].order)
+    pub fn get(&self, owner: AccountId, nonce: u64) -> Option<&RestingOrder> {
+        self.find(owner, nonce).map(|at| &self.slots[at as usize].order)
     }
 
-    pub fn remove(&mut self, trader: &Address, nonce: u64) -> Option<RestingOrder> {
+    pub fn remove(&mut self, owner: AccountId, nonce: u64) -> Option<RestingOrder> {
         // One index operation: the removal is the lookup.
-        let at = self.ids.remove(&(*trader, nonce))?;
+        let at = self.ids.remove(&(owner, nonce))?;
         Some(self.take(at))
     }
 
@@ -239,7 +260,7 @@ impl Book {
             core::iter::from_fn(move || {
                 let current = at;
                 (current != NIL).then(|| {
-                    at = self.slots[current as usize].next;
+                    at = self.links[current as usize].next;
                     current
                 })
             })
@@ -249,6 +270,11 @@ impl Book {
     /// Orders of `side` in priority order.
     pub fn iter(&self, side: Side) -> impl Iterator<Item = &RestingOrder> {
         self.refs(side).map(move |at| &self.slots[at as usize].order)
+    }
+
+    /// Every resting order, bids then asks, each in priority order.
+    fn all(&self) -> impl Iterator<Item = &Slot> {
+        self.refs(Side::Buy).chain(self.refs(Side::Sell)).map(move |at| &self.slots[at as usize])
     }
 
     /// Up to `depth` levels of `side`, best first (visible quantities only).
@@ -267,13 +293,23 @@ impl Book {
         out
     }
 
-    /// The trader's resting orders, by nonce.
+    /// The trader's resting orders, by nonce (a walk of the whole book: for queries).
     pub fn orders_of(&self, trader: &Address) -> Vec<&RestingOrder> {
-        self.ids
-            .sorted_where(|(owner, _)| owner == trader)
-            .into_iter()
-            .map(|(_, at)| &self.slots[*at as usize].order)
-            .collect()
+        let mut orders: Vec<&RestingOrder> = self.all().map(|slot| &slot.order).filter(|o| o.trader == *trader).collect();
+        orders.sort_unstable_by_key(|order| order.nonce);
+        orders
+    }
+
+    /// The trader's resting order `nonce` (a walk of the whole book: for queries).
+    pub fn order_of(&self, trader: &Address, nonce: u64) -> Option<&RestingOrder> {
+        self.all().map(|slot| &slot.order).find(|order| order.trader == *trader && order.nonce == nonce)
+    }
+
+    /// The nonces of the resting orders of the account `owner`, ascending.
+    pub fn nonces_of(&self, owner: AccountId) -> Vec<u64> {
+        let mut nonces: Vec<u64> = self.ids.keys().filter(|(held, _)| *held == owner).map(|(_, nonce)| *nonce).collect();
+        nonces.sort_unstable();
+        nonces
     }
 
     /// Whether the best bid is below the best ask (or a side is empty).
@@ -291,6 +327,24 @@ impl Book {
             (key(side, slot.order.price, slot.seq), &slot.order)
         })
     }
+
+    /// Rebuilds the arena from the canonical maps, `owner` giving each trader's account; `None`
+    /// when keys, sides or the id index disagree with the orders (such a book could not
+    /// re-encode to the same bytes).
+    pub(crate) fn from_wire(wire: BookWire, mut owner: impl FnMut(&Address) -> AccountId) -> Option<Book> {
+        let mut book = Book { next_seq: wire.next_seq, ..Book::default() };
+        for (side, orders) in [(Side::Buy, wire.bids), (Side::Sell, wire.asks)] {
+            for ((level, seq), order) in orders {
+                let expected = wire.ids.get(&(order.trader, order.nonce)) == Some(&(side, (level, seq)));
+                if order.side != side || level != level_key(side, order.price) || seq >= wire.next_seq || !expected {
+                    return None;
+                }
+                let account = owner(&order.trader);
+                book.push(order, seq, account);
+            }
+        }
+        (book.ids.len() == wire.ids.len()).then_some(book)
+    }
 }
 
 impl PartialEq for Book {
@@ -306,10 +360,11 @@ impl PartialEq for Book {
 impl Eq for Book {}
 
 /// The canonical encoding of a book (unchanged from the ordered-map layout): bids and asks as
-/// maps from `(price key, sequence)` to order, the id index, the next sequence number.
+/// maps from `(price key, sequence)` to order, the id index by `(trader, nonce)`, the next
+/// sequence number. Decoded as this, then made a [`Book`] once the accounts are known.
 #[derive(Deserialize)]
 #[serde(rename = "Book")]
-struct BookWire {
+pub(crate) struct BookWire {
     bids: BTreeMap<Key, RestingOrder>,
     asks: BTreeMap<Key, RestingOrder>,
     ids: BTreeMap<(Address, u64), (Side, Key)>,
@@ -320,47 +375,21 @@ impl Serialize for Book {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let side_map = |side| MapOf { len: self.counts[side as usize], entries: move || self.keyed(side), _item: PhantomData };
-        let ids = self.ids.sorted();
-        let ids = MapOf {
-            len: ids.len(),
-            entries: || {
-                ids.iter().map(|(id, at)| {
-                    let slot = &self.slots[**at as usize];
-                    (*id, (slot.order.side, key(slot.order.side, slot.order.price, slot.seq)))
-                })
-            },
-            _item: PhantomData,
-        };
+        let mut ids: Vec<((Address, u64), (Side, Key))> = self
+            .all()
+            .map(|slot| {
+                let order = &slot.order;
+                ((order.trader, order.nonce), (order.side, key(order.side, order.price, slot.seq)))
+            })
+            .collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let ids = MapOf { len: ids.len(), entries: || ids.iter().copied(), _item: PhantomData };
         let mut out = serializer.serialize_struct("Book", 4)?;
         out.serialize_field("bids", &side_map(Side::Buy))?;
         out.serialize_field("asks", &side_map(Side::Sell))?;
         out.serialize_field("ids", &ids)?;
         out.serialize_field("next_seq", &self.next_seq)?;
         out.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Book {
-    /// Rebuilds the arena from the canonical maps; a snapshot whose keys, sides or id index
-    /// disagree with its orders is refused (it could not re-encode to the same bytes).
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Book, D::Error> {
-        use serde::de::Error;
-        let wire = BookWire::deserialize(deserializer)?;
-        let mut book = Book { next_seq: wire.next_seq, ..Book::default() };
-        for (side, orders) in [(Side::Buy, wire.bids), (Side::Sell, wire.asks)] {
-            for ((level, seq), order) in orders {
-                let id = (order.trader, order.nonce);
-                let expected = wire.ids.get(&id) == Some(&(side, (level, seq)));
-                if order.side != side || level != level_key(side, order.price) || seq >= wire.next_seq || !expected {
-                    return Err(D::Error::custom("inconsistent book"));
-                }
-                book.push(order, seq);
-            }
-        }
-        if book.ids.len() != wire.ids.len() {
-            return Err(D::Error::custom("inconsistent book"));
-        }
-        Ok(book)
     }
 }
 
@@ -550,11 +579,11 @@ mod tests {
     #[test]
     fn best_ask_is_lowest_price_then_earliest() {
         let mut book = Book::default();
-        book.insert(order(1, 1, Side::Sell, 101, 5));
-        book.insert(order(2, 1, Side::Sell, 100, 5));
-        book.insert(order(3, 1, Side::Sell, 100, 5));
+        book.insert(order(1, 1, Side::Sell, 101, 5), 1);
+        book.insert(order(2, 1, Side::Sell, 100, 5), 2);
+        book.insert(order(3, 1, Side::Sell, 100, 5), 3);
         assert_eq!(book.best(Side::Sell).unwrap().1.trader, [2; 20]);
-        let at = book.find(&[2; 20], 1).unwrap();
+        let at = book.find(2, 1).unwrap();
         book.requeue(at);
         assert_eq!(book.best(Side::Sell).unwrap().1.trader, [3; 20]);
     }
@@ -562,9 +591,9 @@ mod tests {
     #[test]
     fn best_bid_is_highest_price_and_levels_aggregate() {
         let mut book = Book::default();
-        book.insert(order(1, 1, Side::Buy, 99, 5));
-        book.insert(order(2, 1, Side::Buy, 98, 5));
-        book.insert(order(3, 1, Side::Buy, 99, 2));
+        book.insert(order(1, 1, Side::Buy, 99, 5), 1);
+        book.insert(order(2, 1, Side::Buy, 98, 5), 2);
+        book.insert(order(3, 1, Side::Buy, 99, 2), 3);
         assert_eq!(book.best_price(Side::Buy), Some(99));
         let levels = book.levels(Side::Buy, 10);
         assert_eq!(levels, [Level { price: 99, quantity: 7, orders: 2 }, Level { price: 98, quantity: 5, orders: 1 }]);
@@ -574,9 +603,9 @@ mod tests {
     #[test]
     fn remove_returns_the_order_and_forgets_it() {
         let mut book = Book::default();
-        book.insert(order(1, 3, Side::Buy, 50, 4));
-        assert_eq!(book.remove(&[1; 20], 3).map(|o| o.visible), Some(4));
-        assert_eq!(book.remove(&[1; 20], 3), None);
+        book.insert(order(1, 3, Side::Buy, 50, 4), 1);
+        assert_eq!(book.remove(1, 3).map(|o| o.visible), Some(4));
+        assert_eq!(book.remove(1, 3), None);
         assert!(book.best(Side::Buy).is_none());
     }
 

@@ -6,7 +6,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use crate::canonical_map::FastMap;
+use crate::fast_map::FastMap;
 
 /// The first and last order (arena slots) of a price level.
 #[derive(Clone, Copy, Debug)]

@@ -10,7 +10,7 @@ pub mod accounts;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;
-pub mod canonical_map;
+pub mod fast_map;
 pub mod eip712;
 pub mod events;
 pub mod guest;

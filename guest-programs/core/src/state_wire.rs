@@ -11,7 +11,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::accounts::{Accounts, Balance, BalancesMap, NoncesMap};
-use crate::book::{Book, Breaker, Candle, MarketState, Stops, Trade};
+use crate::book::{Book, BookWire, Breaker, Candle, MarketState, Stops, Trade};
 use crate::inbox::InboxPosition;
 use crate::state::{GenesisConfig, Market, State};
 use crate::Address;
@@ -32,7 +32,7 @@ struct StateWire {
 #[derive(Deserialize)]
 #[serde(rename = "MarketState")]
 struct MarketStateWire {
-    book: Book,
+    book: BookWire,
     stops: Stops,
     open_orders: BTreeMap<Address, u32>,
     last_trade: Option<Trade>,
@@ -110,6 +110,8 @@ impl<'de> Deserialize<'de> for State {
                 }
             }
             let MarketStateWire { book, stops, last_trade, breaker, candles, .. } = state;
+            let book = Book::from_wire(book, |trader| accounts.open(trader))
+                .ok_or_else(|| D::Error::custom("inconsistent book"))?;
             market_states.insert(market, MarketState { book, stops, last_trade, breaker, candles });
         }
         Ok(State {

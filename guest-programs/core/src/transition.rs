@@ -374,7 +374,16 @@ fn commit_order(
 }
 
 /// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
+#[inline]
 fn run_triggers(venue: &mut Venue, out: &mut Emitter) {
+    // Most markets hold no stop order: the check costs nothing beside the call.
+    if !venue.market_state.stops.is_empty() {
+        fire_stops(venue, out);
+    }
+}
+
+#[inline(never)]
+fn fire_stops(venue: &mut Venue, out: &mut Emitter) {
     let (market, now) = (venue.market, venue.now);
     for _ in 0..MAX_TRIGGERS {
         let market_state = &mut *venue.market_state;
@@ -403,15 +412,15 @@ fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: 
     EventKind::Cancelled { trader: *trader, market, nonce, remaining, reason }
 }
 
-/// Removes a resting order, gives back its lock and emits `cancelled`.
+/// Gives back the lock of a resting order of `owner` taken out of the book and emits `cancelled`.
 fn drop_resting(
     accounts: &mut Accounts,
     market: &Market,
+    owner: AccountId,
     order: RestingOrder,
     reason: CancelReason,
     out: &mut Emitter,
 ) {
-    let owner = accounts.open(&order.trader);
     accounts.unlock(owner, &lock_token(market, order.side), order.locked);
     accounts.count_open(owner, market.id, -1);
     out.emit(cancelled(&order.trader, market.id, order.nonce, order.remaining(), reason));
@@ -484,12 +493,14 @@ fn execute(
         }
         visits += 1;
         let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
+        let maker_account = market_state.book.owner(at);
         if is_expired(maker.expiry, now) {
             let gone = market_state.book.remove_at(at);
-            drop_resting(accounts, market, gone, CancelReason::Expired, out);
+            drop_resting(accounts, market, maker_account, gone, CancelReason::Expired, out);
             continue;
         }
-        if maker_trader == *trader {
+        // One account per address: comparing accounts is comparing traders.
+        if maker_account == account {
             match order.stp {
                 SelfTradePrevention::CancelTaker => {
                     stopped = Some(CancelReason::SelfTrade);
@@ -497,7 +508,7 @@ fn execute(
                 }
                 SelfTradePrevention::CancelMaker => {
                     let gone = market_state.book.remove_at(at);
-                    drop_resting(accounts, market, gone, CancelReason::SelfTrade, out);
+                    drop_resting(accounts, market, maker_account, gone, CancelReason::SelfTrade, out);
                 }
                 SelfTradePrevention::DecrementBoth => {
                     let maker = market_state.book.get_mut(at);
@@ -539,7 +550,6 @@ fn execute(
         let quote = notional(market, price, quantity).expect("bounded by an accepted lock");
         let base = u128::from(quantity) * market.base_lot;
         let (maker_fee, taker_fee) = (fee(quote, market.maker_fee_bps), fee(quote, market.taker_fee_bps));
-        let maker_account = accounts.open(&maker_trader);
         let (buyer, seller, buyer_fee, seller_fee) = match order.side {
             Side::Buy => (account, maker_account, taker_fee, maker_fee),
             Side::Sell => (maker_account, account, maker_fee, taker_fee),
@@ -592,10 +602,16 @@ fn execute(
     }
     let rests = matches!(order.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
     if let (true, None) = (rests, stopped) {
-        let need = required_lock(market, order.side, order.price, remaining).expect("below the accepted lock");
+        // Untouched by matching, the order still needs exactly its lock.
+        let need = if remaining == order.quantity {
+            locked
+        } else {
+            required_lock(market, order.side, order.price, remaining).expect("below the accepted lock")
+        };
         accounts.unlock(account, &token, locked - need);
         let visible = if order.display_quantity == 0 { remaining } else { remaining.min(order.display_quantity) };
-        market_state.book.insert(RestingOrder {
+        market_state.book.insert(
+            RestingOrder {
             trader: *trader,
             nonce: order.nonce,
             side: order.side,
@@ -608,7 +624,9 @@ fn execute(
             stp: order.stp,
             expiry: order.expiry,
             client_order_id: order.client_order_id,
-        });
+            },
+            account,
+        );
         accounts.count_open(account, market.id, 1);
         return;
     }
@@ -630,10 +648,10 @@ fn shrink_resting(
     at: crate::book::OrderRef,
     left: u64,
 ) {
+    let owner = market_state.book.owner(at);
     let order = market_state.book.get_mut(at);
     let need = required_lock(market, side, order.price, left).expect("below the accepted lock");
     let token = lock_token(market, side);
-    let owner = accounts.open(&order.trader);
     accounts.unlock(owner, &token, order.locked - need);
     order.locked = need;
     order.visible = order.visible.min(left);
@@ -655,8 +673,10 @@ fn cancel_order(state: &mut State, trader: &Address, cancel: &Cancel, out: &mut 
         return out.reject(RejectReason::UnknownMarket);
     };
     let market_state = state.market_states.get_mut(&cancel.market).expect("every market has a state");
-    if let Some(order) = market_state.book.remove(trader, cancel.order_nonce) {
-        return drop_resting(&mut state.accounts, market, order, CancelReason::User, out);
+    // A trader never seen has no account, hence no order.
+    let owner = state.accounts.find(trader);
+    if let Some((owner, order)) = owner.and_then(|id| Some((id, market_state.book.remove(id, cancel.order_nonce)?))) {
+        return drop_resting(&mut state.accounts, market, owner, order, CancelReason::User, out);
     }
     let Some(stop) = market_state.stops.remove(trader, cancel.order_nonce) else {
         return out.reject(RejectReason::UnknownOrder);
@@ -682,10 +702,9 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
             continue;
         }
         let market_state = state.market_states.get_mut(id).expect("every market has a state");
-        let resting: Vec<u64> = market_state.book.orders_of(trader).iter().map(|order| order.nonce).collect();
-        for nonce in resting {
-            let order = market_state.book.remove(trader, nonce).expect("listed just now");
-            drop_resting(&mut state.accounts, market, order, CancelReason::CancelAll, out);
+        for nonce in market_state.book.nonces_of(account) {
+            let order = market_state.book.remove(account, nonce).expect("listed just now");
+            drop_resting(&mut state.accounts, market, account, order, CancelReason::CancelAll, out);
             count += 1;
         }
         let stops: Vec<u64> = market_state.stops.of(trader).map(|stop| stop.order.nonce).collect();
@@ -705,7 +724,9 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         return out.reject(RejectReason::UnknownMarket);
     };
     let market = venue.market;
-    let Some(old) = venue.market_state.book.get(trader, replace.order_nonce).cloned() else {
+    let owner = venue.accounts.find(trader);
+    let Some((account, old)) = owner.and_then(|id| Some((id, venue.market_state.book.get(id, replace.order_nonce)?.clone())))
+    else {
         return out.reject(RejectReason::UnknownOrder);
     };
     if replace.price == 0 || replace.quantity == 0 {
@@ -718,9 +739,8 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         if replace.quantity < market.min_size {
             return out.reject(RejectReason::BelowMinSize);
         }
-        let account = venue.accounts.open(trader);
         venue.accounts.set_nonce(account, replace.nonce);
-        let at = venue.market_state.book.find(trader, replace.order_nonce).expect("found above");
+        let at = venue.market_state.book.find(account, replace.order_nonce).expect("found above");
         shrink_resting(venue.market_state, venue.accounts, market, old.side, at, replace.quantity);
         return out.emit(EventKind::Reduced {
             trader: *trader,
@@ -747,9 +767,8 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
-    let old = venue.market_state.book.remove(trader, replace.order_nonce).expect("found above");
-    drop_resting(venue.accounts, market, old, CancelReason::Replaced, out);
-    let account = venue.accounts.open(trader);
+    let old = venue.market_state.book.remove(account, replace.order_nonce).expect("found above");
+    drop_resting(venue.accounts, market, account, old, CancelReason::Replaced, out);
     let locked = venue.accounts.lock(account, &lock_token(market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
     commit_order(&mut venue, trader, account, &order, amount, out);

@@ -219,7 +219,7 @@ fn iceberg_shows_its_display_quantity_and_replenishes_at_the_back() {
     assert_eq!((level.quantity, level.orders), (5, 2));
     let events = send(&mut s, C, limit(1, Side::Buy, 100, 6, 1));
     assert_eq!(fills(&events), [(A, 1, 100, 3), (B, 1, 100, 2), (A, 1, 100, 1)]);
-    let iceberg = s.market_states[&1].book.get(&A, 1).unwrap();
+    let iceberg = s.market_states[&1].book.order_of(&A, 1).unwrap();
     assert_eq!((iceberg.visible, iceberg.hidden), (2, 4));
     assert_conserved(&s);
 }
@@ -233,7 +233,7 @@ fn self_trade_prevention_modes() {
     assert_eq!(cancel_reasons(&events), [(2, 3, CancelReason::SelfTrade)]);
     let events = send(&mut s, A, taker(Stp::DecrementBoth, 3));
     assert_eq!(events[1], EventKind::SelfTrade { market: 1, trader: A, maker_nonce: 1, taker_nonce: 3, quantity: 3 });
-    assert_eq!(s.market_states[&1].book.get(&A, 1).unwrap().visible, 2);
+    assert_eq!(s.market_states[&1].book.order_of(&A, 1).unwrap().visible, 2);
     let events = send(&mut s, A, taker(Stp::CancelMaker, 4));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::SelfTrade)]);
     assert_eq!(s.market_states[&1].book.best_price(Side::Buy), Some(100));
