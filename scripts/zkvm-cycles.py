@@ -7,13 +7,24 @@ Runs each ELF given (e.g. with and without SP1's precompiles) through the SP1 ho
 mode and prints a JSON report.
 
     .venv/bin/python scripts/zkvm-cycles.py build/elf/clob-sp1-guest.elf build/elf/clob-sp1-guest-software.elf
+
+With `--profile WORKLOAD:N` it instead runs one input (N inputs of WORKLOAD on the funded
+pre-state) under SP1's cycle profiler and prints the functions that take the most cycles,
+inclusive and exclusive. That needs a host built with sp1-sdk's `profiling` feature, named by
+$CLOBNODE_SP1_HOST (docs/ZKVM.md):
+
+    CLOBNODE_SP1_HOST=~/.cache/clobnode/target-sp1-host-profiling/release/clob-sp1-host \
+        .venv/bin/python scripts/zkvm-cycles.py --profile direct_resting:32 build/elf/clob-sp1-guest.elf
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
 import sys
+import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,9 +158,55 @@ def measure(elf: Path) -> dict[str, Any]:
     return report
 
 
-def main(elfs: list[str]) -> None:
-    print(json.dumps([measure(Path(elf)) for elf in elfs], indent=2))
+def _column(table: dict[str, Any], name: str) -> int:
+    return table["schema"][name] if isinstance(table["schema"], dict) else table["schema"].index(name)
+
+
+def summarize_trace(trace: dict[str, Any], top: int = 25) -> dict[str, Any]:
+    """Samples per function of a Gecko trace (SP1's profiler: one sample per cycle at rate 1):
+    inclusive (the function is on the stack) and exclusive (it is the innermost frame)."""
+    thread = trace["threads"][0]
+    strings = thread["stringTable"]
+    stacks, frames, samples = thread["stackTable"], thread["frameTable"], thread["samples"]
+    prefix_at, frame_at = _column(stacks, "prefix"), _column(stacks, "frame")
+    location_at, stack_at = _column(frames, "location"), _column(samples, "stack")
+    names = [strings[row[location_at]] for row in frames["data"]]
+    inclusive: Counter[str] = Counter()
+    exclusive: Counter[str] = Counter()
+    for row in samples["data"]:
+        stack, seen = row[stack_at], set()
+        if stack is None:
+            continue
+        exclusive[names[stacks["data"][stack][frame_at]]] += 1
+        while stack is not None:
+            name = names[stacks["data"][stack][frame_at]]
+            if name not in seen:
+                seen.add(name)
+                inclusive[name] += 1
+            stack = stacks["data"][stack][prefix_at]
+    total = len(samples["data"])
+    rows = lambda counts: [(name, n, round(100 * n / total, 1)) for name, n in counts.most_common(top)]  # noqa: E731
+    return {"samples": total, "inclusive": rows(inclusive), "exclusive": rows(exclusive)}
+
+
+def profile(elf: Path, spec: str) -> dict[str, Any]:
+    name, count = spec.split(":")
+    engine = funded_engine()
+    data = guest_input(engine, WORKLOADS[name], int(count))
+    with tempfile.TemporaryDirectory(prefix="clobnode-profile-") as work:
+        os.environ["TRACE_FILE"] = str(Path(work) / "trace.json")
+        total = cycles(elf, data)
+        trace = json.loads(Path(os.environ.pop("TRACE_FILE")).read_text())
+    return {"elf": str(elf), "workload": spec, "cycles": total, **summarize_trace(trace)}
+
+
+def main(args: list[str]) -> None:
+    if args[:1] == ["--profile"]:
+        spec, elfs = args[1], args[2:] or ["build/elf/clob-sp1-guest.elf"]
+        print(json.dumps([profile(Path(elf), spec) for elf in elfs], indent=2))
+        return
+    print(json.dumps([measure(Path(elf)) for elf in args or ["build/elf/clob-sp1-guest.elf"]], indent=2))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["build/elf/clob-sp1-guest.elf"])
+    main(sys.argv[1:])

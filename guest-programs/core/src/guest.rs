@@ -19,6 +19,7 @@ use crate::Hash;
 pub struct GuestInput {
     pub state: State,
     pub entries: Vec<InboxEntry>,
+    #[serde(with = "crate::bytes_wire::hash_map")]
     pub blobs: BlobMap,
 }
 

@@ -21,6 +21,7 @@ pub struct InboxEntry {
     pub sender: Address,
     pub l1_block: u64,
     pub l1_timestamp: u64,
+    #[serde(with = "crate::bytes_wire")]
     pub payload: Vec<u8>,
 }
 
@@ -32,7 +33,16 @@ impl InboxEntry {
 }
 
 pub fn entry_hash(kind: u8, sender: &Address, l1_block: u64, l1_timestamp: u64, payload: &[u8]) -> Hash {
-    keccak(&[&[kind], sender, &l1_block.to_be_bytes(), &l1_timestamp.to_be_bytes(), &keccak(&[payload])])
+    // One contiguous, word-aligned preimage: a zkVM's sponge then absorbs it a word at a time.
+    let mut words = [0u64; 9];
+    // SAFETY: `words` is 72 initialized bytes; u8 has no alignment or validity requirement.
+    let packed: &mut [u8; 72] = unsafe { &mut *words.as_mut_ptr().cast::<[u8; 72]>() };
+    packed[0] = kind;
+    packed[1..21].copy_from_slice(sender);
+    packed[21..29].copy_from_slice(&l1_block.to_be_bytes());
+    packed[29..37].copy_from_slice(&l1_timestamp.to_be_bytes());
+    packed[37..69].copy_from_slice(&keccak(&[payload]));
+    keccak(&[&packed[..69]])
 }
 
 /// `acc[i] = keccak(acc[i-1] ‖ entryHash_i)`, with `acc[-1]` all zero.

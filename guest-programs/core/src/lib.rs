@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;
+mod bytes_wire;
 pub mod fast_map;
 pub mod eip712;
 pub mod events;
