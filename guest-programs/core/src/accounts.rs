@@ -222,6 +222,18 @@ impl Accounts {
         accounts
     }
 
+    /// The place of every account in address order, by account id (for encodings that list
+    /// traders' entries sorted by address).
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut ranks = alloc::vec![0u32; self.list.len()];
+        let mut ids: Vec<u32> = (0..self.list.len() as u32).collect();
+        ids.sort_unstable_by(|a, b| self.list[*a as usize].trader.cmp(&self.list[*b as usize].trader));
+        for (rank, id) in ids.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
+    }
+
     /// Every non-zero `lastNonce`, sorted by trader.
     pub fn nonces(&self) -> Vec<(&Address, &u64)> {
         self.sorted().into_iter().filter(|account| account.nonce != 0).map(|account| (&account.trader, &account.nonce)).collect()

@@ -371,24 +371,42 @@ pub(crate) struct BookWire {
     next_seq: u64,
 }
 
-impl Serialize for Book {
+/// A book with what its canonical encoding needs from the accounts: `ranks[id]` is the place
+/// of account `id` in address order ([`crate::accounts::Accounts::ranks`]), so the id index is
+/// sorted by `(trader, nonce)` with integer comparisons (comparing addresses byte by byte is a
+/// `memcmp` call per comparison inside a zkVM).
+pub(crate) struct RankedBook<'a> {
+    pub book: &'a Book,
+    pub ranks: &'a [u32],
+}
+
+impl Serialize for RankedBook<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let side_map = |side| MapOf { len: self.counts[side as usize], entries: move || self.keyed(side), _item: PhantomData };
-        let mut ids: Vec<((Address, u64), (Side, Key))> = self
-            .all()
-            .map(|slot| {
+        let book = self.book;
+        let side_map = |side| MapOf { len: book.counts[side as usize], entries: move || book.keyed(side), _item: PhantomData };
+        let mut ids: Vec<(u32, u64, OrderRef)> = book
+            .refs(Side::Buy)
+            .chain(book.refs(Side::Sell))
+            .map(|at| {
+                let slot = &book.slots[at as usize];
+                (self.ranks[slot.owner as usize], slot.order.nonce, at)
+            })
+            .collect();
+        ids.sort_unstable();
+        let entries = || {
+            ids.iter().map(|(_, _, at)| {
+                let slot = &book.slots[*at as usize];
                 let order = &slot.order;
                 ((order.trader, order.nonce), (order.side, key(order.side, order.price, slot.seq)))
             })
-            .collect();
-        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let ids = MapOf { len: ids.len(), entries: || ids.iter().copied(), _item: PhantomData };
+        };
+        let ids = MapOf { len: ids.len(), entries, _item: PhantomData };
         let mut out = serializer.serialize_struct("Book", 4)?;
         out.serialize_field("bids", &side_map(Side::Buy))?;
         out.serialize_field("asks", &side_map(Side::Sell))?;
         out.serialize_field("ids", &ids)?;
-        out.serialize_field("next_seq", &self.next_seq)?;
+        out.serialize_field("next_seq", &book.next_seq)?;
         out.end()
     }
 }

@@ -11,7 +11,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::accounts::{Accounts, Balance, BalancesMap, NoncesMap};
-use crate::book::{Book, BookWire, Breaker, Candle, MarketState, Stops, Trade};
+use crate::book::{Book, BookWire, Breaker, RankedBook, Candle, MarketState, Stops, Trade};
 use crate::inbox::InboxPosition;
 use crate::state::{GenesisConfig, Market, State};
 use crate::Address;
@@ -47,13 +47,15 @@ struct MarketStateView<'a> {
     market: u32,
     state: &'a MarketState,
     accounts: &'a Accounts,
+    ranks: &'a [u32],
 }
 
 impl Serialize for MarketStatesMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ranks = self.1.ranks();
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (market, state) in self.0 {
-            map.serialize_entry(market, &MarketStateView { market: *market, state, accounts: self.1 })?;
+            map.serialize_entry(market, &MarketStateView { market: *market, state, accounts: self.1, ranks: &ranks })?;
         }
         map.end()
     }
@@ -62,7 +64,7 @@ impl Serialize for MarketStatesMap<'_> {
 impl Serialize for MarketStateView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_struct("MarketState", 6)?;
-        out.serialize_field("book", &self.state.book)?;
+        out.serialize_field("book", &RankedBook { book: &self.state.book, ranks: self.ranks })?;
         out.serialize_field("stops", &self.state.stops)?;
         out.serialize_field("open_orders", &OpenOrdersMap(self.accounts.open_orders_in(self.market)))?;
         out.serialize_field("last_trade", &self.state.last_trade)?;
