@@ -129,62 +129,66 @@ mod recover {
     }
 }
 
-/// The same recovery inside SP1 (`zkvm-sp1`): scalar arithmetic and the decompression of `R`
-/// with k256 in software (so an `r` that is no x-coordinate is a `None`, never a halted guest),
-/// the double-scalar multiplication `u1·G + u2·R` with SP1's secp256k1 add/double precompiles.
+/// The same recovery inside SP1 (`zkvm-sp1`): the square root that decompresses `R` (so an `r`
+/// that is no x-coordinate is a `None`, never a halted guest: SP1's decompress precompile would
+/// halt) and the inversion of `r` as exponentiations over SP1's `uint256_mulmod` precompile
+/// (`uint256.rs`, held to k256 in its tests), the double-scalar multiplication `u1·G + u2·R` with
+/// SP1's secp256k1 add/double precompiles.
 #[cfg(all(feature = "zkvm-sp1", target_os = "zkvm"))]
 mod recover {
-    use k256::elliptic_curve::point::DecompressPoint;
-    use k256::elliptic_curve::sec1::ToEncodedPoint;
-    use k256::elliptic_curve::subtle::Choice;
-    use k256::elliptic_curve::ops::Reduce;
-    use k256::elliptic_curve::PrimeField;
-    use k256::{AffinePoint, FieldBytes, Scalar, U256};
     use sp1_lib::secp256k1::Secp256k1Point;
     use sp1_lib::utils::AffinePoint as _;
 
+    use crate::uint256::{self, MulMod, U256, N};
     use crate::Hash;
 
-    /// A non-zero scalar below the group order from 32 big-endian bytes (`Signature::from_slice`).
-    fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
-        let scalar: Option<Scalar> = Scalar::from_repr(field_bytes(bytes)).into();
-        scalar.filter(|s| !bool::from(s.is_zero()))
+    /// `x <- x * y mod m` by SP1's precompile, which reads the modulus right after `y`.
+    struct Precompile;
+
+    #[repr(C)]
+    struct Operand {
+        y: U256,
+        modulus: U256,
     }
 
-    fn field_bytes(bytes: &[u8]) -> FieldBytes {
-        let mut out = FieldBytes::default();
-        out.copy_from_slice(bytes);
-        out
+    impl MulMod for Precompile {
+        #[inline(always)]
+        fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256) {
+            let operand = Operand { y: *y, modulus: *m };
+            // SAFETY: `x` is a valid, 8-aligned [u64; 4]; `operand` lays out y then the modulus
+            // (repr(C), no padding), 8 aligned words the precompile reads.
+            unsafe { sp1_lib::syscall_uint256_mulmod(x, (&operand as *const Operand).cast::<U256>()) };
+        }
     }
 
-    fn bits_le(scalar: &Scalar) -> [bool; 256] {
-        let bytes = scalar.to_bytes(); // big-endian
-        core::array::from_fn(|i| (bytes[31 - i / 8] >> (i % 8)) & 1 == 1)
+    /// A scalar of a signature: `1 <= v < n` (`Signature::from_slice`'s rule).
+    fn nonzero_scalar(bytes: &[u8]) -> Option<U256> {
+        let value = uint256::from_be_bytes(bytes.try_into().ok()?);
+        (!uint256::is_zero(&value) && uint256::lt(&value, &N)).then_some(value)
     }
 
-    /// A point as SP1's precompiles take it: x then y, each little-endian.
-    fn to_sp1(point: &AffinePoint) -> Secp256k1Point {
-        let encoded = point.to_encoded_point(false);
-        let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
-        x.copy_from_slice(encoded.x().expect("not the identity"));
-        y.copy_from_slice(encoded.y().expect("uncompressed"));
-        x.reverse();
-        y.reverse();
-        <Secp256k1Point as sp1_lib::utils::AffinePoint<8>>::from(&x, &y)
+    fn bits_le(scalar: &U256) -> [bool; 256] {
+        core::array::from_fn(|i| scalar[i / 64] >> (i % 64) & 1 == 1)
     }
 
     pub fn public_key(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        let ops = &mut Precompile;
         let r = nonzero_scalar(&rs[..32])?;
         let s = nonzero_scalar(&rs[32..])?;
-        let z = <Scalar as Reduce<U256>>::reduce_bytes(&field_bytes(digest));
-        let big_r: Option<AffinePoint> = AffinePoint::decompress(&r.to_repr(), Choice::from(u8::from(y_is_odd))).into();
-        let big_r = big_r?;
-        let r_inv: Scalar = Option::from(r.invert())?;
-        let u1 = -(r_inv * z);
-        let u2 = r_inv * s;
+        // The digest reduced mod n (it is below 2^256 < 2n).
+        let z = uint256::reduce_once(&uint256::from_be_bytes(digest), &N);
+        // r < n < p is a field element; R = (r, y) with y's parity from the recovery id.
+        let y = uint256::decompress_y(&r, y_is_odd, ops)?;
+        let r_inv = uint256::invert_mod_n(&r, ops);
+        let mut u1 = r_inv;
+        ops.mul_mod(&mut u1, &z, &N);
+        let u1 = uint256::neg_mod(&u1, &N);
+        let mut u2 = r_inv;
+        ops.mul_mod(&mut u2, &s, &N);
         #[allow(deprecated)] // sp1-lib's replacement (a `Self`-typed constant) is not released yet
         let generator = Secp256k1Point::new(Secp256k1Point::GENERATOR);
-        let key = Secp256k1Point::multi_scalar_multiplication(&bits_le(&u1), generator, &bits_le(&u2), to_sp1(&big_r));
+        let big_r = <Secp256k1Point as sp1_lib::utils::AffinePoint<8>>::from(&uint256::to_le_bytes(&r), &uint256::to_le_bytes(&y));
+        let key = Secp256k1Point::multi_scalar_multiplication(&bits_le(&u1), generator, &bits_le(&u2), big_r);
         if key.is_identity() {
             return None;
         }

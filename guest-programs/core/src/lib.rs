@@ -24,6 +24,9 @@ pub mod root;
 pub mod state;
 mod state_wire;
 pub mod transition;
+/// Modular arithmetic of SP1's signature recovery (`eip712.rs`), held to k256 in tests.
+#[cfg(any(test, all(feature = "zkvm-sp1", target_os = "zkvm")))]
+mod uint256;
 pub mod withdrawals;
 
 /// A 20-byte Ethereum address (traders, tokens, contracts).
