@@ -1,6 +1,9 @@
-//! A bounded-time fuzz loop over the message decoders and the transition (cargo-fuzz needs a
-//! nightly toolchain this build does not use; this runs in `cargo test`). Inputs are random
-//! bytes and mutations of valid messages; the loop runs `CLOBNODE_FUZZ_SECONDS` (default 5).
+//! A bounded-time random/mutation loop over the message decoders and the transition: a cheap,
+//! always-on check in `cargo test`. The coverage-guided fuzzer is the libFuzzer target in
+//! guest-programs/fuzz, built on the stable toolchain by `bash scripts/fuzz.sh` (docs/FUZZING.md)
+//! and run by `make test` after the cargo tests. Inputs here are random bytes and mutations of
+//! valid messages; the loop runs `CLOBNODE_FUZZ_SECONDS` (default 5; scripts/fuzz.sh reads the
+//! same variable, default 60).
 
 mod common;
 
