@@ -139,27 +139,8 @@ mod recover {
     use sp1_lib::secp256k1::Secp256k1Point;
     use sp1_lib::utils::AffinePoint as _;
 
-    use crate::uint256::{self, MulMod, U256, N};
+    use crate::uint256::{self, MulMod, Precompile, U256, N};
     use crate::Hash;
-
-    /// `x <- x * y mod m` by SP1's precompile, which reads the modulus right after `y`.
-    struct Precompile;
-
-    #[repr(C)]
-    struct Operand {
-        y: U256,
-        modulus: U256,
-    }
-
-    impl MulMod for Precompile {
-        #[inline(always)]
-        fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256) {
-            let operand = Operand { y: *y, modulus: *m };
-            // SAFETY: `x` is a valid, 8-aligned [u64; 4]; `operand` lays out y then the modulus
-            // (repr(C), no padding), 8 aligned words the precompile reads.
-            unsafe { sp1_lib::syscall_uint256_mulmod(x, (&operand as *const Operand).cast::<U256>()) };
-        }
-    }
 
     /// A scalar of a signature: `1 <= v < n` (`Signature::from_slice`'s rule).
     fn nonzero_scalar(bytes: &[u8]) -> Option<U256> {

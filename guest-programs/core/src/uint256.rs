@@ -24,6 +24,58 @@ pub trait MulMod {
     fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256);
 }
 
+/// SP1's `uint256_mulmod` precompile, which reads the modulus right after `y`.
+#[cfg(all(feature = "zkvm-sp1", target_os = "zkvm"))]
+pub struct Precompile;
+
+#[cfg(all(feature = "zkvm-sp1", target_os = "zkvm"))]
+impl MulMod for Precompile {
+    #[inline(always)]
+    fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256) {
+        #[repr(C)]
+        struct Operand {
+            y: U256,
+            modulus: U256,
+        }
+        let operand = Operand { y: *y, modulus: *m };
+        // SAFETY: `x` is a valid, 8-aligned [u64; 4]; `operand` lays out y then the modulus
+        // (repr(C), no padding), 8 aligned words the precompile reads.
+        unsafe { sp1_lib::syscall_uint256_mulmod(x, (&operand as *const Operand).cast::<U256>()) };
+    }
+}
+
+/// Schoolbook product and bitwise long division: slow, obviously right (for tests).
+#[cfg(test)]
+pub struct Software;
+
+#[cfg(test)]
+impl MulMod for Software {
+    fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256) {
+        let mut wide = [0u64; 8];
+        for i in 0..4 {
+            let mut carry = 0u128;
+            for j in 0..4 {
+                let t = u128::from(x[i]) * u128::from(y[j]) + u128::from(wide[i + j]) + carry;
+                wide[i + j] = t as u64;
+                carry = t >> 64;
+            }
+            wide[i + 4] = carry as u64;
+        }
+        let mut rem: U256 = [0; 4];
+        for bit in (0..512).rev() {
+            let top = rem[3] >> 63;
+            for i in (1..4).rev() {
+                rem[i] = rem[i] << 1 | rem[i - 1] >> 63;
+            }
+            rem[0] = rem[0] << 1 | (wide[bit / 64] >> (bit % 64) & 1);
+            if top == 1 || !lt(&rem, m) {
+                rem = sub(&rem, m);
+            }
+        }
+        *x = rem;
+    }
+}
+
 /// The 32 big-endian bytes of `bytes`.
 pub fn from_be_bytes(bytes: &[u8; 32]) -> U256 {
     core::array::from_fn(|i| u64::from_be_bytes(bytes[24 - 8 * i..32 - 8 * i].try_into().expect("8 bytes")))
@@ -34,6 +86,12 @@ pub fn to_le_bytes(value: &U256) -> [u8; 32] {
     for (chunk, limb) in out.chunks_exact_mut(8).zip(value) {
         chunk.copy_from_slice(&limb.to_le_bytes());
     }
+    out
+}
+
+pub fn to_be_bytes(value: &U256) -> [u8; 32] {
+    let mut out = to_le_bytes(value);
+    out.reverse();
     out
 }
 
@@ -51,8 +109,21 @@ pub fn lt(a: &U256, b: &U256) -> bool {
     false
 }
 
+/// `a + b` wrapping mod 2^256.
+pub fn add(a: &U256, b: &U256) -> U256 {
+    let mut out = [0u64; 4];
+    let mut carry = false;
+    for i in 0..4 {
+        let (s, c1) = a[i].overflowing_add(b[i]);
+        let (s, c2) = s.overflowing_add(u64::from(carry));
+        out[i] = s;
+        carry = c1 || c2;
+    }
+    out
+}
+
 /// `a - b` wrapping mod 2^256.
-fn sub(a: &U256, b: &U256) -> U256 {
+pub fn sub(a: &U256, b: &U256) -> U256 {
     let mut out = [0u64; 4];
     let mut borrow = false;
     for i in 0..4 {
@@ -83,7 +154,7 @@ pub fn neg_mod(a: &U256, m: &U256) -> U256 {
 }
 
 /// `base^exponent mod m`, left to right over the exponent's bits.
-fn pow(base: &U256, exponent: &U256, m: &U256, ops: &mut impl MulMod) -> U256 {
+pub fn pow(base: &U256, exponent: &U256, m: &U256, ops: &mut impl MulMod) -> U256 {
     let mut acc: U256 = [1, 0, 0, 0];
     let mut started = false;
     for bit in (0..256).rev() {
@@ -147,36 +218,6 @@ mod tests {
 
     use super::*;
     use crate::keccak::keccak;
-
-    /// Schoolbook product and bitwise long division: slow, obviously right.
-    struct Software;
-
-    impl MulMod for Software {
-        fn mul_mod(&mut self, x: &mut U256, y: &U256, m: &U256) {
-            let mut wide = [0u64; 8];
-            for i in 0..4 {
-                let mut carry = 0u128;
-                for j in 0..4 {
-                    let t = u128::from(x[i]) * u128::from(y[j]) + u128::from(wide[i + j]) + carry;
-                    wide[i + j] = t as u64;
-                    carry = t >> 64;
-                }
-                wide[i + 4] = carry as u64;
-            }
-            let mut rem: U256 = [0; 4];
-            for bit in (0..512).rev() {
-                let top = rem[3] >> 63;
-                for i in (1..4).rev() {
-                    rem[i] = rem[i] << 1 | rem[i - 1] >> 63;
-                }
-                rem[0] = rem[0] << 1 | (wide[bit / 64] >> (bit % 64) & 1);
-                if top == 1 || !lt(&rem, m) {
-                    rem = sub(&rem, m);
-                }
-            }
-            *x = rem;
-        }
-    }
 
     fn be(value: &U256) -> [u8; 32] {
         let mut out = to_le_bytes(value);
