@@ -189,14 +189,11 @@ contract Inbox {
     /// @notice Whether entry `index` is exactly `(kind, sender, l1Block, l1Timestamp, payloadHash)`:
     ///         the accumulator binds every field, so anyone holding the `EntryAppended` log can
     ///         prove an entry's time or content on L1 without the Inbox storing it.
-    function isEntry(
-        uint256 index,
-        uint8 kind,
-        address sender,
-        uint64 l1Block,
-        uint64 l1Timestamp,
-        bytes32 payloadHash
-    ) external view returns (bool) {
+    function isEntry(uint256 index, uint8 kind, address sender, uint64 l1Block, uint64 l1Timestamp, bytes32 payloadHash)
+        external
+        view
+        returns (bool)
+    {
         if (index >= _accs.length) return false;
         bytes32 prev = index == 0 ? bytes32(0) : _accs[index - 1];
         bytes32 hash = keccak256(abi.encodePacked(kind, sender, l1Block, l1Timestamp, payloadHash));

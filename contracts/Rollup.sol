@@ -160,7 +160,9 @@ contract Rollup is Ownable2Step {
         uint256 upgradeDelay_,
         uint256 escapeDeadline_
     ) Ownable(owner_) {
-        if (escapeDeadline_ == 0 || upgradeDelay_ <= escapeDeadline_) revert BadDelays(upgradeDelay_, escapeDeadline_);
+        if (escapeDeadline_ == 0 || upgradeDelay_ <= escapeDeadline_) {
+            revert BadDelays(upgradeDelay_, escapeDeadline_);
+        }
         inbox = inbox_;
         upgradeDelay = upgradeDelay_;
         escapeDeadline = escapeDeadline_;

@@ -168,7 +168,8 @@ contract Vault is ReentrancyGuardTransient {
         Rollup bound = _rollup();
         if (!bound.frozen()) revert NotFrozen();
         if (escaped[msg.sender][token]) revert AlreadyEscaped(msg.sender, token);
-        bytes32 balancesRoot = MerkleProof.processProofCalldata(proof, balanceLeaf(msg.sender, token, available, locked));
+        bytes32 balancesRoot =
+            MerkleProof.processProofCalldata(proof, balanceLeaf(msg.sender, token, available, locked));
         if (keccak256(abi.encodePacked(balancesRoot, restHash)) != bound.stateRoot()) revert InvalidBalanceProof();
         escaped[msg.sender][token] = true;
         IERC20(token).safeTransfer(msg.sender, uint256(available) + uint256(locked));

@@ -24,7 +24,7 @@ contract ZiskVerifierAdapter is ISP1Verifier {
     constructor(IZiskVerifier ziskVerifier_, uint64[4] memory rootCVadcopFinal) {
         ziskVerifier = ziskVerifier_;
         (_root0, _root1, _root2, _root3) =
-            (rootCVadcopFinal[0], rootCVadcopFinal[1], rootCVadcopFinal[2], rootCVadcopFinal[3]);
+        (rootCVadcopFinal[0], rootCVadcopFinal[1], rootCVadcopFinal[2], rootCVadcopFinal[3]);
     }
 
     /// @notice Verifies a ZisK proof that program `programVKey` committed `publicValues`.
@@ -32,10 +32,7 @@ contract ZiskVerifierAdapter is ISP1Verifier {
     /// @param programVKey The program key: four big-endian 64-bit limbs.
     /// @param publicValues The public values the program committed.
     /// @param proofBytes ZisK's proof, passed through unchanged.
-    function verifyProof(bytes32 programVKey, bytes calldata publicValues, bytes calldata proofBytes)
-        external
-        view
-    {
+    function verifyProof(bytes32 programVKey, bytes calldata publicValues, bytes calldata proofBytes) external view {
         ziskVerifier.verifySnarkProof(programVKeyLimbs(programVKey), rootCVadcopFinal(), publicValues, proofBytes);
     }
 

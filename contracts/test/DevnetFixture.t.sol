@@ -73,7 +73,9 @@ contract DevnetFixtureTest is Test {
             inbox.relaySigned(payload);
         } else if (kind == 3) {
             (address trader, address token, uint256 amount) = abi.decode(
-                bytes.concat(bytes12(0), _slice(payload, 0, 20), bytes12(0), _slice(payload, 20, 40), _slice(payload, 40, 72)),
+                bytes.concat(
+                    bytes12(0), _slice(payload, 0, 20), bytes12(0), _slice(payload, 20, 40), _slice(payload, 40, 72)
+                ),
                 (address, address, uint256)
             );
             inbox.enqueueDeposit(trader, token, amount);
@@ -85,8 +87,9 @@ contract DevnetFixtureTest is Test {
             vm.blobhashes(hashes);
             inbox.proposeBatch();
         } else {
-            (address token, uint256 amount) =
-                abi.decode(bytes.concat(bytes12(0), _slice(payload, 0, 20), _slice(payload, 20, 52)), (address, uint256));
+            (address token, uint256 amount) = abi.decode(
+                bytes.concat(bytes12(0), _slice(payload, 0, 20), _slice(payload, 20, 52)), (address, uint256)
+            );
             inbox.requestWithdrawal(token, amount);
         }
     }

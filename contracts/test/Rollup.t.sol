@@ -81,7 +81,9 @@ contract RollupTest is RollupFixture {
             address(verifier), abi.encodeCall(ISP1Verifier.verifyProof, (VKEY, PublicValues.encode(header), ""))
         );
         vm.expectEmit(address(rollup));
-        emit BatchVerified(0, Rollup.Backend.SP1, GENESIS, header.newStateRoot, 0, 3, header.withdrawalsRoot, bytes32(0));
+        emit BatchVerified(
+            0, Rollup.Backend.SP1, GENESIS, header.newStateRoot, 0, 3, header.withdrawalsRoot, bytes32(0)
+        );
         rollup.submitBatch(header, _noOpenings(), "");
         assertEq(rollup.stateRoot(), keccak256("root-1"));
         assertEq(rollup.nextInboxIndex(), 3);
@@ -108,7 +110,9 @@ contract RollupTest is RollupFixture {
         BatchHeader memory second = _header(5, keccak256("root-2"));
         assertEq(second.inboxStartAcc, inbox.accAt(1));
         vm.expectEmit(address(rollup));
-        emit BatchVerified(1, Rollup.Backend.SP1, keccak256("root-1"), keccak256("root-2"), 2, 5, bytes32(0), bytes32(0));
+        emit BatchVerified(
+            1, Rollup.Backend.SP1, keccak256("root-1"), keccak256("root-2"), 2, 5, bytes32(0), bytes32(0)
+        );
         rollup.submitBatch(second, _noOpenings(), "");
         assertEq(rollup.stateRoot(), keccak256("root-2"));
         assertEq(rollup.nextInboxIndex(), 5);

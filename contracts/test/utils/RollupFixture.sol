@@ -90,7 +90,9 @@ abstract contract RollupFixture is Test {
     function _merkleProof(bytes32[] memory leaves, uint256 index) internal pure returns (bytes32[] memory proof) {
         bytes32[] memory level = _padded(leaves);
         uint256 depth;
-        for (uint256 n = level.length; n > 1; n /= 2) ++depth;
+        for (uint256 n = level.length; n > 1; n /= 2) {
+            ++depth;
+        }
         proof = new bytes32[](depth);
         for (uint256 d; d < depth; ++d) {
             proof[d] = level[index ^ 1];
