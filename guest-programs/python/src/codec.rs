@@ -21,18 +21,7 @@ fn message_dict<'py>(py: Python<'py>, message: &Message) -> PyResult<Bound<'py, 
     match message {
         Message::Order(order) => {
             dict.set_item("type", "order")?;
-            dict.set_item("market", order.market)?;
-            dict.set_item("side", order.side.to_byte())?;
-            dict.set_item("order_type", order.order_type.to_byte())?;
-            dict.set_item("time_in_force", order.time_in_force.to_byte())?;
-            dict.set_item("stp", order.stp.to_byte())?;
-            dict.set_item("price", order.price)?;
-            dict.set_item("quantity", order.quantity)?;
-            dict.set_item("trigger_price", order.trigger_price)?;
-            dict.set_item("display_quantity", order.display_quantity)?;
-            dict.set_item("nonce", order.nonce)?;
-            dict.set_item("expiry", order.expiry)?;
-            dict.set_item("client_order_id", order.client_order_id)?;
+            convert::order_fields(&dict, order, convert::EnumForm::Byte)?;
         }
         Message::Cancel(cancel) => {
             dict.set_item("type", "cancel")?;

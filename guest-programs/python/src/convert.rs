@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use clob_core::events::{Event, EventKind};
 use clob_core::inbox::InboxEntry;
+use clob_core::message::Order;
 use clob_core::transition::{BlobMap, TransitionError};
 use clob_core::Hash;
 use pyo3::exceptions::{PyKeyError, PyValueError};
@@ -105,6 +106,40 @@ pub fn transition_error(error: TransitionError) -> PyErr {
 }
 
 /// An event as a dict: `index`, `position` (blob batch messages only), `type`, its fields.
+/// How an order's enum fields are written: their wire bytes (a decoded message) or their
+/// names (an event).
+pub enum EnumForm {
+    Byte,
+    Name,
+}
+
+/// Every field of `order` into `dict`, one definition for messages and events.
+pub fn order_fields(dict: &Bound<'_, PyDict>, order: &Order, form: EnumForm) -> PyResult<()> {
+    dict.set_item("market", order.market)?;
+    match form {
+        EnumForm::Byte => {
+            dict.set_item("side", order.side.to_byte())?;
+            dict.set_item("order_type", order.order_type.to_byte())?;
+            dict.set_item("time_in_force", order.time_in_force.to_byte())?;
+            dict.set_item("stp", order.stp.to_byte())?;
+        }
+        EnumForm::Name => {
+            dict.set_item("side", order.side.name())?;
+            dict.set_item("order_type", order.order_type.name())?;
+            dict.set_item("time_in_force", order.time_in_force.name())?;
+            dict.set_item("stp", order.stp.name())?;
+        }
+    }
+    dict.set_item("price", order.price)?;
+    dict.set_item("quantity", order.quantity)?;
+    dict.set_item("trigger_price", order.trigger_price)?;
+    dict.set_item("display_quantity", order.display_quantity)?;
+    dict.set_item("nonce", order.nonce)?;
+    dict.set_item("expiry", order.expiry)?;
+    dict.set_item("client_order_id", order.client_order_id)?;
+    Ok(())
+}
+
 pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("index", event.index)?;
@@ -122,18 +157,7 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
         EventKind::Accepted { trader, order } => {
             dict.set_item("type", "accepted")?;
             dict.set_item("trader", hex0x(trader))?;
-            dict.set_item("market", order.market)?;
-            dict.set_item("side", order.side.name())?;
-            dict.set_item("order_type", order.order_type.name())?;
-            dict.set_item("time_in_force", order.time_in_force.name())?;
-            dict.set_item("stp", order.stp.name())?;
-            dict.set_item("price", order.price)?;
-            dict.set_item("quantity", order.quantity)?;
-            dict.set_item("trigger_price", order.trigger_price)?;
-            dict.set_item("display_quantity", order.display_quantity)?;
-            dict.set_item("nonce", order.nonce)?;
-            dict.set_item("expiry", order.expiry)?;
-            dict.set_item("client_order_id", order.client_order_id)?;
+            order_fields(&dict, order, EnumForm::Name)?;
         }
         EventKind::Triggered { trader, market, nonce, last_price } => {
             dict.set_item("type", "triggered")?;
