@@ -221,10 +221,6 @@ mod limbs {
         out
     }
 
-    fn invert(ops: &mut impl MulMod, a: &U256) -> U256 {
-        uint256::pow(a, &uint256::sub(&R, &[2, 0, 0, 0]), &R, ops)
-    }
-
     fn bit_reversed_roots(ops: &mut impl MulMod) -> Vec<U256> {
         let exponent: U256 = core::array::from_fn(|i| {
             let high = MODULUS_MINUS_ONE.get(i + 1).copied().unwrap_or(0);
@@ -266,7 +262,7 @@ mod limbs {
             prefix.push(running);
             running = mul(ops, &running, value);
         }
-        let mut inverse = invert(ops, &running);
+        let mut inverse = uint256::invert_mod_prime(&running, &R, ops);
         let mut sum = [0u64; 4];
         for i in (0..FIELD_ELEMENTS_PER_BLOB).rev() {
             let term_inverse = mul(ops, &inverse, &prefix[i]);
@@ -279,7 +275,7 @@ mod limbs {
         for _ in 0..DOMAIN_BITS {
             z_pow_width = mul(ops, &z_pow_width, &z_pow_width);
         }
-        let width_inv = invert(ops, &[FIELD_ELEMENTS_PER_BLOB as u64, 0, 0, 0]);
+        let width_inv = uint256::invert_mod_prime(&[FIELD_ELEMENTS_PER_BLOB as u64, 0, 0, 0], &R, ops);
         let scaled = mul(ops, &sum, &sub(&z_pow_width, &ONE));
         let y = mul(ops, &scaled, &width_inv);
         Ok(uint256::to_be_bytes(&y))

@@ -272,9 +272,14 @@ impl Book {
         self.refs(side).map(move |at| &self.slots[at as usize].order)
     }
 
+    /// The slots of every resting order, bids then asks, each in priority order.
+    fn all_refs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.refs(Side::Buy).chain(self.refs(Side::Sell))
+    }
+
     /// Every resting order, bids then asks, each in priority order.
     fn all(&self) -> impl Iterator<Item = &Slot> {
-        self.refs(Side::Buy).chain(self.refs(Side::Sell)).map(move |at| &self.slots[at as usize])
+        self.all_refs().map(move |at| &self.slots[at as usize])
     }
 
     /// Up to `depth` levels of `side`, best first (visible quantities only).
@@ -386,8 +391,7 @@ impl Serialize for RankedBook<'_> {
         let book = self.book;
         let side_map = |side| MapOf { len: book.counts[side as usize], entries: move || book.keyed(side), _item: PhantomData };
         let mut ids: Vec<(u32, u64, OrderRef)> = book
-            .refs(Side::Buy)
-            .chain(book.refs(Side::Sell))
+            .all_refs()
             .map(|at| {
                 let slot = &book.slots[at as usize];
                 (self.ranks[slot.owner as usize], slot.order.nonce, at)

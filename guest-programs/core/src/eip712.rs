@@ -160,7 +160,7 @@ mod recover {
         let z = uint256::reduce_once(&uint256::from_be_bytes(digest), &N);
         // r < n < p is a field element; R = (r, y) with y's parity from the recovery id.
         let y = uint256::decompress_y(&r, y_is_odd, ops)?;
-        let r_inv = uint256::invert_mod_n(&r, ops);
+        let r_inv = uint256::invert_mod_prime(&r, &N, ops);
         let mut u1 = r_inv;
         ops.mul_mod(&mut u1, &z, &N);
         let u1 = uint256::neg_mod(&u1, &N);

@@ -16,8 +16,6 @@ pub const P: U256 = [0xFFFF_FFFE_FFFF_FC2F, u64::MAX, u64::MAX, u64::MAX];
 pub const N: U256 = [0xBFD2_5E8C_D036_4141, 0xBAAE_DCE6_AF48_A03B, 0xFFFF_FFFF_FFFF_FFFE, u64::MAX];
 /// `(p + 1) / 4`: `a^((p+1)/4)` is a square root of `a` whenever `a` has one (`p ≡ 3 mod 4`).
 const SQRT_EXPONENT: U256 = [0xFFFF_FFFF_BFFF_FF0C, u64::MAX, u64::MAX, 0x3FFF_FFFF_FFFF_FFFF];
-/// `n - 2`: `a^(n-2)` is the inverse of a non-zero `a` mod the prime `n`.
-const INVERSE_EXPONENT: U256 = [0xBFD2_5E8C_D036_413F, 0xBAAE_DCE6_AF48_A03B, 0xFFFF_FFFF_FFFF_FFFE, u64::MAX];
 
 /// `x <- x * y mod m` (fully reduced).
 pub trait MulMod {
@@ -174,9 +172,9 @@ pub fn pow(base: &U256, exponent: &U256, m: &U256, ops: &mut impl MulMod) -> U25
     acc
 }
 
-/// The inverse of a non-zero `a < n` mod `n`.
-pub fn invert_mod_n(a: &U256, ops: &mut impl MulMod) -> U256 {
-    pow(a, &INVERSE_EXPONENT, &N, ops)
+/// The inverse of a non-zero `a` mod the prime `m` (Fermat: `a^(m-2)`).
+pub fn invert_mod_prime(a: &U256, m: &U256, ops: &mut impl MulMod) -> U256 {
+    pow(a, &sub(m, &[2, 0, 0, 0]), m, ops)
 }
 
 /// The `y` of the curve point `(x, y)` with `y`'s parity, `x < p`, as k256's
@@ -186,19 +184,7 @@ pub fn decompress_y(x: &U256, y_is_odd: bool, ops: &mut impl MulMod) -> Option<U
     ops.mul_mod(&mut alpha, x, &P);
     ops.mul_mod(&mut alpha, x, &P);
     // alpha < p, so alpha + 7 < 2^256 and one subtraction reduces it.
-    let (low, carry) = alpha[0].overflowing_add(7);
-    alpha[0] = low;
-    for limb in alpha.iter_mut().skip(1) {
-        if !carry {
-            break;
-        }
-        let (next, still) = limb.overflowing_add(1);
-        *limb = next;
-        if !still {
-            break;
-        }
-    }
-    let alpha = reduce_once(&alpha, &P);
+    let alpha = reduce_once(&add(&alpha, &[7, 0, 0, 0]), &P);
     let beta = pow(&alpha, &SQRT_EXPONENT, &P, ops);
     let mut check = beta;
     ops.mul_mod(&mut check, &beta, &P);
@@ -230,7 +216,6 @@ mod tests {
         let p_plus_one = [P[0] + 1, P[1], P[2], P[3]];
         assert_eq!(SQRT_EXPONENT, core::array::from_fn(|i| p_plus_one[i] >> 2 | p_plus_one.get(i + 1).map_or(0, |n| n << 62)));
         assert_eq!(sub(&[0; 4], &P), [(1 << 32) + 977, 0, 0, 0]);
-        assert_eq!(sub(&N, &INVERSE_EXPONENT), [2, 0, 0, 0]);
         assert_eq!(from_be_bytes(&be(&N)), N);
         assert!(bool::from(Scalar::from_repr(FieldBytes::from(be(&sub(&N, &[1, 0, 0, 0])))).is_some()));
         assert!(bool::from(Scalar::from_repr(FieldBytes::from(be(&N))).is_none()));
@@ -241,9 +226,9 @@ mod tests {
         for i in 0..40u32 {
             let a = reduce_once(&from_be_bytes(&keccak(&[b"inverse", &i.to_be_bytes()])), &N);
             let expected = Scalar::from_repr(FieldBytes::from(be(&a))).unwrap().invert().unwrap();
-            assert_eq!(be(&invert_mod_n(&a, &mut Software)), <[u8; 32]>::from(expected.to_bytes()), "{i}");
+            assert_eq!(be(&invert_mod_prime(&a, &N, &mut Software)), <[u8; 32]>::from(expected.to_bytes()), "{i}");
         }
-        assert_eq!(invert_mod_n(&[1, 0, 0, 0], &mut Software), [1, 0, 0, 0]);
+        assert_eq!(invert_mod_prime(&[1, 0, 0, 0], &N, &mut Software), [1, 0, 0, 0]);
     }
 
     #[test]
