@@ -163,8 +163,14 @@ class Anvil:
 
     def _try_start(self, port: int) -> str:
         self._log = tempfile.NamedTemporaryFile(prefix="clobnode-anvil-", suffix=".log")
+        # Its own session: a terminal's Ctrl-C reaches the node, which winds down its loops and
+        # then stops anvil (`stop`), not anvil under a node that is still settling.
         self._process = subprocess.Popen(
-            self.command(port), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            self.command(port),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.port = port
         deadline = time.monotonic() + self.config.start_timeout
