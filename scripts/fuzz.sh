@@ -37,6 +37,7 @@ echo "== fuzzing decoders for $seconds s =="
 log="$work/fuzz.log"
 status=0
 nice "$CARGO_TARGET_DIR/$host/release/decoders" "$corpus" -max_total_time="$seconds" -max_len=4096 \
+  -dict="$PWD/extreme.dict" \
   -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
 # libFuzzer's progress: coverage (cov: edges, ft: features) after the seeds, then as it grows;
 # the DONE line is the final one. Then its final stats, or the crash report.

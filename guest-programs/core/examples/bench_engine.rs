@@ -63,6 +63,7 @@ fn setup(resting: usize, rng: &mut Rng) -> (State, Vec<(Address, u64)>, Vec<u64>
         apply_direct(&mut state, &trader(who), &Message::Order(order), 1, &mut events);
         live.push((trader(who), order.nonce));
         events.clear();
+        state.clear_accessed();
     }
     (state, live, nonces)
 }
@@ -138,8 +139,7 @@ fn main() {
     let matching_only = args.next().as_deref() == Some("matching");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (state, mut live, mut nonces) = setup(resting, &mut rng);
-    let book = &state.market_states[&1].book;
-    let at_rest = book.iter(Side::Buy).count() + book.iter(Side::Sell).count();
+    let at_rest = state.all_orders().count();
     let messages = stream(inputs, &mut rng, &mut live, &mut nonces);
 
     // Throughput: one pass, no per-input timer.

@@ -9,15 +9,17 @@ mod common;
 use std::path::Path;
 
 use clob_core::blob_batch::encode_blobs;
-use clob_core::guest::{execute, GuestInput};
+use clob_core::guest::execute;
+use clob_core::ledger::Ledger;
+use clob_core::smt;
+use clob_core::state::StateKey;
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT};
 use clob_core::keccak::keccak;
 use clob_core::message::{
     CancelAll, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce, ALL_MARKETS,
 };
 use clob_core::state::{Market, State};
-use clob_core::root::state_root;
-use clob_core::transition::{apply_entries, BlobMap};
+use clob_core::transition::BlobMap;
 use clob_core::{eip712, Address};
 use common::*;
 use serde_json::{json, Value};
@@ -197,35 +199,75 @@ fn transition_basic() -> Value {
 /// unless it sets its own timestamp) and records events, roots and the public values.
 fn transition_vector(markets: Vec<Market>, scenario: Vec<(&str, InboxEntry)>, blobs: BlobMap, blob_json: Value) -> Value {
     let genesis_state = State::genesis(genesis_config(), markets.clone()).unwrap();
-    let mut state = genesis_state.clone();
+    let mut chain = Chain::new(genesis_state);
+    chain.blobs = blobs;
     let mut entries_json = Vec::new();
-    let mut entries = Vec::new();
     for (index, (name, entry)) in scenario.into_iter().enumerate() {
         let timestamp = entry.l1_timestamp;
         let mut entry = at(index as u64, entry);
         if timestamp != T0 {
             entry.l1_timestamp = timestamp;
         }
-        let events = apply_entries(&mut state, std::slice::from_ref(&entry), &blobs).unwrap();
+        let events = chain.apply_block(std::slice::from_ref(&entry));
         entries_json.push(json!({
             "name": name, "index": index, "kind": entry.kind, "sender": hex0x(entry.sender),
             "l1_block": entry.l1_block, "l1_timestamp": entry.l1_timestamp, "payload": hex0x(&entry.payload),
             "events": events.iter().map(event_json).collect::<Vec<_>>(),
-            "state_root": hex0x(state_root(&state)), "acc": hex0x(state.inbox.acc),
+            "state_root": hex0x(chain.ledger.root()), "acc": hex0x(chain.ledger.state.inbox_position().1),
         }));
-        entries.push(entry);
     }
-    let input = GuestInput { state: genesis_state.clone(), entries, blobs };
+    let input = chain.guest_input(0, chain.blocks.len(), None);
     json!({
         "genesis": {
             "chain_id": CHAIN_ID, "inbox": hex0x(inbox()), "vault": hex0x(vault()),
             "markets": markets.iter().map(market_json).collect::<Vec<_>>(),
-            "state_root": hex0x(state_root(&genesis_state)),
+            "state_root": hex0x(chain.genesis.0),
         },
         "blobs": blob_json,
         "entries": entries_json,
+        "witness": hex0x(&input.witness),
         "public_values": hex0x(execute(&input.encode()).unwrap()),
     })
+}
+
+/// Every leaf of a small state (keys, record bytes, paths, leaf hashes), its root, and the
+/// branch of every balance leaf (what `Vault.escape` walks): PROTOCOL.md sections 7, 10, 12.
+fn state_tree() -> Value {
+    let (alice, bob) = (address_of(&key(ALICE_KEY)), address_of(&key(BOB_KEY)));
+    let m = market();
+    let mut chain = Chain::new(State::genesis(genesis_config(), vec![m.clone(), risk_market()]).unwrap());
+    chain.apply_block(&[
+        at(0, deposit(alice, quote_token(), 10_000 * m.quote_tick)),
+        at(1, deposit(bob, base_token(), 10 * m.base_lot)),
+        at(2, direct(alice, order(Side::Buy, 90, 3, 1))),
+        at(3, direct(alice, order_with(1, Side::Buy, 100, 2, 2, |o| o.trigger_price = 95))),
+        at(4, direct(bob, order(Side::Sell, 90, 1, 1))),
+        at(5, direct(bob, order(Side::Sell, 120, 2, 2))),
+    ]);
+    let ledger: &Ledger = &chain.ledger;
+    let leaves: Vec<Value> = ledger
+        .state
+        .records()
+        .into_iter()
+        .map(|(key, value)| {
+            let path = key.path();
+            let value_hash = keccak(&[&value]);
+            json!({"key": hex0x(key.encode()), "kind": format!("{key:?}"), "value": hex0x(&value), "path": hex0x(path),
+                "value_hash": hex0x(value_hash), "leaf": hex0x(smt::leaf_hash(&path, &value_hash))})
+        })
+        .collect();
+    let balances: Vec<Value> = ledger
+        .state
+        .all_balances()
+        .into_iter()
+        .map(|(trader, token, balance)| {
+            let proof = ledger.balance_proof(&trader, &token, &[]).unwrap();
+            json!({"trader": hex0x(trader), "token": hex0x(token), "available": balance.available.to_string(),
+                "locked": balance.locked.to_string(), "key": hex0x(StateKey::Balance(trader, token).encode()),
+                "siblings": proof.siblings.iter().map(hex0x).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({"root": hex0x(ledger.root()), "leaves": leaves, "balances": balances})
 }
 
 /// An entry at an explicit L1 timestamp (kept as is by [`transition_vector`]).
@@ -317,4 +359,5 @@ fn main() {
     write("transition_basic.json", transition_basic());
     write("transition_orders.json", transition_orders());
     write("transition_risk.json", transition_risk());
+    write("state_tree.json", state_tree());
 }

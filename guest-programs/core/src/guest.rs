@@ -1,5 +1,8 @@
 //! The guest program (PROTOCOL.md section 9): the one function the zkVM guests and the node's
-//! native path call.
+//! native path call. It proves a range statelessly: the previous state root is the root of the
+//! witness's partial tree, the transition runs over the records the witness proves, and the
+//! new root comes from updating only the paths the range wrote. A witness that lacks anything
+//! the range reaches makes it fail; it never yields a root.
 
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -7,26 +10,30 @@ use serde::{Deserialize, Serialize};
 use crate::blob_eval::{blobs_hash, range_openings, BlobEvalError, RangeOpeningError};
 use crate::inbox::InboxEntry;
 use crate::public_values::{PublicValues, PUBLIC_VALUES_LEN};
-use crate::root::state_root;
-use crate::state::State;
 use crate::transition::{apply_entries, BlobMap, TransitionError};
 use crate::withdrawals::withdrawals_root;
+use crate::witness::{self, WitnessError};
 use crate::Hash;
 
-/// The state before the range, the entries `[inboxStart, inboxEnd)` and the blobs of every
-/// blob batch among them, keyed by versioned hash.
+/// The witness of the range, the entries `[inboxStart, inboxEnd)`, the blobs of every blob
+/// batch among them keyed by versioned hash, and the seed of the proof's hash tables (the
+/// prover's choice: it changes nothing the proof commits).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestInput {
-    pub state: State,
+    #[serde(with = "crate::bytes_wire")]
+    pub witness: Vec<u8>,
     pub entries: Vec<InboxEntry>,
     #[serde(with = "crate::bytes_wire::hash_map")]
     pub blobs: BlobMap,
+    pub seed: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GuestError {
     /// The input bytes are not a canonical `GuestInput`.
     InvalidInput,
+    /// The witness does not prove the records the range needs.
+    InvalidWitness(WitnessError),
     /// A blob batch names a blob the input does not carry.
     MissingBlob(Hash),
     /// The blob carried under this versioned hash cannot be a posted blob (wrong size, or a
@@ -47,11 +54,13 @@ impl GuestInput {
     }
 }
 
-/// Applies the input's entries to its state and returns the public values of the range.
+/// Applies the input's entries to the state its witness proves and returns the public values
+/// of the range. Panics where the transition reaches a record the witness does not cover.
 pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
-    let GuestInput { mut state, entries, blobs } = input;
-    let prev_state_root = state_root(&state);
-    let (inbox_start, inbox_start_acc) = (state.inbox.next_index, state.inbox.acc);
+    let GuestInput { witness, entries, blobs, seed } = input;
+    let (mut state, opened) = witness::open(&witness, seed).map_err(GuestError::InvalidWitness)?;
+    let prev_state_root = opened.tree.hash();
+    let (inbox_start, inbox_start_acc) = state.inbox_position();
     // Blob equivalence (PROTOCOL.md section 13): open every blob before using any.
     let openings = range_openings(&entries, &blobs).map_err(|error| match error {
         RangeOpeningError::MissingBlob(hash) => GuestError::MissingBlob(hash),
@@ -59,13 +68,15 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
     })?;
     let events = apply_entries(&mut state, &entries, &blobs)
         .map_err(|TransitionError::MissingBlob(hash)| GuestError::MissingBlob(hash))?;
+    let (inbox_end, inbox_end_acc) = state.inbox_position();
+    let new_state_root = witness::close(&mut state, &opened).map_err(GuestError::InvalidWitness)?;
     Ok(PublicValues {
         prev_state_root,
-        new_state_root: state_root(&state),
+        new_state_root,
         inbox_start,
-        inbox_end: state.inbox.next_index,
+        inbox_end,
         inbox_start_acc,
-        inbox_end_acc: state.inbox.acc,
+        inbox_end_acc,
         withdrawals_root: withdrawals_root(&events),
         blobs_hash: blobs_hash(&openings),
     })

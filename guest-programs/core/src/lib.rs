@@ -6,28 +6,27 @@
 
 extern crate alloc;
 
-pub mod accounts;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;
 mod bytes_wire;
-pub mod fast_map;
 pub mod eip712;
 pub mod events;
 pub mod guest;
 pub mod inbox;
 pub mod keccak;
-mod levels;
+pub mod ledger;
+pub mod merkle;
 pub mod message;
 pub mod public_values;
-pub mod root;
+pub mod smt;
 pub mod state;
-mod state_wire;
 pub mod transition;
 /// Modular arithmetic of SP1's signature recovery (`eip712.rs`), held to k256 in tests.
 #[cfg(any(test, all(feature = "zkvm-sp1", target_os = "zkvm")))]
 mod uint256;
 pub mod withdrawals;
+pub mod witness;
 
 /// A 20-byte Ethereum address (traders, tokens, contracts).
 pub type Address = [u8; 20];

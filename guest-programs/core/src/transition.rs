@@ -2,15 +2,15 @@
 //! recorded `Rejected` event, never an error: the only error is a blob the caller did not
 //! provide, which no valid execution can do without.
 //!
-//! Work per input is bounded: an incoming order reaches at most `max_fills` resting orders,
-//! at most [`MAX_TRIGGERS`] stop orders fire after one input, and a cancel-all touches at most
-//! `max_open_orders` orders per market.
+//! Work per input is bounded whatever its sender chooses: an incoming order reaches at most
+//! `max_fills` resting orders, at most [`MAX_TRIGGERS`] stop orders fire after one input, a
+//! cancel-all walks only its sender's own orders, and every record is reached by key or by
+//! link (no scan of a market or of the state).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::blob_batch::decode_blobs;
-use crate::book::{MarketState, RestingOrder};
 use crate::eip712::is_signed_by_trader;
 use crate::events::{CancelReason, Event, EventKind, RejectReason};
 use crate::inbox::{next_acc, InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
@@ -18,8 +18,7 @@ use crate::message::{
     Cancel, CancelAll, Envelope, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
     ALL_MARKETS,
 };
-use crate::accounts::{AccountId, Accounts};
-use crate::state::{Market, State};
+use crate::state::{Hint, Ladder, Market, OrderId, OrderKind, OrderRecord, State};
 use crate::{Address, Hash};
 
 /// Blob bytes keyed by versioned hash.
@@ -61,8 +60,9 @@ pub fn apply_entries(
 /// no accumulator, no signature): the matching engine alone, for benchmarks and simulations.
 /// A state advanced this way no longer corresponds to any inbox; the node never does this.
 pub fn apply_direct(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, events: &mut Vec<Event>) {
-    state.l1_timestamp = l1_timestamp;
-    let mut out = Emitter { index: state.inbox.next_index, position: None, events };
+    let header = state.header_mut();
+    header.l1_timestamp = l1_timestamp;
+    let mut out = Emitter { index: header.next_index, position: None, events };
     apply_message(state, trader, message, &mut out);
 }
 
@@ -93,8 +93,9 @@ impl Emitter<'_> {
 
 /// Applies one entry whose blobs (if any) are all in `blobs`, and advances the inbox.
 fn apply_entry(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, events: &mut Vec<Event>) {
-    state.l1_timestamp = entry.l1_timestamp;
-    let mut out = Emitter { index: state.inbox.next_index, position: None, events };
+    let header = state.header_mut();
+    header.l1_timestamp = entry.l1_timestamp;
+    let mut out = Emitter { index: header.next_index, position: None, events };
     match entry.kind {
         KIND_DIRECT => match Message::decode(&entry.payload) {
             Some(message) => apply_message(state, &entry.sender, &message, &mut out),
@@ -106,8 +107,9 @@ fn apply_entry(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, events: &
         KIND_WITHDRAWAL => apply_withdrawal(state, entry, &mut out),
         _ => out.reject(RejectReason::UnknownKind),
     }
-    state.inbox.acc = next_acc(&state.inbox.acc, &entry.hash());
-    state.inbox.next_index += 1;
+    let header = state.header_mut();
+    header.acc = next_acc(&header.acc, &entry.hash());
+    header.next_index += 1;
 }
 
 /// A big-endian uint256 that must fit in a u128: `Err` names the rejection.
@@ -120,7 +122,7 @@ fn uint256_amount(bytes: &[u8]) -> Result<u128, RejectReason> {
 }
 
 fn apply_deposit(state: &mut State, entry: &InboxEntry, out: &mut Emitter) {
-    if entry.sender != state.genesis.vault {
+    if entry.sender != state.header().genesis.vault {
         return out.reject(RejectReason::NotVault);
     }
     if entry.payload.len() != DEPOSIT_LEN {
@@ -176,7 +178,8 @@ fn apply_envelope(state: &mut State, bytes: &[u8], out: &mut Emitter) {
     let Some(envelope) = Envelope::decode(bytes) else {
         return out.reject(RejectReason::Malformed);
     };
-    if !is_signed_by_trader(state.genesis.chain_id, &state.genesis.inbox, &envelope) {
+    let genesis = &state.header().genesis;
+    if !is_signed_by_trader(genesis.chain_id, &genesis.inbox, &envelope) {
         return out.reject(RejectReason::BadSignature);
     }
     apply_message(state, &envelope.trader, &envelope.message, out);
@@ -250,51 +253,44 @@ fn outside_band(reference: u64, price: u64, bps: u16) -> bool {
 
 // ---- orders -------------------------------------------------------------------------------
 
-/// What an order works on, looked up once per input: its market, that market's state, the
-/// accounts and the clock (the market is borrowed, not copied, while the rest changes).
-struct Venue<'a> {
-    market: &'a Market,
-    market_state: &'a mut MarketState,
-    accounts: &'a mut Accounts,
+/// What an order works on, looked up once per input: its market and the clock.
+struct Venue {
+    market: Market,
     now: u64,
 }
 
-fn venue(state: &mut State, market: u32) -> Option<Venue<'_>> {
-    Some(Venue {
-        market: state.markets.get(&market)?,
-        market_state: state.market_states.get_mut(&market)?,
-        accounts: &mut state.accounts,
-        now: state.l1_timestamp,
-    })
+fn venue(state: &State, market: u32) -> Option<Venue> {
+    Some(Venue { market: state.markets.get(&market)?.clone(), now: state.header().l1_timestamp })
 }
 
 /// The checks of an order, in PROTOCOL.md's order, without changing anything. `freed` is what
 /// a replaced order gives back and `replacing` whether one of the trader's orders makes room.
 /// Returns the amount to lock.
 fn check_order(
+    state: &State,
     venue: &Venue,
     trader: &Address,
     order: &Order,
     freed: u128,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let amount = check_order_terms(venue, venue.accounts.find(trader), order, replacing)?;
-    let available = venue.accounts.balance(trader, &lock_token(venue.market, order.side)).available;
+    let amount = check_order_terms(state, venue, trader, order, replacing)?;
+    let available = state.balance(trader, &lock_token(&venue.market, order.side)).available;
     if available.saturating_add(freed) < amount {
         return Err(RejectReason::InsufficientBalance);
     }
     Ok(amount)
 }
 
-/// Every check of [`check_order`] but the last (the balance): the amount to lock. `account` is
-/// the trader's, if opened.
+/// Every check of [`check_order`] but the last (the balance): the amount to lock.
 fn check_order_terms(
+    state: &State,
     venue: &Venue,
-    account: Option<AccountId>,
+    trader: &Address,
     order: &Order,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let Venue { market, ref market_state, ref accounts, now } = *venue;
+    let (market, now) = (&venue.market, venue.now);
     let (tif, is_stop) = (order.time_in_force, order.trigger_price != 0);
     let can_rest = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
     let invalid = (order.order_type == OrderType::Market && can_rest)
@@ -312,99 +308,113 @@ fn check_order_terms(
     if market.max_size != 0 && order.quantity > market.max_size {
         return Err(RejectReason::AboveMaxSize);
     }
-    if order.nonce <= account.map_or(0, |id| accounts.nonce(id)) {
+    if order.nonce <= state.nonce(trader) {
         return Err(RejectReason::StaleNonce);
     }
     if is_expired(order.expiry, now) {
         return Err(RejectReason::Expired);
     }
     // Only orders that may rest or park count against the cap (an IOC never looks it up).
-    let open = account.map_or(0, |id| accounts.open_count(id, market.id));
-    if (can_rest || is_stop) && open - u32::from(replacing) >= market.max_open_orders {
-        return Err(RejectReason::TooManyOpenOrders);
+    if can_rest || is_stop {
+        let open = state.open_count(trader, market.id);
+        if open.saturating_sub(u32::from(replacing)) >= market.max_open_orders {
+            return Err(RejectReason::TooManyOpenOrders);
+        }
     }
     // Crossing matters only to a halted market or a post-only order (most orders skip the look).
-    let halted = market_state.breaker.halted_until > now;
-    if !is_stop && (halted || tif == TimeInForce::PostOnly) {
-        let best = market_state.book.best_price(order.side.opposite());
-        if best.is_some_and(|price| crosses(order.side, order.price, price)) {
-            return Err(if halted { RejectReason::MarketHalted } else { RejectReason::WouldCross });
+    if !is_stop {
+        let halted = state.market_state_of(market.id).breaker.halted_until > now;
+        if halted || tif == TimeInForce::PostOnly {
+            let best = state.best_price_of(market.id, order.side.opposite());
+            if best.is_some_and(|price| crosses(order.side, order.price, price)) {
+                return Err(if halted { RejectReason::MarketHalted } else { RejectReason::WouldCross });
+            }
         }
     }
     required_lock(market, order.side, order.price, order.quantity).ok_or(RejectReason::AmountOverflow)
 }
 
 fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emitter) {
-    let Some(mut venue) = venue(state, order.market) else {
+    let Some(venue) = venue(state, order.market) else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    // The trader's address is looked up once per order; the rest goes by account id.
-    let account = venue.accounts.find(trader);
-    let amount = match check_order_terms(&venue, account, order, false) {
+    let amount = match check_order_terms(state, &venue, trader, order, false) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
-    // The balance is the last check: the lock itself makes it (a trader never seen has none).
-    let token = lock_token(venue.market, order.side);
-    let Some(account) = account.filter(|id| venue.accounts.lock(*id, &token, amount)) else {
+    // The balance is the last check: the lock itself makes it.
+    if !state.lock(trader, &lock_token(&venue.market, order.side), amount) {
         return out.reject(RejectReason::InsufficientBalance);
-    };
-    commit_order(&mut venue, trader, account, order, amount, out);
-    run_triggers(&mut venue, out);
+    }
+    commit_order(state, &venue, trader, order, amount, out);
+    run_triggers(state, &venue, out);
 }
 
 /// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
 /// the order.
-fn commit_order(
-    venue: &mut Venue,
-    trader: &Address,
-    account: AccountId,
-    order: &Order,
-    amount: u128,
-    out: &mut Emitter,
-) {
-    venue.accounts.set_nonce(account, order.nonce);
+fn commit_order(state: &mut State, venue: &Venue, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
+    state.set_nonce(trader, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
-        venue.market_state.stops.insert(*trader, *order, amount);
-        venue.accounts.count_open(account, venue.market.id, 1);
+        let id = OrderId { market: venue.market.id, trader: *trader, nonce: order.nonce };
+        state.add_order(id, stop_record(order, amount));
     } else {
-        execute(venue, trader, account, order, amount, out);
+        execute(state, venue, trader, order, amount, out);
+    }
+}
+
+/// A stop order parked with its lock: it keeps the order as submitted.
+fn stop_record(order: &Order, locked: u128) -> OrderRecord {
+    OrderRecord {
+        kind: OrderKind::Stop,
+        side: order.side,
+        order_type: order.order_type,
+        time_in_force: order.time_in_force,
+        stp: order.stp,
+        price: order.price,
+        trigger_price: order.trigger_price,
+        visible: order.quantity,
+        hidden: 0,
+        display: order.display_quantity,
+        locked,
+        expiry: order.expiry,
+        client_order_id: order.client_order_id,
+        next: None,
+        older: 0,
+        prev: Hint::Unknown,
+        newer: Hint::Unknown,
     }
 }
 
 /// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
 #[inline]
-fn run_triggers(venue: &mut Venue, out: &mut Emitter) {
-    // Most markets hold no stop order: the check costs nothing beside the call.
-    if !venue.market_state.stops.is_empty() {
-        fire_stops(venue, out);
+fn run_triggers(state: &mut State, venue: &Venue, out: &mut Emitter) {
+    // Most markets hold no stop order: the check costs nothing beside the market state.
+    let best = state.market_state_of(venue.market.id).best;
+    if best[Ladder::BuyStops as usize] != 0 || best[Ladder::SellStops as usize] != 0 {
+        fire_stops(state, venue, out);
     }
 }
 
 #[inline(never)]
-fn fire_stops(venue: &mut Venue, out: &mut Emitter) {
-    let (market, now) = (venue.market, venue.now);
+fn fire_stops(state: &mut State, venue: &Venue, out: &mut Emitter) {
+    let (market, now) = (&venue.market, venue.now);
     for _ in 0..MAX_TRIGGERS {
-        let market_state = &mut *venue.market_state;
-        if market_state.stops.is_empty() {
-            return;
-        }
+        let market_state = state.market_state_of(market.id);
         let Some(last) = market_state.last_trade else { return };
         if market_state.breaker.halted_until > now {
             return;
         }
-        let Some((trader, nonce)) = market_state.stops.next_triggered(last.price) else { return };
-        let stop = market_state.stops.remove(&trader, nonce).expect("a queued stop is stored");
-        let account = venue.accounts.open(&trader);
-        venue.accounts.count_open(account, market.id, -1);
-        out.emit(EventKind::Triggered { trader, market: market.id, nonce, last_price: last.price });
-        if is_expired(stop.order.expiry, now) {
-            venue.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
-            out.emit(cancelled(&trader, market.id, nonce, stop.order.quantity, CancelReason::Expired));
+        let Some(id) = state.next_triggered(market.id, last.price) else { return };
+        let stop = state.remove_order(&id);
+        out.emit(EventKind::Triggered { trader: id.trader, market: market.id, nonce: id.nonce, last_price: last.price });
+        let order = stop.as_order(market.id, id.nonce);
+        if is_expired(order.expiry, now) {
+            state.unlock(&id.trader, &lock_token(market, order.side), stop.locked);
+            out.emit(cancelled(&id.trader, market.id, id.nonce, order.quantity, CancelReason::Expired));
             continue;
         }
-        execute(venue, &trader, account, &stop.order, stop.locked, out);
+        execute(state, venue, &id.trader, &order, stop.locked, out);
     }
 }
 
@@ -412,78 +422,64 @@ fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: 
     EventKind::Cancelled { trader: *trader, market, nonce, remaining, reason }
 }
 
-/// Gives back the lock of a resting order of `owner` taken out of the book and emits `cancelled`.
-fn drop_resting(
-    accounts: &mut Accounts,
-    market: &Market,
-    owner: AccountId,
-    order: RestingOrder,
-    reason: CancelReason,
-    out: &mut Emitter,
-) {
-    accounts.unlock(owner, &lock_token(market, order.side), order.locked);
-    accounts.count_open(owner, market.id, -1);
-    out.emit(cancelled(&order.trader, market.id, order.nonce, order.remaining(), reason));
+/// Takes an open order out of the state, gives back its lock and emits `cancelled`.
+fn drop_order(state: &mut State, market: &Market, id: &OrderId, reason: CancelReason, out: &mut Emitter) {
+    let order = state.remove_order(id);
+    release(state, market, id, &order, reason, out);
+}
+
+/// Gives back the lock of an order already out of the state and emits `cancelled`.
+fn release(state: &mut State, market: &Market, id: &OrderId, order: &OrderRecord, reason: CancelReason, out: &mut Emitter) {
+    state.unlock(&id.trader, &lock_token(market, order.side), order.locked);
+    out.emit(cancelled(&id.trader, market.id, id.nonce, order.remaining(), reason));
 }
 
 /// Whether a fill-or-kill order can fill completely, walking the book as matching would
 /// (the same fill cap, expired and self-trade orders, and circuit breaker). Hidden iceberg
 /// quantity is not counted, so the check is conservative.
-fn fill_or_kill_fills(market_state: &MarketState, market: &Market, trader: &Address, order: &Order, now: u64) -> bool {
-    let breaker = &market_state.breaker;
+fn fill_or_kill_fills(state: &State, venue: &Venue, trader: &Address, order: &Order) -> bool {
+    let (market, now) = (&venue.market, venue.now);
+    let breaker = state.market_state_of(market.id).breaker;
     let mut reference = (breaker.reference_price != 0 && now < breaker.window_start.saturating_add(market.band_window))
         .then_some(breaker.reference_price);
-    let (mut need, mut visits) = (order.quantity, 0u32);
-    for maker in market_state.book.iter(order.side.opposite()) {
+    let (mut need, mut visits, mut fills) = (order.quantity, 0u32, false);
+    state.walk(market.id, Ladder::book(order.side.opposite()), |id, maker| {
         if !crosses(order.side, order.price, maker.price) || visits == market.max_fills {
             return false;
         }
         visits += 1;
         if is_expired(maker.expiry, now) {
-            continue;
+            return true;
         }
-        if maker.trader == *trader {
-            if order.stp == SelfTradePrevention::CancelMaker {
-                continue;
-            }
-            return false;
+        if id.trader == *trader {
+            return order.stp == SelfTradePrevention::CancelMaker;
         }
         if market.band_bps != 0 && outside_band(*reference.get_or_insert(maker.price), maker.price, market.band_bps) {
             return false;
         }
         need = need.saturating_sub(maker.visible);
-        if need == 0 {
-            return true;
-        }
-    }
-    false
+        fills = need == 0;
+        !fills
+    });
+    fills
 }
 
 /// Matches `order` (its funds, `locked`, already held) against the book at the makers' prices,
 /// best first, then rests or cancels the remainder.
-fn execute(
-    venue: &mut Venue,
-    trader: &Address,
-    account: AccountId,
-    order: &Order,
-    mut locked: u128,
-    out: &mut Emitter,
-) {
-    let (market, now) = (venue.market, venue.now);
-    let market_state = &mut *venue.market_state;
-    let accounts = &mut *venue.accounts;
-    let mut fee_account = None;
+fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mut locked: u128, out: &mut Emitter) {
+    let (market, now) = (&venue.market, venue.now);
     let token = lock_token(market, order.side);
-    if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(market_state, market, trader, order, now) {
-        accounts.unlock(account, &token, locked);
+    if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(state, venue, trader, order) {
+        state.unlock(trader, &token, locked);
         return out.emit(cancelled(trader, market.id, order.nonce, order.quantity, CancelReason::FillOrKill));
     }
     let maker_side = order.side.opposite();
+    let maker_ladder = Ladder::book(maker_side);
     let mut remaining = order.quantity;
     let mut visits = 0u32;
     let mut stopped = None;
     while remaining > 0 {
-        let Some((at, maker)) = market_state.book.best(maker_side) else { break };
+        let Some((id, maker)) = state.best_of(market.id, maker_ladder) else { break };
         if !crosses(order.side, order.price, maker.price) {
             break;
         }
@@ -492,43 +488,36 @@ fn execute(
             break;
         }
         visits += 1;
-        let (maker_trader, maker_nonce, price, visible) = (maker.trader, maker.nonce, maker.price, maker.visible);
-        let maker_account = market_state.book.owner(at);
-        if is_expired(maker.expiry, now) {
-            let gone = market_state.book.remove_at(at);
-            drop_resting(accounts, market, maker_account, gone, CancelReason::Expired, out);
+        let (price, visible, maker_expiry) = (maker.price, maker.visible, maker.expiry);
+        if is_expired(maker_expiry, now) {
+            drop_order(state, market, &id, CancelReason::Expired, out);
             continue;
         }
-        // One account per address: comparing accounts is comparing traders.
-        if maker_account == account {
+        if id.trader == *trader {
             match order.stp {
                 SelfTradePrevention::CancelTaker => {
                     stopped = Some(CancelReason::SelfTrade);
                     break;
                 }
-                SelfTradePrevention::CancelMaker => {
-                    let gone = market_state.book.remove_at(at);
-                    drop_resting(accounts, market, maker_account, gone, CancelReason::SelfTrade, out);
-                }
+                SelfTradePrevention::CancelMaker => drop_order(state, market, &id, CancelReason::SelfTrade, out),
                 SelfTradePrevention::DecrementBoth => {
-                    let maker = market_state.book.get_mut(at);
                     let quantity = remaining.min(maker.remaining());
-                    remaining -= quantity;
                     let left = maker.remaining() - quantity;
+                    remaining -= quantity;
                     out.emit(EventKind::SelfTrade {
                         market: market.id,
                         trader: *trader,
-                        maker_nonce,
+                        maker_nonce: id.nonce,
                         taker_nonce: order.nonce,
                         quantity,
                     });
-                    shrink_resting(market_state, accounts, market, maker_side, at, left);
+                    shrink_resting(state, market, &id, left);
                 }
             }
             continue;
         }
         if market.band_bps != 0 {
-            let breaker = &mut market_state.breaker;
+            let breaker = &mut state.market_state_mut(market.id).breaker;
             if breaker.reference_price == 0 || now >= breaker.window_start.saturating_add(market.band_window) {
                 breaker.window_start = now;
                 breaker.reference_price = price;
@@ -551,23 +540,20 @@ fn execute(
         let base = u128::from(quantity) * market.base_lot;
         let (maker_fee, taker_fee) = (fee(quote, market.maker_fee_bps), fee(quote, market.taker_fee_bps));
         let (buyer, seller, buyer_fee, seller_fee) = match order.side {
-            Side::Buy => (account, maker_account, taker_fee, maker_fee),
-            Side::Sell => (maker_account, account, maker_fee, taker_fee),
+            Side::Buy => (trader, &id.trader, taker_fee, maker_fee),
+            Side::Sell => (&id.trader, trader, maker_fee, taker_fee),
         };
-        accounts.spend_locked(buyer, &market.quote, quote + buyer_fee);
-        accounts.credit(seller, &market.quote, quote - seller_fee);
-        accounts.spend_locked(seller, &market.base, base);
-        accounts.credit(buyer, &market.base, base);
-        if maker_fee + taker_fee > 0 {
-            let recipient = *fee_account.get_or_insert_with(|| accounts.open(&market.fee_recipient));
-            accounts.credit(recipient, &market.quote, maker_fee + taker_fee);
-        }
+        state.spend_locked(buyer, &market.quote, quote + buyer_fee);
+        state.credit(seller, &market.quote, quote - seller_fee);
+        state.spend_locked(seller, &market.base, base);
+        state.credit(buyer, &market.base, base);
+        state.credit(&market.fee_recipient, &market.quote, maker_fee + taker_fee);
         let (taker_spent, maker_spent) = match order.side {
             Side::Buy => (quote + taker_fee, base),
             Side::Sell => (base, quote + maker_fee),
         };
         locked -= taker_spent;
-        let maker = market_state.book.get_mut(at);
+        let maker = state.order_mut(&id);
         maker.locked -= maker_spent;
         maker.visible -= quantity;
         if maker.visible == 0 {
@@ -575,19 +561,18 @@ fn execute(
                 let shown = maker.hidden.min(maker.display);
                 maker.visible = shown;
                 maker.hidden -= shown;
-                market_state.book.requeue(at);
+                state.requeue(&id);
             } else {
-                let done = market_state.book.remove_at(at);
-                accounts.unlock(maker_account, &lock_token(market, maker_side), done.locked);
-                accounts.count_open(maker_account, market.id, -1);
+                let done = state.remove_order(&id);
+                state.unlock(&id.trader, &lock_token(market, maker_side), done.locked);
             }
         }
         remaining -= quantity;
-        market_state.record_trade(price, quantity, now);
+        state.record_trade(market.id, price, quantity, now);
         out.emit(EventKind::Fill {
             market: market.id,
-            maker: maker_trader,
-            maker_nonce,
+            maker: id.trader,
+            maker_nonce: id.nonce,
             taker: *trader,
             taker_nonce: order.nonce,
             price,
@@ -598,7 +583,7 @@ fn execute(
         });
     }
     if remaining == 0 {
-        return accounts.unlock(account, &token, locked);
+        return state.unlock(trader, &token, locked);
     }
     let rests = matches!(order.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
     if let (true, None) = (rests, stopped) {
@@ -608,29 +593,31 @@ fn execute(
         } else {
             required_lock(market, order.side, order.price, remaining).expect("below the accepted lock")
         };
-        accounts.unlock(account, &token, locked - need);
+        state.unlock(trader, &token, locked - need);
         let visible = if order.display_quantity == 0 { remaining } else { remaining.min(order.display_quantity) };
-        market_state.book.insert(
-            RestingOrder {
-            trader: *trader,
-            nonce: order.nonce,
+        let resting = OrderRecord {
+            kind: OrderKind::Resting,
             side: order.side,
+            order_type: OrderType::Limit,
+            time_in_force: if order.time_in_force == TimeInForce::PostOnly { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+            stp: order.stp,
             price: order.price,
+            trigger_price: 0,
             visible,
             hidden: remaining - visible,
             display: order.display_quantity,
             locked: need,
-            post_only: order.time_in_force == TimeInForce::PostOnly,
-            stp: order.stp,
             expiry: order.expiry,
             client_order_id: order.client_order_id,
-            },
-            account,
-        );
-        accounts.count_open(account, market.id, 1);
+            next: None,
+            older: 0,
+            prev: Hint::Unknown,
+            newer: Hint::Unknown,
+        };
+        state.add_order(OrderId { market: market.id, trader: *trader, nonce: order.nonce }, resting);
         return;
     }
-    accounts.unlock(account, &token, locked);
+    state.unlock(trader, &token, locked);
     let reason = stopped.unwrap_or(match order.time_in_force {
         TimeInForce::Fok => CancelReason::FillOrKill,
         _ => CancelReason::ImmediateOrCancel,
@@ -640,79 +627,59 @@ fn execute(
 
 /// Shrinks a resting order to `left` lots in place (keeping its priority unless its visible
 /// part is used up), giving back the lock it no longer needs; removes it at zero.
-fn shrink_resting(
-    market_state: &mut MarketState,
-    accounts: &mut Accounts,
-    market: &Market,
-    side: Side,
-    at: crate::book::OrderRef,
-    left: u64,
-) {
-    let owner = market_state.book.owner(at);
-    let order = market_state.book.get_mut(at);
+fn shrink_resting(state: &mut State, market: &Market, id: &OrderId, left: u64) {
+    let order = state.order_mut(id);
+    let side = order.side;
     let need = required_lock(market, side, order.price, left).expect("below the accepted lock");
-    let token = lock_token(market, side);
-    accounts.unlock(owner, &token, order.locked - need);
+    let freed = order.locked - need;
     order.locked = need;
     order.visible = order.visible.min(left);
     order.hidden = left - order.visible;
-    if left == 0 {
-        market_state.book.remove_at(at);
-        accounts.count_open(owner, market.id, -1);
-    } else if order.visible == 0 {
+    let requeue = left != 0 && order.visible == 0;
+    if requeue {
         order.visible = order.hidden.min(order.display);
         order.hidden -= order.visible;
-        market_state.book.requeue(at);
+    }
+    state.unlock(&id.trader, &lock_token(market, side), freed);
+    if left == 0 {
+        state.remove_order(id);
+    } else if requeue {
+        state.requeue(id);
     }
 }
 
 // ---- cancels and replaces -----------------------------------------------------------------
 
 fn cancel_order(state: &mut State, trader: &Address, cancel: &Cancel, out: &mut Emitter) {
-    let Some(market) = state.markets.get(&cancel.market) else {
+    let Some(market) = state.markets.get(&cancel.market).cloned() else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let market_state = state.market_states.get_mut(&cancel.market).expect("every market has a state");
-    // A trader never seen has no account, hence no order.
-    let owner = state.accounts.find(trader);
-    if let Some((owner, order)) = owner.and_then(|id| Some((id, market_state.book.remove(id, cancel.order_nonce)?))) {
-        return drop_resting(&mut state.accounts, market, owner, order, CancelReason::User, out);
-    }
-    let Some(stop) = market_state.stops.remove(trader, cancel.order_nonce) else {
+    if state.find_order(market.id, trader, cancel.order_nonce).is_none() {
         return out.reject(RejectReason::UnknownOrder);
-    };
-    let account = state.accounts.open(trader);
-    state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
-    state.accounts.count_open(account, market.id, -1);
-    out.emit(cancelled(trader, market.id, stop.order.nonce, stop.order.quantity, CancelReason::User));
+    }
+    // A stop reports its whole quantity, a resting order what is left of it.
+    let id = OrderId { market: market.id, trader: *trader, nonce: cancel.order_nonce };
+    drop_order(state, &market, &id, CancelReason::User, out);
 }
 
 fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Emitter) {
-    if all.market != ALL_MARKETS && !state.markets.contains_key(&all.market) {
+    if all.market != ALL_MARKETS && state.markets.get(&all.market).is_none() {
         return out.reject(RejectReason::UnknownMarket);
     }
-    if all.nonce <= state.last_nonce(trader) {
+    if all.nonce <= state.nonce(trader) {
         return out.reject(RejectReason::StaleNonce);
     }
-    let account = state.accounts.open(trader);
-    state.accounts.set_nonce(account, all.nonce);
+    state.set_nonce(trader, all.nonce);
+    // Only the markets where the trader has open orders (its account lists them).
+    let markets: Vec<u32> = match all.market {
+        ALL_MARKETS => state.accounts.get(trader).map(|account| account.markets.clone()).unwrap_or_default(),
+        market => alloc::vec![market],
+    };
     let mut count = 0u32;
-    for (id, market) in &state.markets {
-        if all.market != ALL_MARKETS && all.market != *id {
-            continue;
-        }
-        let market_state = state.market_states.get_mut(id).expect("every market has a state");
-        for nonce in market_state.book.nonces_of(account) {
-            let order = market_state.book.remove(account, nonce).expect("listed just now");
-            drop_resting(&mut state.accounts, market, account, order, CancelReason::CancelAll, out);
-            count += 1;
-        }
-        let stops: Vec<u64> = market_state.stops.of(trader).map(|stop| stop.order.nonce).collect();
-        for nonce in stops {
-            let stop = market_state.stops.remove(trader, nonce).expect("listed just now");
-            state.accounts.unlock(account, &lock_token(market, stop.order.side), stop.locked);
-            state.accounts.count_open(account, *id, -1);
-            out.emit(cancelled(trader, *id, nonce, stop.order.quantity, CancelReason::CancelAll));
+    for id in markets {
+        let market = state.markets.get(&id).cloned().expect("an account lists listed markets");
+        for (order_id, order) in state.take_all_of(trader, id) {
+            release(state, &market, &order_id, &order, CancelReason::CancelAll, out);
             count += 1;
         }
     }
@@ -720,28 +687,27 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
 }
 
 fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &mut Emitter) {
-    let Some(mut venue) = venue(state, replace.market) else {
+    let Some(venue) = venue(state, replace.market) else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let market = venue.market;
-    let owner = venue.accounts.find(trader);
-    let Some((account, old)) = owner.and_then(|id| Some((id, venue.market_state.book.get(id, replace.order_nonce)?.clone())))
-    else {
-        return out.reject(RejectReason::UnknownOrder);
+    let market = &venue.market;
+    let id = OrderId { market: market.id, trader: *trader, nonce: replace.order_nonce };
+    let old = match state.find_order(market.id, trader, replace.order_nonce) {
+        Some(order) if order.kind == OrderKind::Resting => order.clone(),
+        _ => return out.reject(RejectReason::UnknownOrder),
     };
     if replace.price == 0 || replace.quantity == 0 {
         return out.reject(RejectReason::InvalidAmount);
     }
-    if replace.nonce <= venue.accounts.last_nonce(trader) {
+    if replace.nonce <= state.nonce(trader) {
         return out.reject(RejectReason::StaleNonce);
     }
     if replace.price == old.price && replace.quantity <= old.remaining() {
         if replace.quantity < market.min_size {
             return out.reject(RejectReason::BelowMinSize);
         }
-        venue.accounts.set_nonce(account, replace.nonce);
-        let at = venue.market_state.book.find(account, replace.order_nonce).expect("found above");
-        shrink_resting(venue.market_state, venue.accounts, market, old.side, at, replace.quantity);
+        state.set_nonce(trader, replace.nonce);
+        shrink_resting(state, market, &id, replace.quantity);
         return out.emit(EventKind::Reduced {
             trader: *trader,
             market: market.id,
@@ -753,7 +719,7 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         market: market.id,
         side: old.side,
         order_type: OrderType::Limit,
-        time_in_force: if old.post_only { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+        time_in_force: if old.post_only() { TimeInForce::PostOnly } else { TimeInForce::Gtc },
         stp: old.stp,
         price: replace.price,
         quantity: replace.quantity,
@@ -763,16 +729,15 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
         expiry: old.expiry,
         client_order_id: old.client_order_id,
     };
-    let amount = match check_order(&venue, trader, &order, old.locked, true) {
+    let amount = match check_order(state, &venue, trader, &order, old.locked, true) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
     };
-    let old = venue.market_state.book.remove(account, replace.order_nonce).expect("found above");
-    drop_resting(venue.accounts, market, account, old, CancelReason::Replaced, out);
-    let locked = venue.accounts.lock(account, &lock_token(market, order.side), amount);
+    drop_order(state, market, &id, CancelReason::Replaced, out);
+    let locked = state.lock(trader, &lock_token(market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
-    commit_order(&mut venue, trader, account, &order, amount, out);
-    run_triggers(&mut venue, out);
+    commit_order(state, &venue, trader, &order, amount, out);
+    run_triggers(state, &venue, out);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use crate::events::{Event, EventKind};
 use crate::keccak::keccak;
-use crate::root::{merkle_root, merkle_tree};
+use crate::merkle::{merkle_root, merkle_tree};
 use crate::{Address, Hash};
 
 /// `keccak(trader ‖ token ‖ amount(uint256) ‖ inboxIndex(uint64))`, 80 bytes hashed.

@@ -8,8 +8,9 @@ use clob_core::inbox::InboxEntry;
 use clob_core::message::{
     CancelAll, Message, OrderType, Replace, SelfTradePrevention as Stp, Side, TimeInForce, ALL_MARKETS,
 };
-use clob_core::root::{balance_proof, state_root};
-use clob_core::state::{Balance, State};
+use clob_core::ledger::Ledger;
+use clob_core::smt;
+use clob_core::state::{Balance, OrderId, OrderKind, State, StateKey};
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::Address;
 use common::*;
@@ -72,24 +73,26 @@ fn rejected(events: &[EventKind]) -> Option<RejectReason> {
     }
 }
 
+/// Stop orders waiting in `market`.
+fn stop_count(state: &State, market: u32) -> usize {
+    state.all_orders().filter(|(id, order)| id.market == market && order.kind == OrderKind::Stop).count()
+}
+
 /// Every token's balances add up to its supply, and every lock is held by an order.
 fn assert_conserved(state: &State) {
     for token in [base_token(), quote_token()] {
-        let held: u128 =
-            state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
-        assert_eq!(held, state.supply.get(&token).copied().unwrap_or(0));
-        let mut by_orders = 0u128;
-        for (id, market_state) in &state.market_states {
-            let m = &state.markets[id];
-            for side in [Side::Buy, Side::Sell] {
-                let token_of_side = if side == Side::Buy { m.quote } else { m.base };
-                if token_of_side == token {
-                    by_orders += market_state.book.iter(side).map(|o| o.locked).sum::<u128>();
-                    by_orders += market_state.stops.iter().filter(|s| s.order.side == side).map(|s| s.locked).sum::<u128>();
-                }
-            }
-        }
-        let locked: u128 = state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.locked).sum();
+        let balances = state.all_balances();
+        let held: u128 = balances.iter().filter(|(_, t, _)| *t == token).map(|(_, _, b)| b.available + b.locked).sum();
+        assert_eq!(held, state.supply_of(&token));
+        let by_orders: u128 = state
+            .all_orders()
+            .filter(|(id, order)| {
+                let m = state.market(id.market).unwrap();
+                (if order.side == Side::Buy { m.quote } else { m.base }) == token
+            })
+            .map(|(_, order)| order.locked)
+            .sum();
+        let locked: u128 = balances.iter().filter(|(_, t, _)| *t == token).map(|(_, _, b)| b.locked).sum();
         assert_eq!(locked, by_orders);
     }
 }
@@ -101,7 +104,7 @@ fn ioc_remainder_is_cancelled_and_its_lock_returned() {
     let events = send(&mut s, A, order_with(1, Side::Buy, 100, 5, 1, |o| o.time_in_force = TimeInForce::Ioc));
     assert_eq!(fills(&events), [(B, 1, 100, 2)]);
     assert_eq!(cancel_reasons(&events), [(1, 3, CancelReason::ImmediateOrCancel)]);
-    assert_eq!(s.accounts.balance(&A, &quote_token()).locked, 0);
+    assert_eq!(s.balance_of(&A, &quote_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -127,7 +130,7 @@ fn post_only_that_would_take_is_rejected_and_otherwise_rests() {
     assert_eq!(rejected(&send(&mut s, A, post(100, 1))), Some(RejectReason::WouldCross));
     assert_eq!(s.last_nonce(&A), 0);
     assert_eq!(send(&mut s, A, post(99, 1)).len(), 1);
-    assert_eq!(s.market_states[&1].book.best_price(Side::Buy), Some(99));
+    assert_eq!(s.best_price(1, Side::Buy), Some(99));
 }
 
 #[test]
@@ -146,7 +149,7 @@ fn market_order_trades_down_to_its_protective_limit_and_never_rests() {
     let events = send(&mut s, A, market_sell(TimeInForce::Ioc));
     assert_eq!(fills(&events), [(B, 1, 100, 1), (B, 2, 95, 1)]);
     assert_eq!(cancel_reasons(&events), [(1, 3, CancelReason::ImmediateOrCancel)]);
-    assert_eq!(s.market_states[&1].book.best_price(Side::Buy), Some(90));
+    assert_eq!(s.best_price(1, Side::Buy), Some(90));
 }
 
 #[test]
@@ -157,7 +160,7 @@ fn reduce_keeps_priority_and_replace_loses_it() {
     let reduce = Message::Replace(Replace { market: 1, order_nonce: 1, nonce: 2, price: 100, quantity: 3 });
     let events = send(&mut s, A, reduce);
     assert_eq!(events, [EventKind::Reduced { trader: A, market: 1, nonce: 1, quantity: 3 }]);
-    assert_eq!(s.accounts.balance(&A, &base_token()).locked, 3 * market().base_lot);
+    assert_eq!(s.balance_of(&A, &base_token()).locked, 3 * market().base_lot);
     assert_eq!(fills(&send(&mut s, C, limit(1, Side::Buy, 100, 1, 1))), [(A, 1, 100, 1)]);
     // A new price: cancelled and placed again under the new nonce, behind B.
     let replace = Message::Replace(Replace { market: 1, order_nonce: 1, nonce: 3, price: 100, quantity: 9 });
@@ -180,7 +183,7 @@ fn expired_resting_order_is_removed_when_a_taker_reaches_it() {
     let events = apply(&mut s, at(T0 + 11, direct(A, limit(1, Side::Buy, 101, 2, 1))));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::Expired)]);
     assert_eq!(fills(&events), [(C, 1, 101, 2)]);
-    assert_eq!(s.accounts.balance(&B, &base_token()).locked, 0);
+    assert_eq!(s.balance_of(&B, &base_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -196,7 +199,7 @@ fn stop_limit_waits_for_the_last_trade_then_executes() {
     let mut s = state();
     let stop = order_with(1, Side::Buy, 110, 2, 1, |o| o.trigger_price = 105);
     assert_eq!(send(&mut s, A, stop).len(), 1);
-    assert_eq!(s.market_states[&1].stops.iter().count(), 1);
+    assert_eq!(stop_count(&s, 1), 1);
     send(&mut s, B, limit(1, Side::Sell, 108, 5, 1));
     send(&mut s, B, limit(1, Side::Sell, 104, 1, 2));
     let events = send(&mut s, C, limit(1, Side::Buy, 104, 1, 1));
@@ -206,7 +209,7 @@ fn stop_limit_waits_for_the_last_trade_then_executes() {
     let triggered = events.iter().position(|e| matches!(e, EventKind::Triggered { nonce: 1, last_price: 108, .. }));
     assert!(triggered.is_some());
     assert_eq!(fills(&events[triggered.unwrap()..]), [(B, 1, 108, 2)]);
-    assert_eq!(s.market_states[&1].stops.iter().count(), 0);
+    assert_eq!(stop_count(&s, 1), 0);
     assert_conserved(&s);
 }
 
@@ -215,11 +218,11 @@ fn iceberg_shows_its_display_quantity_and_replenishes_at_the_back() {
     let mut s = state();
     send(&mut s, A, order_with(1, Side::Sell, 100, 10, 1, |o| o.display_quantity = 3));
     send(&mut s, B, limit(1, Side::Sell, 100, 2, 1));
-    let level = s.market_states[&1].book.levels(Side::Sell, 1)[0];
+    let level = s.depth(1, Side::Sell, 1)[0];
     assert_eq!((level.quantity, level.orders), (5, 2));
     let events = send(&mut s, C, limit(1, Side::Buy, 100, 6, 1));
     assert_eq!(fills(&events), [(A, 1, 100, 3), (B, 1, 100, 2), (A, 1, 100, 1)]);
-    let iceberg = s.market_states[&1].book.order_of(&A, 1).unwrap();
+    let iceberg = s.order(&OrderId { market: 1, trader: A, nonce: 1 }).unwrap();
     assert_eq!((iceberg.visible, iceberg.hidden), (2, 4));
     assert_conserved(&s);
 }
@@ -233,10 +236,10 @@ fn self_trade_prevention_modes() {
     assert_eq!(cancel_reasons(&events), [(2, 3, CancelReason::SelfTrade)]);
     let events = send(&mut s, A, taker(Stp::DecrementBoth, 3));
     assert_eq!(events[1], EventKind::SelfTrade { market: 1, trader: A, maker_nonce: 1, taker_nonce: 3, quantity: 3 });
-    assert_eq!(s.market_states[&1].book.order_of(&A, 1).unwrap().visible, 2);
+    assert_eq!(s.order(&OrderId { market: 1, trader: A, nonce: 1 }).unwrap().visible, 2);
     let events = send(&mut s, A, taker(Stp::CancelMaker, 4));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::SelfTrade)]);
-    assert_eq!(s.market_states[&1].book.best_price(Side::Buy), Some(100));
+    assert_eq!(s.best_price(1, Side::Buy), Some(100));
     assert_eq!(fills(&events), []);
     assert_conserved(&s);
 }
@@ -266,7 +269,7 @@ fn cancel_all_per_market_and_everywhere_uses_a_nonce() {
     assert_eq!(rejected(&send(&mut s, A, one)), Some(RejectReason::StaleNonce));
     let events = send(&mut s, A, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 6 }));
     assert_eq!(events.last(), Some(&EventKind::CancelledAll { trader: A, market: ALL_MARKETS, count: 3 }));
-    assert_eq!(s.accounts.balance(&A, &quote_token()).locked + s.accounts.balance(&A, &base_token()).locked, 0);
+    assert_eq!(s.balance_of(&A, &quote_token()).locked + s.balance_of(&A, &base_token()).locked, 0);
     assert_conserved(&s);
 }
 
@@ -306,10 +309,10 @@ fn fees_go_to_the_fee_recipient_and_value_is_conserved() {
     let events = send(&mut s, A, limit(2, Side::Buy, 1_000, 100, 1));
     // Notional 1000 × 100 × tick 1 = 100_000 quote: maker 10 bps = 100, taker 25 bps = 250.
     assert!(matches!(events[1], EventKind::Fill { maker_fee: 100, taker_fee: 250, .. }));
-    assert_eq!(s.accounts.balance(&fee_recipient(), &quote_token()), Balance { available: 350, locked: 0 });
+    assert_eq!(s.balance_of(&fee_recipient(), &quote_token()), Balance { available: 350, locked: 0 });
     let start = 1_000_000_000 * market().quote_tick;
-    assert_eq!(s.accounts.balance(&A, &quote_token()), Balance { available: start - 100_250, locked: 0 });
-    assert_eq!(s.accounts.balance(&B, &quote_token()).available, start + 99_900);
+    assert_eq!(s.balance_of(&A, &quote_token()), Balance { available: start - 100_250, locked: 0 });
+    assert_eq!(s.balance_of(&B, &quote_token()).available, start + 99_900);
     assert_conserved(&s);
 }
 
@@ -318,7 +321,7 @@ fn withdrawal_debits_available_and_rejects_what_it_cannot_pay() {
     let mut s = state();
     let events = apply(&mut s, withdrawal(A, base_token(), 5));
     assert_eq!(events, [EventKind::Withdrawal { trader: A, token: base_token(), amount: 5 }]);
-    let all = s.accounts.balance(&A, &base_token()).available;
+    let all = s.balance_of(&A, &base_token()).available;
     assert_eq!(rejected(&apply(&mut s, withdrawal(A, base_token(), all + 1))), Some(RejectReason::InsufficientBalance));
     assert_eq!(rejected(&apply(&mut s, withdrawal(A, base_token(), 0))), Some(RejectReason::InvalidAmount));
     let mut too_big = withdrawal(A, base_token(), 1);
@@ -330,36 +333,43 @@ fn withdrawal_debits_available_and_rejects_what_it_cannot_pay() {
     assert_conserved(&s);
 }
 
-/// An independent sorted-pair verifier (what OpenZeppelin's `MerkleProof.verify` does).
-fn oz_verify(proof: &[[u8; 32]], root: [u8; 32], leaf: [u8; 32]) -> bool {
-    let mut node = leaf;
-    for sibling in proof {
-        let (lo, hi) = if node <= *sibling { (node, *sibling) } else { (*sibling, node) };
-        node = Keccak256::new().chain_update(lo).chain_update(hi).finalize().into();
+/// An independent walk up a state-tree branch (what `Vault.escape` does): `keccak(path ‖
+/// keccak(value) ‖ 0x01)` at the leaf, then `keccak(left ‖ right)` by the path's bits.
+fn escape_root(path: [u8; 32], value: &[u8], siblings: &[[u8; 32]]) -> [u8; 32] {
+    let value_hash: [u8; 32] = Keccak256::digest(value).into();
+    let mut node: [u8; 32] = Keccak256::new().chain_update(path).chain_update(value_hash).chain_update([1]).finalize().into();
+    for (up, sibling) in siblings.iter().enumerate() {
+        let depth = siblings.len() - 1 - up;
+        let right = (path[depth / 8] >> (7 - depth % 8)) & 1 == 1;
+        let (left, right) = if right { (*sibling, node) } else { (node, *sibling) };
+        node = Keccak256::new().chain_update(left).chain_update(right).finalize().into();
     }
-    node == root
+    node
 }
 
 #[test]
-fn every_account_leaf_proves_against_the_state_root() {
+fn every_balance_leaf_proves_against_the_state_root() {
     let mut s = state();
     send(&mut s, A, limit(1, Side::Buy, 100, 3, 1));
-    for (trader, token, balance) in s.accounts.balances().map(|(a, t, b)| (*a, *t, *b)).collect::<Vec<_>>() {
-        let proof = balance_proof(&s, &trader, &token).unwrap();
-        let leaf: [u8; 32] = Keccak256::new()
-            .chain_update(trader)
-            .chain_update(token)
-            .chain_update(balance.available.to_be_bytes())
-            .chain_update(balance.locked.to_be_bytes())
-            .finalize()
-            .into();
-        assert_eq!(proof.leaf, leaf);
-        assert!(oz_verify(&proof.proof, proof.balances_root, leaf));
-        let root: [u8; 32] =
-            Keccak256::new().chain_update(proof.balances_root).chain_update(proof.rest_hash).finalize().into();
-        assert_eq!(root, state_root(&s));
+    let mut ledger = Ledger::over(s.clone());
+    let root = ledger.commit().root;
+    for (trader, token, balance) in s.all_balances() {
+        let proof = ledger.balance_proof(&trader, &token, &[]).unwrap();
+        assert_eq!(proof.balance, balance);
+        let key: Vec<u8> = [&[0x06u8][..], &trader, &token].concat();
+        assert_eq!(proof.path, <[u8; 32]>::from(Keccak256::digest(&key)));
+        let value = [balance.available.to_be_bytes(), balance.locked.to_be_bytes()].concat();
+        assert_eq!(escape_root(proof.path, &value, &proof.siblings), root);
+        assert_eq!(smt::root_from_branch(&proof.path, &proof.leaf, &proof.siblings), root);
     }
-    assert!(balance_proof(&s, &[0x77; 20], &base_token()).is_none());
+    assert!(ledger.balance_proof(&[0x77; 20], &base_token(), &[]).is_none());
+    // The balance as it was before the order, in the tree as it stood then.
+    let key = StateKey::Balance(A, quote_token());
+    let before = Balance { available: 1_000_000_000 * market().quote_tick, locked: 0 };
+    let then = vec![(key, Some([before.available.to_be_bytes(), before.locked.to_be_bytes()].concat()))];
+    let proof = ledger.balance_proof(&A, &quote_token(), &then).unwrap();
+    assert_eq!(proof.balance, before);
+    assert_ne!(proof.root, root);
 }
 
 #[test]
@@ -368,10 +378,10 @@ fn market_data_reports_best_prices_last_trade_and_24h_candles() {
     send(&mut s, B, limit(1, Side::Sell, 100, 5, 1));
     send(&mut s, A, limit(1, Side::Buy, 90, 5, 1));
     apply(&mut s, at(T0 + 3_600, direct(C, limit(1, Side::Buy, 100, 2, 1))));
-    let data = &s.market_states[&1];
-    assert_eq!((data.book.best_price(Side::Buy), data.book.best_price(Side::Sell)), (Some(90), Some(100)));
-    assert_eq!(data.last_trade.map(|t| (t.price, t.quantity, t.timestamp)), Some((100, 2, T0 + 3_600)));
-    let day = data.ohlcv_24h(T0 + 3_600).unwrap();
+    assert_eq!((s.best_price(1, Side::Buy), s.best_price(1, Side::Sell)), (Some(90), Some(100)));
+    let last = s.market_state(1).last_trade;
+    assert_eq!(last.map(|t| (t.price, t.quantity, t.timestamp)), Some((100, 2, T0 + 3_600)));
+    let day = s.ohlcv_24h(1, T0 + 3_600).unwrap();
     assert_eq!((day.open, day.close, day.volume), (100, 100, 2));
-    assert!(data.ohlcv_24h(T0 + 30 * 3_600).is_none());
+    assert!(s.ohlcv_24h(1, T0 + 30 * 3_600).is_none());
 }

@@ -8,11 +8,11 @@ use clob_core::blob_batch::{decode_blobs, encode_blobs, BLOB_SIZE};
 use std::collections::{BTreeMap, BTreeSet};
 
 use clob_core::events::EventKind;
-use clob_core::guest::execute;
+use clob_core::guest::{execute, run};
 use clob_core::inbox::InboxEntry;
 use clob_core::message::{Cancel, CancelAll, Envelope, Message, OrderType, Replace, SelfTradePrevention, Side, TimeInForce};
 use clob_core::public_values::PublicValues;
-use clob_core::root::state_root;
+use clob_core::ledger::Ledger;
 use clob_core::state::State;
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::Address;
@@ -29,8 +29,8 @@ proptest! {
     }
 
     #[test]
-    fn snapshot_public_values_and_guest_input_decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let _ = State::decode(&bytes);
+    fn witness_public_values_and_guest_input_decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = clob_core::witness::open(&bytes, 1);
         let _ = PublicValues::decode(&bytes);
         let _ = execute(&bytes);
     }
@@ -146,27 +146,21 @@ fn two_markets() -> State {
 /// Balances add up to supplies (fees included: they are balances of the fee recipient), every
 /// lock is held by a resting or stop order, and no book is crossed at rest.
 fn check_invariants(state: &State) -> Result<(), TestCaseError> {
+    let balances = state.all_balances();
     for token in [base_token(), quote_token()] {
-        let held: u128 = state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
-        prop_assert_eq!(held, state.supply.get(&token).copied().unwrap_or(0));
+        let held: u128 = balances.iter().filter(|(_, t, _)| *t == token).map(|(_, _, b)| b.available + b.locked).sum();
+        prop_assert_eq!(held, state.supply_of(&token));
     }
     for trader in TRADERS {
         let (mut base, mut quote) = (0u128, 0u128);
-        for market_state in state.market_states.values() {
-            for side in [Side::Buy, Side::Sell] {
-                for order in market_state.book.iter(side).filter(|o| o.trader == trader) {
-                    if side == Side::Buy { quote += order.locked } else { base += order.locked }
-                }
-            }
-            for stop in market_state.stops.iter().filter(|s| s.trader == trader) {
-                if stop.order.side == Side::Buy { quote += stop.locked } else { base += stop.locked }
-            }
+        for (_, order) in state.all_orders().filter(|(id, _)| id.trader == trader) {
+            if order.side == Side::Buy { quote += order.locked } else { base += order.locked }
         }
-        prop_assert_eq!(state.accounts.balance(&trader, &base_token()).locked, base);
-        prop_assert_eq!(state.accounts.balance(&trader, &quote_token()).locked, quote);
+        prop_assert_eq!(state.balance_of(&trader, &base_token()).locked, base);
+        prop_assert_eq!(state.balance_of(&trader, &quote_token()).locked, quote);
     }
-    for market_state in state.market_states.values() {
-        prop_assert!(market_state.book.is_uncrossed());
+    for market in [1, 2] {
+        prop_assert!(state.is_uncrossed(market));
     }
     Ok(())
 }
@@ -182,35 +176,42 @@ proptest! {
             apply_entries(&mut state, std::slice::from_ref(entry), &BlobMap::new()).unwrap();
             check_invariants(&state)?;
         }
-        prop_assert_eq!(state.inbox.next_index, entries.len() as u64);
+        prop_assert_eq!(state.inbox_position().0, entries.len() as u64);
         let mut again = two_markets();
         apply_entries(&mut again, &entries, &BlobMap::new()).unwrap();
-        prop_assert_eq!(state_root(&again), state_root(&state));
-        prop_assert_eq!(State::decode(&state.encode()).map(|s| state_root(&s)), Some(state_root(&state)));
+        prop_assert!(again == state);
+        prop_assert_eq!(Ledger::over(again).root(), Ledger::over(state.clone()).root());
     }
 
-    /// The in-memory layout (order arena, hash-indexed accounts) is not part of the state: a
-    /// snapshot restores to a state that re-encodes to the same bytes, has the same root, and
-    /// goes on to produce the same events and roots as the state it was taken from.
+    /// A proof costs what its range does: the guest, given only the witness of a range of
+    /// blocks, reaches the same new root as the node that applied every block to the whole
+    /// state, and the root it starts from is the node's root before the range.
     #[test]
-    fn snapshot_restores_byte_identically_and_the_restored_state_behaves_alike(
+    fn a_range_proven_from_its_witness_reaches_the_nodes_root(
         actions in proptest::collection::vec(action(), 2..80),
-        cut in 0usize..80,
+        cuts in proptest::collection::vec(0usize..80, 0..6),
+        range in (0usize..8, 1usize..4),
     ) {
         let entries = to_entries(&actions);
-        let (before, after) = entries.split_at(cut.min(entries.len()));
-        let mut state = two_markets();
-        apply_entries(&mut state, before, &BlobMap::new()).unwrap();
-        let snapshot = state.encode();
-        let mut restored = State::decode(&snapshot).expect("a snapshot decodes");
-        prop_assert_eq!(restored.encode(), snapshot);
-        prop_assert_eq!(state_root(&restored), state_root(&state));
-        prop_assert!(restored == state);
-        let events = apply_entries(&mut state, after, &BlobMap::new()).unwrap();
-        let restored_events = apply_entries(&mut restored, after, &BlobMap::new()).unwrap();
-        prop_assert_eq!(restored_events, events);
-        prop_assert_eq!(state_root(&restored), state_root(&state));
-        prop_assert_eq!(restored.encode(), state.encode());
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut.min(entries.len())).collect();
+        cuts.push(0);
+        cuts.push(entries.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut chain = Chain::new(two_markets());
+        for pair in cuts.windows(2) {
+            chain.apply_block(&entries[pair[0]..pair[1]]);
+        }
+        let blocks = chain.blocks.len();
+        let start = range.0.min(blocks - 1);
+        let end = (start + range.1).min(blocks);
+        let values = run(chain.guest_input(start, end, None)).unwrap();
+        prop_assert_eq!(values.prev_state_root, chain.at(start).0);
+        prop_assert_eq!(values.new_state_root, chain.at(end).0);
+        // The state restored from the node's records goes on exactly like the original.
+        let restored = Ledger::restore(chain.ledger.state.records(), 99).unwrap();
+        prop_assert_eq!(restored.root(), chain.ledger.root());
+        prop_assert!(restored.state == chain.ledger.state);
     }
 
     /// Within one input, a taker's fills never get better as it walks the book, and among fills

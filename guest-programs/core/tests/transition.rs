@@ -6,8 +6,8 @@ use clob_core::blob_batch::encode_blobs;
 use clob_core::events::{CancelReason, EventKind, RejectReason};
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH};
 use clob_core::message::Side;
-use clob_core::root::state_root;
-use clob_core::state::{Balance, State};
+use clob_core::ledger::Ledger;
+use clob_core::state::{Balance, OrderKind, State};
 use clob_core::transition::{apply_entries, BlobMap, TransitionError};
 use common::*;
 
@@ -43,7 +43,7 @@ fn deposit_from_vault_credits_available() {
     let mut state = genesis();
     let events = apply(&mut state, deposit(alice(), quote_token(), 5));
     assert_eq!(events, vec![EventKind::Deposit { trader: alice(), token: quote_token(), amount: 5 }]);
-    assert_eq!(state.accounts.balance(&alice(), &quote_token()), Balance { available: 5, locked: 0 });
+    assert_eq!(state.balance_of(&alice(), &quote_token()), Balance { available: 5, locked: 0 });
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn resting_buy_locks_price_times_quantity_times_tick() {
     let mut state = funded();
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
     assert_eq!(events.len(), 1);
-    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 2_000 * 5 * TICK);
+    assert_eq!(state.balance_of(&alice(), &quote_token()).locked, 2_000 * 5 * TICK);
     assert_eq!(state.last_nonce(&alice()), 1);
 }
 
@@ -93,9 +93,9 @@ fn crossing_sell_fills_resting_buy_at_maker_price() {
             taker_fee: 0,
         }
     );
-    assert_eq!(state.accounts.balance(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
-    assert_eq!(state.accounts.balance(&alice(), &base_token()).available, 3 * LOT);
-    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 2_000 * 2 * TICK);
+    assert_eq!(state.balance_of(&bob(), &quote_token()).available, 2_000 * 3 * TICK);
+    assert_eq!(state.balance_of(&alice(), &base_token()).available, 3 * LOT);
+    assert_eq!(state.balance_of(&alice(), &quote_token()).locked, 2_000 * 2 * TICK);
 }
 
 #[test]
@@ -103,9 +103,9 @@ fn crossing_buy_taker_gets_back_lock_above_maker_price() {
     let mut state = funded();
     apply(&mut state, direct(bob(), order(Side::Sell, 1_990, 3, 1)));
     apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 3, 1)));
-    let quote = state.accounts.balance(&alice(), &quote_token());
+    let quote = state.balance_of(&alice(), &quote_token());
     assert_eq!(quote, Balance { available: 1_000 * LOT * TICK - 1_990 * 3 * TICK, locked: 0 });
-    assert!(state.market_states[&1].book.best(Side::Sell).is_none());
+    assert!(state.best_price(1, Side::Sell).is_none());
 }
 
 #[test]
@@ -125,8 +125,8 @@ fn fills_follow_price_then_time_priority_and_remainder_rests() {
         })
         .collect();
     assert_eq!(fills, [(2_000, 2), (2_000, 1), (2_010, 1)]);
-    let open = state.market_states[&1].book.orders_of(&alice());
-    assert_eq!((open[0].side, open[0].price, open[0].visible), (Side::Buy, 2_010, 1));
+    let open = state.orders_of(&alice(), 1);
+    assert_eq!((open[0].1.kind, open[0].1.side, open[0].1.price, open[0].1.visible), (OrderKind::Resting, Side::Buy, 2_010, 1));
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn cancel_unlocks_what_remains() {
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
     assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3, reason: CancelReason::User }]);
-    assert_eq!(state.accounts.balance(&alice(), &quote_token()).locked, 0);
+    assert_eq!(state.balance_of(&alice(), &quote_token()).locked, 0);
     assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
 }
 
@@ -211,8 +211,9 @@ fn malformed_payloads_and_unknown_kinds_are_recorded_no_ops() {
     assert_eq!(apply(&mut state, relay(vec![0; 10])), rejected(RejectReason::Malformed));
     assert_eq!(apply(&mut state, entry(9, alice(), vec![])), rejected(RejectReason::UnknownKind));
     assert_eq!(apply(&mut state, entry(KIND_BLOB_BATCH, alice(), vec![0; 31])), rejected(RejectReason::MalformedBatch));
-    assert_eq!(state.inbox.next_index, before.inbox.next_index + 4);
-    assert_eq!((state.accounts, state.market_states), (before.accounts, before.market_states));
+    assert_eq!(state.inbox_position().0, before.inbox_position().0 + 4);
+    let without_header = |s: &State| s.records().into_iter().filter(|(key, _)| *key != clob_core::state::StateKey::Header).collect::<Vec<_>>();
+    assert_eq!(without_header(&state), without_header(&before));
 }
 
 #[test]
@@ -244,17 +245,16 @@ fn every_entry_advances_the_inbox_accumulator() {
     let mut state = genesis();
     let first = deposit(alice(), base_token(), 1);
     apply(&mut state, first.clone());
-    assert_eq!(state.inbox.next_index, 1);
-    assert_eq!(state.inbox.acc, clob_core::inbox::next_acc(&[0; 32], &first.hash()));
+    assert_eq!(state.inbox_position(), (1, clob_core::inbox::next_acc(&[0; 32], &first.hash())));
 }
 
 #[test]
-fn snapshot_round_trips_and_keeps_the_root() {
+fn stored_records_restore_the_same_state_and_root() {
     let mut state = funded();
     apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 5, 1)));
-    let restored = State::decode(&state.encode()).unwrap();
-    assert_eq!(state_root(&restored), state_root(&state));
-    let mut trailing = state.encode();
-    trailing.push(0);
-    assert_eq!(State::decode(&trailing), None);
+    let mut ledger = Ledger::over(state.clone());
+    let root = ledger.commit().root;
+    let restored = Ledger::restore(state.records(), 7).unwrap();
+    assert_eq!(restored.root(), root);
+    assert_eq!(restored.state, state);
 }

@@ -6,13 +6,14 @@ use std::path::Path;
 
 use clob_core::blob_batch::{decode_blobs, encode_blobs};
 use clob_core::guest::{execute, GuestInput};
+use clob_core::ledger::Ledger;
+use clob_core::smt;
+use clob_core::state::{Record, StateKey};
 use clob_core::inbox::{entry_hash, next_acc, InboxEntry};
 use clob_core::keccak::keccak;
 use clob_core::message::{Envelope, Message};
 use clob_core::public_values::PublicValues;
-use clob_core::root::state_root;
 use clob_core::state::{GenesisConfig, State};
-use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::{eip712, Address, Hash};
 use common::*;
 use serde_json::Value;
@@ -119,30 +120,56 @@ fn transition_risk_replays_fees_risk_controls_and_withdrawals() {
 
 fn replay_transition(name: &str) {
     let vectors = load(name).unwrap_or_else(|| panic!("{name} is owned by the core"));
-    let genesis = vector_genesis(&vectors["genesis"]);
-    assert_eq!(state_root(&genesis), hash(&vectors["genesis"]["state_root"]));
-    let mut blobs = BlobMap::new();
+    let mut chain = Chain::new(vector_genesis(&vectors["genesis"]));
+    assert_eq!(chain.ledger.root(), hash(&vectors["genesis"]["state_root"]));
     for blob in vectors["blobs"].as_array().unwrap() {
         let envelopes: Vec<Vec<u8>> = blob["envelopes"].as_array().unwrap().iter().map(unhex).collect();
         let packed = encode_blobs(&envelopes).unwrap();
         assert_eq!(packed.len(), 1);
-        blobs.insert(hash(&blob["versioned_hash"]), packed.into_iter().next().unwrap());
+        chain.blobs.insert(hash(&blob["versioned_hash"]), packed.into_iter().next().unwrap());
     }
-    let mut state = genesis.clone();
     let mut entries = Vec::new();
     for recorded in vectors["entries"].as_array().unwrap() {
         let name = recorded["name"].as_str().unwrap();
-        assert_eq!(uint::<u64>(&recorded["index"]), state.inbox.next_index, "{name}");
+        assert_eq!(uint::<u64>(&recorded["index"]), chain.ledger.state.inbox_position().0, "{name}");
         let entry = vector_entry(recorded);
-        let events = apply_entries(&mut state, std::slice::from_ref(&entry), &blobs).unwrap();
+        let events = chain.apply_block(std::slice::from_ref(&entry));
         let events: Vec<Value> = events.iter().map(event_json).collect();
         assert_eq!(&Value::from(events), &recorded["events"], "{name}");
-        assert_eq!(state_root(&state), hash(&recorded["state_root"]), "{name}");
-        assert_eq!(state.inbox.acc, hash(&recorded["acc"]), "{name}");
+        assert_eq!(chain.ledger.root(), hash(&recorded["state_root"]), "{name}");
+        assert_eq!(chain.ledger.state.inbox_position().1, hash(&recorded["acc"]), "{name}");
         entries.push(entry);
     }
-    let input = GuestInput { state: genesis, entries, blobs };
+    let built = chain.guest_input(0, chain.blocks.len(), None);
+    assert_eq!(built.witness, unhex(&vectors["witness"]), "the witness is a function of the range");
+    let input = GuestInput { witness: unhex(&vectors["witness"]), entries, blobs: chain.blobs.clone(), seed: 3 };
     assert_eq!(execute(&input.encode()).unwrap().to_vec(), unhex(&vectors["public_values"]));
+}
+
+#[test]
+fn state_tree_leaves_paths_and_balance_branches_are_as_recorded() {
+    let vectors = load("state_tree.json").expect("state_tree.json is owned by the core");
+    let mut leaves = Vec::new();
+    for leaf in vectors["leaves"].as_array().unwrap() {
+        let key = StateKey::decode(&unhex(&leaf["key"])).unwrap();
+        assert_eq!(key.encode(), unhex(&leaf["key"]));
+        let value = unhex(&leaf["value"]);
+        let path = hash(&leaf["path"]);
+        assert_eq!(key.path(), path);
+        assert_eq!(keccak(&[&value]), hash(&leaf["value_hash"]));
+        assert_eq!(smt::leaf_hash(&path, &hash(&leaf["value_hash"])), hash(&leaf["leaf"]));
+        leaves.push((key, value));
+    }
+    let ledger = Ledger::restore(leaves, 5).unwrap();
+    assert_eq!(ledger.root(), hash(&vectors["root"]));
+    for case in vectors["balances"].as_array().unwrap() {
+        let key = StateKey::decode(&unhex(&case["key"])).unwrap();
+        let amount = |field: &str| case[field].as_str().unwrap().parse::<u128>().unwrap();
+        let balance = clob_core::state::Balance { available: amount("available"), locked: amount("locked") };
+        let siblings: Vec<Hash> = case["siblings"].as_array().unwrap().iter().map(hash).collect();
+        let leaf = smt::leaf_hash(&key.path(), &keccak(&[&balance.encode()]));
+        assert_eq!(smt::root_from_branch(&key.path(), &leaf, &siblings), hash(&vectors["root"]));
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use clob_core::message::{
 };
 use clob_core::transition::BlobMap;
 use clob_core::Address;
-use clob_fuzz::{start_state, ALICE, BOB, CHAIN_ID, INBOX, T0};
+use clob_fuzz::{start_ledger, ALICE, BOB, CHAIN_ID, INBOX, T0};
 use k256::ecdsa::SigningKey;
 
 const ALICE_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -106,7 +106,7 @@ fn main() {
         (0..12).map(|n| signed(&alice, Message::Order(order(1, Side::Buy, 90, 1, 10 + n)))).collect();
     seeds.push(("batch_v2_deflate", encode_batch(&many).unwrap()));
     seeds.push(("batch_v1", [&[0x01][..], &encode_messages(&envelopes).unwrap()].concat()));
-    // A guest input: the fuzz start state and a few entries.
+    // A guest input: a few entries proven from the start state, as the node writes it.
     let entries = vec![
         InboxEntry { kind: KIND_DIRECT, sender: ALICE, l1_block: 200, l1_timestamp: T0 + 5, payload: buy.encode() },
         InboxEntry {
@@ -117,7 +117,34 @@ fn main() {
             payload: envelopes[1].clone(),
         },
     ];
-    seeds.push(("guest_input", GuestInput { state: start_state().clone(), entries, blobs: BlobMap::new() }.encode()));
+    let mut ledger = start_ledger().clone();
+    clob_core::transition::apply_entries(&mut ledger.state, &entries, &BlobMap::new()).unwrap();
+    let commit = ledger.commit();
+    let before: Vec<_> = commit.changed.iter().map(|(key, _)| (*key, start_ledger().state.record_bytes(key))).collect();
+    let witness = ledger.witness(&commit.accessed, &before, &[]).unwrap();
+    seeds.push(("guest_input", GuestInput { witness, entries, blobs: BlobMap::new(), seed: 1 }.encode()));
+    // Extreme values: 40 orders at 2^62 ticks for 2^62 lots in the one-atom market, Alice and
+    // Bob taking each other's in turn: past 2^128 of quote volume within the hour.
+    let big = 1u64 << 62;
+    let extreme: Vec<Message> = (0..40u64)
+        .map(|i| {
+            let side = if i % 4 == 0 || i % 4 == 3 { Side::Sell } else { Side::Buy };
+            Message::Order(order(3, side, big, big, 100 + i))
+        })
+        .collect();
+    seeds.push(("run_extreme_volume", extreme.iter().flat_map(Message::encode).collect()));
+    seeds.push((
+        "run_extreme_fields",
+        [
+            Message::Order(order(3, Side::Sell, u64::MAX, u64::MAX, u64::MAX - 1)),
+            Message::Order(order(3, Side::Buy, u64::MAX, 1, u64::MAX)),
+            Message::Order(Order { display_quantity: u64::MAX, expiry: u64::MAX, ..order(3, Side::Sell, 1, u64::MAX, 9) }),
+            Message::CancelAll(CancelAll { market: u32::MAX, nonce: u64::MAX }),
+        ]
+        .iter()
+        .flat_map(Message::encode)
+        .collect(),
+    ));
 
     std::fs::create_dir_all(&out).unwrap();
     for (name, bytes) in &seeds {

@@ -4,20 +4,22 @@
 //! One input is read five ways: as one message, as one envelope, as a guest input, as the
 //! batch bytes of a blob, and as a run of messages. Whatever decodes is applied to a funded
 //! state with resting orders; no input may panic, a decoded message or envelope re-encodes to
-//! the same bytes, and after every entry value is conserved and no book is crossed.
-
-use std::sync::OnceLock;
+//! the same bytes, and after every entry value is conserved and no book is crossed. Then the
+//! range is proven as the node proves it, from a witness alone: no input may panic the guest,
+//! and the guest must reach the node's root.
 
 use clob_core::blob_batch::{
     decode_blobs, BATCH_VERSION, BATCH_VERSION_V1, BLOB_SIZE, BYTES_PER_FIELD_ELEMENT, DATA_BYTES_PER_FIELD_ELEMENT,
 };
-use clob_core::guest::GuestInput;
+use clob_core::guest::{run, GuestInput};
+use clob_core::ledger::Ledger;
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED};
 use clob_core::message::{
     Envelope, Message, Order, Side, CANCEL_ALL_LEN, CANCEL_ALL_TYPE, CANCEL_LEN, CANCEL_TYPE, ORDER_LEN, ORDER_TYPE,
     REPLACE_LEN, REPLACE_TYPE,
 };
 use clob_core::state::{GenesisConfig, Market, State};
+use clob_core::witness;
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::Address;
 
@@ -54,7 +56,8 @@ const fn nibble(c: u8) -> u8 {
 }
 
 /// Market 1: no fees, no limits. Market 2: fees, min and max size, a circuit breaker, few
-/// open orders and fills per order.
+/// open orders and fills per order. Market 3: one atom per lot and per tick, where extreme
+/// prices and quantities reach the limits of the arithmetic.
 pub fn markets() -> Vec<Market> {
     let risky = Market {
         min_size: 2,
@@ -69,7 +72,7 @@ pub fn markets() -> Vec<Market> {
         max_fills: 3,
         ..Market::simple(2, BASE, QUOTE, 1_000, 1)
     };
-    vec![Market::simple(1, BASE, QUOTE, 1_000_000_000_000_000, 1_000_000_000_000), risky]
+    vec![Market::simple(1, BASE, QUOTE, 1_000_000_000_000_000, 1_000_000_000_000), risky, Market::simple(3, BASE, QUOTE, 1, 1)]
 }
 
 pub fn genesis_config() -> GenesisConfig {
@@ -88,16 +91,24 @@ fn deposit(trader: Address, token: Address, amount: u128) -> InboxEntry {
     entry(KIND_DEPOSIT, VAULT, 0, payload)
 }
 
-/// Both traders funded in both tokens, Bob's orders resting on both sides of both markets (and
-/// a stop), Bob's nonces 1..=6 used. Built once; every input starts from a clone.
-pub fn start_state() -> &'static State {
-    static STATE: OnceLock<State> = OnceLock::new();
-    STATE.get_or_init(|| {
+/// Both traders funded in both tokens (2^125 each: a quarter of what a token may total), Bob's
+/// orders resting on both sides of the first two markets (and a stop), Bob's nonces 1..=6
+/// used. Built once, committed; every input starts from a clone.
+pub fn start_ledger() -> &'static Ledger {
+    // Per thread (the state's access log is not shared between threads); libFuzzer uses one.
+    thread_local! {
+        static LEDGER: &'static Ledger = Box::leak(Box::new(build_start_ledger()));
+    }
+    LEDGER.with(|ledger| *ledger)
+}
+
+fn build_start_ledger() -> Ledger {
+    {
         let mut state = State::genesis(genesis_config(), markets()).expect("valid markets");
         let mut entries = Vec::new();
         for trader in TRADERS {
-            entries.push(deposit(trader, BASE, 1 << 100));
-            entries.push(deposit(trader, QUOTE, 1 << 100));
+            entries.push(deposit(trader, BASE, 1 << 125));
+            entries.push(deposit(trader, QUOTE, 1 << 125));
         }
         let orders = [
             Order::limit(1, Side::Buy, 98, 5, 1),
@@ -110,42 +121,55 @@ pub fn start_state() -> &'static State {
         entries.extend(orders.into_iter().map(|o| entry(KIND_DIRECT, BOB, 0, Message::Order(o).encode())));
         apply_entries(&mut state, &entries, &BlobMap::new()).expect("no blobs needed");
         check_invariants(&state);
-        state
-    })
+        let mut ledger = Ledger::over(state);
+        ledger.commit();
+        ledger
+    }
+}
+
+/// The start state (a clone of the start ledger's).
+pub fn start_state() -> &'static State {
+    &start_ledger().state
 }
 
 /// Balances add up to supplies, every lock is held by a resting or stop order, and no book
 /// is crossed at rest.
 pub fn check_invariants(state: &State) {
+    let balances = state.all_balances();
     for token in [BASE, QUOTE] {
-        let held: u128 =
-            state.accounts.balances().filter(|(_, t, _)| **t == token).map(|(_, _, b)| b.available + b.locked).sum();
-        assert_eq!(held, state.supply.get(&token).copied().unwrap_or(0), "value not conserved");
+        let held: u128 = balances.iter().filter(|(_, t, _)| *t == token).map(|(_, _, b)| b.available + b.locked).sum();
+        assert_eq!(held, state.supply_of(&token), "value not conserved");
     }
     for trader in TRADERS {
         let (mut base, mut quote) = (0u128, 0u128);
-        for market_state in state.market_states.values() {
-            for side in [Side::Buy, Side::Sell] {
-                for order in market_state.book.iter(side).filter(|o| o.trader == trader) {
-                    *if side == Side::Buy { &mut quote } else { &mut base } += order.locked;
-                }
-            }
-            for stop in market_state.stops.iter().filter(|s| s.trader == trader) {
-                *if stop.order.side == Side::Buy { &mut quote } else { &mut base } += stop.locked;
-            }
+        for (_, order) in state.all_orders().filter(|(id, _)| id.trader == trader) {
+            *if order.side == Side::Buy { &mut quote } else { &mut base } += order.locked;
         }
-        assert_eq!(state.accounts.balance(&trader, &BASE).locked, base, "base locks");
-        assert_eq!(state.accounts.balance(&trader, &QUOTE).locked, quote, "quote locks");
+        assert_eq!(state.balance_of(&trader, &BASE).locked, base, "base locks");
+        assert_eq!(state.balance_of(&trader, &QUOTE).locked, quote, "quote locks");
     }
-    for (id, market_state) in &state.market_states {
-        assert!(market_state.book.is_uncrossed(), "book of market {id} crossed");
+    for market in markets() {
+        assert!(state.is_uncrossed(market.id), "book of market {} crossed", market.id);
     }
 }
 
-/// Applies one entry to `state` and checks the invariants.
-fn apply(state: &mut State, entry: InboxEntry, blobs: &BlobMap) {
-    apply_entries(state, &[entry], blobs).expect("every blob named is carried");
-    check_invariants(state);
+/// Applies `entries` one by one to a clone of the start ledger, checking the invariants after
+/// each, then proves them as the node would: a witness of what they reached, from the start
+/// root, run by the guest, which must neither panic nor reach another root.
+fn apply_and_prove(entries: &[InboxEntry], blobs: &BlobMap) {
+    let start = start_ledger();
+    let mut ledger = start.clone();
+    for entry in entries {
+        apply_entries(&mut ledger.state, std::slice::from_ref(entry), blobs).expect("every blob named is carried");
+        check_invariants(&ledger.state);
+    }
+    let commit = ledger.commit();
+    let before: Vec<_> = commit.changed.iter().map(|(key, _)| (*key, start.state.record_bytes(key))).collect();
+    let witness = ledger.witness(&commit.accessed, &before, &[]).expect("the node can always write a witness");
+    let input = GuestInput { witness, entries: entries.to_vec(), blobs: blobs.clone(), seed: 0x5eed };
+    let values = run(input).expect("a complete witness proves its range");
+    assert_eq!(values.prev_state_root, start.root(), "the guest started from another root");
+    assert_eq!(values.new_state_root, commit.root, "the guest reached another root than the node");
 }
 
 /// `data` as the batch bytes of one blob: 31 bytes per 32-byte field element, the first zero.
@@ -184,14 +208,17 @@ pub fn check(data: &[u8]) {
     // One envelope: trader ‖ message ‖ signature, applied as a signed entry.
     if let Some(envelope) = Envelope::decode(data) {
         assert_eq!(envelope.encode(), data, "envelope re-encodes differently");
-        let mut state = start_state().clone();
-        apply(&mut state, entry(KIND_SIGNED, [0x99; 20], 1, data.to_vec()), &no_blobs);
+        apply_and_prove(&[entry(KIND_SIGNED, [0x99; 20], 1, data.to_vec())], &no_blobs);
     }
 
-    // A guest input (postcard): what decodes encodes to something that decodes to the same.
+    // A guest input (postcard): what decodes encodes to something that decodes to the same,
+    // and its witness is checked without panicking (a prover's bytes, not an L1 input: one that
+    // proves nothing fails to open).
     if let Some(input) = GuestInput::decode(data) {
         assert_eq!(GuestInput::decode(&input.encode()).as_ref(), Some(&input), "guest input does not round-trip");
+        let _ = witness::open(&input.witness, input.seed);
     }
+    let _ = witness::open(data, 7);
 
     // The batch bytes of a blob: decoded, then applied as a blob batch entry. (Only bytes
     // that start with a known version are packed: any other first byte is rejected at once.)
@@ -202,15 +229,14 @@ pub fn check(data: &[u8]) {
             for envelope in &envelopes {
                 let _ = Envelope::decode(envelope);
             }
-            let mut state = start_state().clone();
             let blobs = BlobMap::from([(BLOB_HASH, blob)]);
-            apply(&mut state, entry(KIND_BLOB_BATCH, ALICE, 1, BLOB_HASH.to_vec()), &blobs);
+            apply_and_prove(&[entry(KIND_BLOB_BATCH, ALICE, 1, BLOB_HASH.to_vec())], &blobs);
         }
     }
 
     // A run of messages, each as long as its type says, sent directly by Alice and Bob in
     // turn (one message alone is Alice's); stops at the first one that does not decode.
-    let mut state = None;
+    let mut entries = Vec::new();
     let mut rest = data;
     let mut at = 1u64;
     while let Some(len) = rest.first().and_then(|&t| message_len(t)).filter(|&len| len <= rest.len()) {
@@ -218,9 +244,11 @@ pub fn check(data: &[u8]) {
         let Some(message) = Message::decode(bytes) else { break };
         assert_eq!(message.encode(), bytes, "message re-encodes differently");
         let sender = TRADERS[(at as usize - 1) % 2];
-        let state = state.get_or_insert_with(|| start_state().clone());
-        apply(state, entry(KIND_DIRECT, sender, at, bytes.to_vec()), &no_blobs);
+        entries.push(entry(KIND_DIRECT, sender, at, bytes.to_vec()));
         rest = tail;
         at += 1;
+    }
+    if !entries.is_empty() {
+        apply_and_prove(&entries, &no_blobs);
     }
 }

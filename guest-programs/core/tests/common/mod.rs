@@ -2,7 +2,14 @@
 //! and the JSON shape of events (the same shape the Python bindings return).
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
 use clob_core::events::{Event, EventKind};
+use clob_core::guest::GuestInput;
+use clob_core::ledger::{LeafValue, Ledger};
+use clob_core::state::StateKey;
+use clob_core::transition::{apply_entries, BlobMap};
+use clob_core::Hash;
 use clob_core::inbox::{InboxEntry, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
 use clob_core::keccak::keccak;
 use clob_core::message::{Cancel, Envelope, Message, Order, Side};
@@ -237,4 +244,110 @@ pub fn event_json(event: &Event) -> Value {
         value["position"] = json!(position);
     }
     value
+}
+
+/// A node's history in miniature: a ledger advanced block by block, with what each block
+/// reached and the records after it, so that any range of blocks can be proven statelessly.
+pub struct Chain {
+    pub ledger: Ledger,
+    /// Per block: its entries, the keys it reached, the root after it, the records after it.
+    pub blocks: Vec<(Vec<InboxEntry>, Vec<StateKey>, Hash, BTreeMap<StateKey, Vec<u8>>)>,
+    pub genesis: (Hash, BTreeMap<StateKey, Vec<u8>>),
+    pub blobs: BlobMap,
+}
+
+impl Chain {
+    pub fn new(state: State) -> Chain {
+        let ledger = Ledger::over(state);
+        let genesis = (ledger.root(), ledger.state.records().into_iter().collect());
+        Chain { ledger, blocks: Vec::new(), genesis, blobs: BlobMap::new() }
+    }
+
+    pub fn apply_block(&mut self, entries: &[InboxEntry]) -> Vec<Event> {
+        let events = apply_entries(&mut self.ledger.state, entries, &self.blobs).unwrap();
+        let commit = self.ledger.commit();
+        let records = self.ledger.state.records().into_iter().collect();
+        self.blocks.push((entries.to_vec(), commit.accessed, commit.root, records));
+        events
+    }
+
+    /// Root and records after `blocks` blocks (0: genesis).
+    pub fn at(&self, blocks: usize) -> (Hash, &BTreeMap<StateKey, Vec<u8>>) {
+        match blocks {
+            0 => (self.genesis.0, &self.genesis.1),
+            n => (self.blocks[n - 1].2, &self.blocks[n - 1].3),
+        }
+    }
+
+    /// The values that differ between the records after `blocks` blocks and now, as they were
+    /// then (what a node reads from its journal).
+    pub fn changed_since(&self, blocks: usize) -> Vec<LeafValue> {
+        let (_, then) = self.at(blocks);
+        let now = self.ledger.state.records().into_iter().collect::<BTreeMap<_, _>>();
+        let mut keys: Vec<&StateKey> = then.keys().chain(now.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter().filter(|key| then.get(key) != now.get(key)).map(|key| (*key, then.get(key).cloned())).collect()
+    }
+
+    /// The guest input proving blocks `[start, end)`, with the keys the witness must cover
+    /// (`drop` of them left out, to test an incomplete witness).
+    pub fn guest_input(&self, start: usize, end: usize, drop: Option<StateKey>) -> GuestInput {
+        let keys: Vec<StateKey> = self.blocks[start..end].iter().flat_map(|b| b.1.iter().copied()).collect();
+        let mut witness = self.ledger.witness(&keys, &self.changed_since(start), &self.changed_since(end)).unwrap();
+        if let Some(key) = drop {
+            witness = without(&witness, &key);
+        }
+        let entries: Vec<InboxEntry> = self.blocks[start..end].iter().flat_map(|b| b.0.iter().cloned()).collect();
+        GuestInput { witness, entries, blobs: self.blobs.clone(), seed: 0xfeed }
+    }
+}
+
+/// `witness` as a prover that left `key` out would write it: its record (or absence) gone,
+/// its leaf (if any) written as a plain leaf of path and value hash.
+pub fn without(witness: &[u8], key: &StateKey) -> Vec<u8> {
+    let parsed = clob_core::witness::parse(witness).unwrap();
+    let mut out = Vec::new();
+    let kept: Vec<_> = parsed.records.iter().filter(|r| r.key != *key).collect();
+    out.extend_from_slice(&(kept.len() as u32).to_be_bytes());
+    for record in &kept {
+        out.push(record.key_bytes.len() as u8);
+        out.extend_from_slice(record.key_bytes);
+        out.extend_from_slice(&(record.value.len() as u16).to_be_bytes());
+        out.extend_from_slice(record.value);
+    }
+    let absent: Vec<_> = parsed.absent.iter().filter(|(k, _)| k != key).collect();
+    out.extend_from_slice(&(absent.len() as u32).to_be_bytes());
+    for (_, bytes) in &absent {
+        out.push(bytes.len() as u8);
+        out.extend_from_slice(bytes);
+    }
+    // Walk the pre-order tree; the dropped record's leaf is the n-th record leaf.
+    let dropped = parsed.records.iter().position(|r| r.key == *key);
+    let (mut at, mut records) = (0usize, 0usize);
+    let tree = parsed.tree;
+    while at < tree.len() {
+        let tag = tree[at];
+        match tag {
+            0x00 | 0x02 => { out.push(tag); at += 1; }
+            0x01 => { out.extend_from_slice(&tree[at..at + 33]); at += 33; }
+            0x03 => { out.extend_from_slice(&tree[at..at + 65]); at += 65; }
+            _ => {
+                if Some(records) == dropped {
+                    let record = &parsed.records[records];
+                    out.push(0x03);
+                    out.extend_from_slice(&keccak(&[record.key_bytes]));
+                    out.extend_from_slice(&keccak(&[record.value]));
+                } else {
+                    out.push(tag);
+                }
+                records += 1;
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
+impl Chain {
 }

@@ -1,34 +1,12 @@
-//! The state root (PROTOCOL.md sections 7, 10, 12): a sorted-pair Merkle root of balance
-//! leaves, so that one account can be proven on L1 (OpenZeppelin `MerkleProof.verify`), bound
-//! to a hash of the rest of the state.
+//! The sorted-pair Merkle tree of a range's withdrawals (PROTOCOL.md section 11): OpenZeppelin
+//! `MerkleProof`'s commutative hash, so `Vault.claimWithdrawal` verifies a branch with
+//! `MerkleProof.verify`. Leaves are padded with zero to a power of two; the root of no leaf is
+//! zero and of one leaf the leaf itself.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use serde::Serialize;
 
-use crate::state_wire::MarketStatesMap;
-use crate::accounts::NoncesMap;
-use crate::inbox::InboxPosition;
 use crate::keccak::keccak;
-use crate::state::{Balance, GenesisConfig, Market, State};
-use crate::{Address, Hash};
-
-/// Everything but the balances, in the order its canonical encoding hashes it.
-#[derive(Serialize)]
-struct RestOfState<'a> {
-    genesis: &'a GenesisConfig,
-    markets: &'a BTreeMap<u32, Market>,
-    market_states: MarketStatesMap<'a>,
-    nonces: NoncesMap<'a>,
-    supply: &'a BTreeMap<Address, u128>,
-    inbox: &'a InboxPosition,
-    l1_timestamp: u64,
-}
-
-/// `keccak(trader ‖ token ‖ available(u128) ‖ locked(u128))`, 72 bytes hashed.
-pub fn balance_leaf(trader: &Address, token: &Address, balance: &Balance) -> Hash {
-    keccak(&[trader, token, &balance.available.to_be_bytes(), &balance.locked.to_be_bytes()])
-}
+use crate::Hash;
 
 /// `keccak(min(a, b) ‖ max(a, b))`: OpenZeppelin's commutative pair hash.
 pub fn hash_pair(a: &Hash, b: &Hash) -> Hash {
@@ -56,7 +34,7 @@ fn levels(leaves: Vec<Hash>) -> Vec<Vec<Hash>> {
     out
 }
 
-/// Section-10 root: zero for no leaf, the leaf itself for one.
+/// The root: zero for no leaf, the leaf itself for one.
 pub fn merkle_root(leaves: Vec<Hash>) -> Hash {
     if leaves.is_empty() {
         return [0; 32];
@@ -90,59 +68,6 @@ fn branch(levels: &[Vec<Hash>], mut index: usize) -> Vec<Hash> {
 /// What `MerkleProof.verify(proof, root, leaf)` computes.
 pub fn verify(proof: &[Hash], root: &Hash, leaf: &Hash) -> bool {
     proof.iter().fold(*leaf, |node, sibling| hash_pair(&node, sibling)) == *root
-}
-
-fn balance_leaves(state: &State) -> Vec<Hash> {
-    state.accounts.balances().map(|(trader, token, balance)| balance_leaf(trader, token, balance)).collect()
-}
-
-pub fn balances_root(state: &State) -> Hash {
-    merkle_root(balance_leaves(state))
-}
-
-/// `keccak(postcard(rest of state))`.
-pub fn rest_hash(state: &State) -> Hash {
-    let rest = RestOfState {
-        genesis: &state.genesis,
-        markets: &state.markets,
-        market_states: MarketStatesMap(&state.market_states, &state.accounts),
-        nonces: NoncesMap(&state.accounts),
-        supply: &state.supply,
-        inbox: &state.inbox,
-        l1_timestamp: state.l1_timestamp,
-    };
-    let encoded = postcard::to_allocvec(&rest).expect("serializing to a Vec cannot fail");
-    keccak(&[&encoded])
-}
-
-/// `keccak(balancesRoot ‖ restHash)`.
-pub fn state_root(state: &State) -> Hash {
-    keccak(&[&balances_root(state), &rest_hash(state)])
-}
-
-/// One account leaf with what proves it against the state root (section 12).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BalanceProof {
-    pub balance: Balance,
-    pub leaf: Hash,
-    pub proof: Vec<Hash>,
-    pub balances_root: Hash,
-    pub rest_hash: Hash,
-}
-
-/// The branch of `(trader, token)`; `None` when its balance is zero (no leaf).
-pub fn balance_proof(state: &State, trader: &Address, token: &Address) -> Option<BalanceProof> {
-    let index = state.accounts.balances().position(|(t, k, _)| t == trader && k == token)?;
-    let leaves = balance_leaves(state);
-    let leaf = leaves[index];
-    let levels = levels(leaves);
-    Some(BalanceProof {
-        balance: state.accounts.balance(trader, token),
-        leaf,
-        proof: branch(&levels, index),
-        balances_root: levels.last().expect("one leaf at least")[0],
-        rest_hash: rest_hash(state),
-    })
 }
 
 #[cfg(test)]
