@@ -7,6 +7,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Inbox} from "./Inbox.sol";
 import {Rollup} from "./Rollup.sol";
+import {StateTree} from "./StateTree.sol";
 
 /// @title Vault
 /// @notice ERC-20 custody for the exchange. A deposit moves tokens here and appends a DEPOSIT
@@ -43,7 +44,7 @@ contract Vault is ReentrancyGuardTransient {
     error NotFrozen();
     /// @dev The caller already escaped with this token.
     error AlreadyEscaped(address trader, address token);
-    /// @dev The account leaf does not lead to the last verified state root.
+    /// @dev The balance leaf and branch do not lead to the last verified state root.
     error InvalidBalanceProof();
     /// @dev The deposit was covered by a proven batch: its value is in the escape balances.
     error DepositWasProven(uint256 inboxIndex);
@@ -156,21 +157,21 @@ contract Vault is ReentrancyGuardTransient {
 
     /// @notice Escape hatch: once the Rollup is frozen, pays the caller `available + locked` of
     ///         `token` as the last verified state root holds them; once per (caller, token).
+    /// @dev The caller's balance record (`balanceLeaf`) is walked up `proof` to the Rollup's
+    ///      `stateRoot` (docs/PROTOCOL.md section 12); a branch past 256 siblings reverts with
+    ///      `StateTree.BranchTooLong`.
     /// @param token The ERC-20.
     /// @param available The caller's available balance in the last verified state.
     /// @param locked The caller's locked balance in the last verified state.
-    /// @param proof The sorted-pair branch of the account leaf up to `balancesRoot`.
-    /// @param restHash The state root's second half (docs/PROTOCOL.md section 12).
-    function escape(address token, uint128 available, uint128 locked, bytes32[] calldata proof, bytes32 restHash)
-        external
-        nonReentrant
-    {
+    /// @param proof The state-tree branch of the balance leaf: sibling hashes from the leaf's
+    ///        depth (`proof.length`) up to depth 1.
+    function escape(address token, uint128 available, uint128 locked, bytes32[] calldata proof) external nonReentrant {
         Rollup bound = _rollup();
         if (!bound.frozen()) revert NotFrozen();
         if (escaped[msg.sender][token]) revert AlreadyEscaped(msg.sender, token);
-        bytes32 balancesRoot =
-            MerkleProof.processProofCalldata(proof, balanceLeaf(msg.sender, token, available, locked));
-        if (keccak256(abi.encodePacked(balancesRoot, restHash)) != bound.stateRoot()) revert InvalidBalanceProof();
+        bytes32 path = StateTree.balancePath(msg.sender, token);
+        bytes32 leaf = StateTree.leafHash(path, StateTree.balanceValueHash(available, locked));
+        if (StateTree.rootFromBranch(path, leaf, proof) != bound.stateRoot()) revert InvalidBalanceProof();
         escaped[msg.sender][token] = true;
         IERC20(token).safeTransfer(msg.sender, uint256(available) + uint256(locked));
         emit Escaped(msg.sender, token, available, locked);
@@ -221,14 +222,15 @@ contract Vault is ReentrancyGuardTransient {
         return keccak256(abi.encodePacked(trader, token, amount, inboxIndex));
     }
 
-    /// @notice `keccak(trader ‖ token ‖ available(uint128) ‖ locked(uint128))` (docs/PROTOCOL.md
-    ///         section 12).
+    /// @notice The state-tree leaf of `trader`'s balance of `token` (docs/PROTOCOL.md section 12):
+    ///         `keccak(path ‖ valueHash ‖ 0x01)` with `path = keccak(0x06 ‖ trader ‖ token)` and
+    ///         `valueHash = keccak(available(uint128) ‖ locked(uint128))`.
     function balanceLeaf(address trader, address token, uint128 available, uint128 locked)
         public
         pure
         returns (bytes32)
     {
-        return keccak256(abi.encodePacked(trader, token, available, locked));
+        return StateTree.balanceLeaf(trader, token, available, locked);
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/

@@ -6,7 +6,9 @@ import {Inbox} from "../../Inbox.sol";
 import {Vault} from "../../Vault.sol";
 import {Rollup} from "../../Rollup.sol";
 import {DevToken} from "../../DevToken.sol";
+import {StateTree} from "../../StateTree.sol";
 import {BatchHeader, BlobOpening} from "../../PublicValues.sol";
+import {StateTreeBuilder} from "../utils/StateTreeBuilder.sol";
 
 /// @notice Drives the stack the way the world would (deposits, withdrawal requests, proven and
 ///         forged batches, claims and double claims, a freeze and escapes) while keeping a ghost
@@ -31,14 +33,15 @@ contract SettlementHandler is RollupFixture {
 
     DevToken public token;
     address[3] internal actors;
-    bytes32 internal constant REST = keccak256("rest");
 
     Entry[] internal entries;
     uint256 public provenEntries;
     mapping(address => uint256) public ledger; // available on L2 as of the last proven batch
     Claim[] internal claims;
-    bytes32[] internal balanceLeaves;
-    address[] internal leafOwners;
+    /// @dev The records of the last proven state: a header, then each non-zero balance.
+    bytes32[] internal recordPaths;
+    bytes32[] internal recordLeaves;
+    address[] internal balanceOwners;
 
     uint256 public ghostForgedBatchesAccepted;
     uint256 public ghostDoubleClaims;
@@ -84,7 +87,8 @@ contract SettlementHandler is RollupFixture {
     }
 
     /// @dev Proves every unproven entry: applies them to the ledger, commits the withdrawal
-    ///      leaves and the balance leaves, and settles with the mock verifier's empty proof.
+    ///      leaves and the state tree of the balances, and settles with the mock verifier's
+    ///      empty proof.
     function settle(uint256 warp) external {
         if (rollup.frozen() || provenEntries == entries.length) return;
         vm.warp(block.timestamp + bound(warp, 0, 1 days));
@@ -107,8 +111,8 @@ contract SettlementHandler is RollupFixture {
         for (uint256 c = claims.length - n; c < claims.length; ++c) {
             claims[c].proof = _merkleProof(leaves, c - (claims.length - n));
         }
-        _rebuildBalanceLeaves();
-        bytes32 newRoot = keccak256(abi.encodePacked(_merkleRoot(balanceLeaves), REST));
+        _rebuildState();
+        bytes32 newRoot = StateTreeBuilder.root(recordPaths, recordLeaves);
         BatchHeader memory header = _header(uint64(entries.length), newRoot);
         header.withdrawalsRoot = _merkleRoot(leaves);
         rollup.submitBatch(header, _noOpenings(), "");
@@ -148,10 +152,12 @@ contract SettlementHandler is RollupFixture {
             ? abi.encodePacked(e.trader, address(token), e.amount)
             : abi.encodePacked(address(token), e.amount);
         rollup.freeze(e.kind, sender, e.l1Block, e.l1Timestamp, keccak256(payload));
-        for (uint256 i; i < balanceLeaves.length; ++i) {
-            address who = leafOwners[i];
+        for (uint256 i; i < balanceOwners.length; ++i) {
+            address who = balanceOwners[i];
+            bytes32[] memory branch =
+                StateTreeBuilder.branch(recordPaths, recordLeaves, StateTree.balancePath(who, address(token)));
             vm.prank(who);
-            vault.escape(address(token), uint128(ledger[who]), 0, _merkleProof(balanceLeaves, i), REST);
+            vault.escape(address(token), uint128(ledger[who]), 0, branch);
             ghostEscapedTotal += ledger[who];
         }
         for (uint256 i = provenEntries; i < entries.length; ++i) {
@@ -194,14 +200,20 @@ contract SettlementHandler is RollupFixture {
         count = entries.length;
     }
 
-    function _rebuildBalanceLeaves() private {
-        delete balanceLeaves;
-        delete leafOwners;
+    function _rebuildState() private {
+        delete recordPaths;
+        delete recordLeaves;
+        delete balanceOwners;
+        (bytes32 headerPath, bytes32 headerLeaf) = StateTreeBuilder.record(hex"00", "header");
+        recordPaths.push(headerPath);
+        recordLeaves.push(headerLeaf);
         for (uint256 i; i < 3; ++i) {
             uint256 available = ledger[actors[i]];
             if (available == 0) continue;
-            balanceLeaves.push(vault.balanceLeaf(actors[i], address(token), uint128(available), 0));
-            leafOwners.push(actors[i]);
+            recordPaths.push(StateTree.balancePath(actors[i], address(token)));
+            // forge-lint: disable-next-line(unsafe-typecast)
+            recordLeaves.push(vault.balanceLeaf(actors[i], address(token), uint128(available), 0)); // deposits are bounded far below 2^128
+            balanceOwners.push(actors[i]);
         }
     }
 }
