@@ -73,6 +73,12 @@ impl State {
         self.market_states.get(&market).copied().unwrap_or_default()
     }
 
+    /// The best price of one ladder (0: empty), read off the market state without copying it.
+    #[inline]
+    pub(crate) fn best_level_of(&self, market: u32, ladder: Ladder) -> u64 {
+        self.market_states.get(&market).map_or(0, |state| state.best[ladder as usize])
+    }
+
     #[inline]
     pub(crate) fn market_state_mut(&mut self, market: u32) -> &mut MarketState {
         self.market_states.get_or_insert_with(&market, MarketState::default)
@@ -353,25 +359,28 @@ impl State {
     /// The first order of a ladder.
     #[inline]
     pub(crate) fn best_of(&self, market: u32, ladder: Ladder) -> Option<(OrderId, &OrderRecord)> {
-        let price = self.market_state_of(market).best[ladder as usize];
-        if price == 0 {
-            return None;
-        }
+        let price = self.best_level_of(market, ladder);
+        (price != 0).then(|| self.first_at(market, ladder, price))
+    }
+
+    /// The first order of the level at `price` (which must exist).
+    #[inline]
+    pub(crate) fn first_at(&self, market: u32, ladder: Ladder, price: u64) -> (OrderId, &OrderRecord) {
         let head = self.level_at(&LevelId { market, ladder, price }).head;
         let id = order_id(market, head);
-        Some((id, self.order_at(&id)))
+        (id, self.order_at(&id))
     }
 
     /// The best price of the book side `side` (the market state alone).
     #[inline]
     pub(crate) fn best_price_of(&self, market: u32, side: Side) -> Option<u64> {
-        let price = self.market_state_of(market).best[Ladder::book(side) as usize];
+        let price = self.best_level_of(market, Ladder::book(side));
         (price != 0).then_some(price)
     }
 
     /// Visits the orders of a ladder in priority order until `visit` returns false.
     pub(crate) fn walk(&self, market: u32, ladder: Ladder, mut visit: impl FnMut(&OrderId, &OrderRecord) -> bool) {
-        let mut price = self.market_state_of(market).best[ladder as usize];
+        let mut price = self.best_level_of(market, ladder);
         while price != 0 {
             let level = self.level_at(&LevelId { market, ladder, price });
             let mut at: OrderRef = Some(level.head);

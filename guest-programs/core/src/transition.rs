@@ -8,6 +8,7 @@
 //! link (no scan of a market or of the state).
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::blob_batch::decode_blobs;
@@ -62,7 +63,7 @@ pub fn apply_entries(
 pub fn apply_direct(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, events: &mut Vec<Event>) {
     let header = state.header_mut();
     header.l1_timestamp = l1_timestamp;
-    let mut out = Emitter { index: header.next_index, position: None, events };
+    let mut out = Emitter { index: header.next_index, position: None, now: l1_timestamp, events };
     apply_message(state, trader, message, &mut out);
 }
 
@@ -74,10 +75,11 @@ pub fn blob_batch_hashes(entry: &InboxEntry) -> Option<Vec<Hash>> {
     Some(entry.payload.chunks(32).map(|chunk| chunk.try_into().expect("32-byte chunk")).collect())
 }
 
-/// Where events of the input being applied go.
+/// Where events of the input being applied go, and its clock (the entry's L1 timestamp).
 struct Emitter<'a> {
     index: u64,
     position: Option<u32>,
+    now: u64,
     events: &'a mut Vec<Event>,
 }
 
@@ -95,7 +97,7 @@ impl Emitter<'_> {
 fn apply_entry(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, events: &mut Vec<Event>) {
     let header = state.header_mut();
     header.l1_timestamp = entry.l1_timestamp;
-    let mut out = Emitter { index: header.next_index, position: None, events };
+    let mut out = Emitter { index: header.next_index, position: None, now: entry.l1_timestamp, events };
     match entry.kind {
         KIND_DIRECT => match Message::decode(&entry.payload) {
             Some(message) => apply_message(state, &entry.sender, &message, &mut out),
@@ -169,7 +171,7 @@ fn apply_blob_batch(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, out:
     let count = u32::try_from(envelopes.len()).expect("a batch declares a u32 count");
     out.emit(EventKind::Batch { messages: count });
     for (position, envelope) in (0..count).zip(envelopes.iter()) {
-        let mut inner = Emitter { index: out.index, position: Some(position), events: out.events };
+        let mut inner = Emitter { index: out.index, position: Some(position), now: out.now, events: out.events };
         apply_envelope(state, envelope, &mut inner);
     }
 }
@@ -253,14 +255,25 @@ fn outside_band(reference: u64, price: u64, bps: u16) -> bool {
 
 // ---- orders -------------------------------------------------------------------------------
 
-/// What an order works on, looked up once per input: its market and the clock.
+/// What an order works on, looked up once per input: its market, the clock, and whether the
+/// market may hold stops or be halted (read off its market state once).
 struct Venue {
-    market: Market,
+    market: Arc<Market>,
     now: u64,
+    halted: bool,
+    has_stops: bool,
 }
 
-fn venue(state: &State, market: u32) -> Option<Venue> {
-    Some(Venue { market: state.markets.get(&market)?.clone(), now: state.header().l1_timestamp })
+fn venue(state: &State, market: u32, now: u64) -> Option<Venue> {
+    let market = state.markets.get(&market)?.clone();
+    let (halted, has_stops) = match state.market_states.get(&market.id) {
+        Some(data) => (
+            data.breaker.halted_until > now,
+            data.best[Ladder::BuyStops as usize] != 0 || data.best[Ladder::SellStops as usize] != 0,
+        ),
+        None => (false, false),
+    };
+    Some(Venue { market, now, halted, has_stops })
 }
 
 /// The checks of an order, in PROTOCOL.md's order, without changing anything. `freed` is what
@@ -290,7 +303,7 @@ fn check_order_terms(
     order: &Order,
     replacing: bool,
 ) -> Result<u128, RejectReason> {
-    let (market, now) = (&venue.market, venue.now);
+    let (market, now) = (&*venue.market, venue.now);
     let (tif, is_stop) = (order.time_in_force, order.trigger_price != 0);
     let can_rest = matches!(tif, TimeInForce::Gtc | TimeInForce::PostOnly);
     let invalid = (order.order_type == OrderType::Market && can_rest)
@@ -323,7 +336,7 @@ fn check_order_terms(
     }
     // Crossing matters only to a halted market or a post-only order (most orders skip the look).
     if !is_stop {
-        let halted = state.market_state_of(market.id).breaker.halted_until > now;
+        let halted = venue.halted;
         if halted || tif == TimeInForce::PostOnly {
             let best = state.best_price_of(market.id, order.side.opposite());
             if best.is_some_and(|price| crosses(order.side, order.price, price)) {
@@ -335,7 +348,7 @@ fn check_order_terms(
 }
 
 fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emitter) {
-    let Some(venue) = venue(state, order.market) else {
+    let Some(mut venue) = venue(state, order.market, out.now) else {
         return out.reject(RejectReason::UnknownMarket);
     };
     let amount = match check_order_terms(state, &venue, trader, order, false) {
@@ -346,18 +359,19 @@ fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emi
     if !state.lock(trader, &lock_token(&venue.market, order.side), amount) {
         return out.reject(RejectReason::InsufficientBalance);
     }
-    commit_order(state, &venue, trader, order, amount, out);
+    commit_order(state, &mut venue, trader, order, amount, out);
     run_triggers(state, &venue, out);
 }
 
 /// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
 /// the order.
-fn commit_order(state: &mut State, venue: &Venue, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
+fn commit_order(state: &mut State, venue: &mut Venue, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
     state.set_nonce(trader, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
         let id = OrderId { market: venue.market.id, trader: *trader, nonce: order.nonce };
         state.add_order(id, stop_record(order, amount));
+        venue.has_stops = true;
     } else {
         execute(state, venue, trader, order, amount, out);
     }
@@ -389,16 +403,15 @@ fn stop_record(order: &Order, locked: u128) -> OrderRecord {
 /// Fires stop orders whose trigger the last trade price has reached, at most [`MAX_TRIGGERS`].
 #[inline]
 fn run_triggers(state: &mut State, venue: &Venue, out: &mut Emitter) {
-    // Most markets hold no stop order: the check costs nothing beside the market state.
-    let best = state.market_state_of(venue.market.id).best;
-    if best[Ladder::BuyStops as usize] != 0 || best[Ladder::SellStops as usize] != 0 {
+    // Most markets hold no stop order: then there is nothing to look at.
+    if venue.has_stops {
         fire_stops(state, venue, out);
     }
 }
 
 #[inline(never)]
 fn fire_stops(state: &mut State, venue: &Venue, out: &mut Emitter) {
-    let (market, now) = (&venue.market, venue.now);
+    let (market, now) = (&*venue.market, venue.now);
     for _ in 0..MAX_TRIGGERS {
         let market_state = state.market_state_of(market.id);
         let Some(last) = market_state.last_trade else { return };
@@ -438,7 +451,7 @@ fn release(state: &mut State, market: &Market, id: &OrderId, order: &OrderRecord
 /// (the same fill cap, expired and self-trade orders, and circuit breaker). Hidden iceberg
 /// quantity is not counted, so the check is conservative.
 fn fill_or_kill_fills(state: &State, venue: &Venue, trader: &Address, order: &Order) -> bool {
-    let (market, now) = (&venue.market, venue.now);
+    let (market, now) = (&*venue.market, venue.now);
     let breaker = state.market_state_of(market.id).breaker;
     let mut reference = (breaker.reference_price != 0 && now < breaker.window_start.saturating_add(market.band_window))
         .then_some(breaker.reference_price);
@@ -467,7 +480,7 @@ fn fill_or_kill_fills(state: &State, venue: &Venue, trader: &Address, order: &Or
 /// Matches `order` (its funds, `locked`, already held) against the book at the makers' prices,
 /// best first, then rests or cancels the remainder.
 fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mut locked: u128, out: &mut Emitter) {
-    let (market, now) = (&venue.market, venue.now);
+    let (market, now) = (&*venue.market, venue.now);
     let token = lock_token(market, order.side);
     if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(state, venue, trader, order) {
         state.unlock(trader, &token, locked);
@@ -479,8 +492,10 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
     let mut visits = 0u32;
     let mut stopped = None;
     while remaining > 0 {
-        let Some((id, maker)) = state.best_of(market.id, maker_ladder) else { break };
-        if !crosses(order.side, order.price, maker.price) {
+        // The best level's price decides whether to go on: an order that rests without crossing
+        // never reads the level or its orders.
+        let best = state.best_level_of(market.id, maker_ladder);
+        if best == 0 || !crosses(order.side, order.price, best) {
             break;
         }
         if visits == market.max_fills {
@@ -488,6 +503,7 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
             break;
         }
         visits += 1;
+        let (id, maker) = state.first_at(market.id, maker_ladder, best);
         let (price, visible, maker_expiry) = (maker.price, maker.visible, maker.expiry);
         if is_expired(maker_expiry, now) {
             drop_order(state, market, &id, CancelReason::Expired, out);
@@ -687,10 +703,10 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
 }
 
 fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &mut Emitter) {
-    let Some(venue) = venue(state, replace.market) else {
+    let Some(mut venue) = venue(state, replace.market, out.now) else {
         return out.reject(RejectReason::UnknownMarket);
     };
-    let market = &venue.market;
+    let market = &venue.market.clone();
     let id = OrderId { market: market.id, trader: *trader, nonce: replace.order_nonce };
     let old = match state.find_order(market.id, trader, replace.order_nonce) {
         Some(order) if order.kind == OrderKind::Resting => order.clone(),
@@ -736,7 +752,7 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
     drop_order(state, market, &id, CancelReason::Replaced, out);
     let locked = state.lock(trader, &lock_token(market, order.side), amount);
     debug_assert!(locked, "check_order counted the replaced order's lock as available");
-    commit_order(state, &venue, trader, &order, amount, out);
+    commit_order(state, &mut venue, trader, &order, amount, out);
     run_triggers(state, &venue, out);
 }
 

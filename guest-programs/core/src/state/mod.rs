@@ -10,6 +10,7 @@ pub mod records;
 pub mod table;
 
 use alloc::collections::BTreeSet;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 pub use keys::{Ladder, LevelId, OrderId, StateKey};
@@ -25,7 +26,8 @@ use crate::Address;
 #[derive(Clone, Debug)]
 pub struct State {
     pub(crate) header: Table<(), Header>,
-    pub(crate) markets: Table<u32, Market>,
+    /// Shared: every order of an input reads its market's parameters, which never change.
+    pub(crate) markets: Table<u32, Arc<Market>>,
     pub(crate) market_states: Table<u32, MarketState>,
     pub(crate) candles: Table<(u32, u8), Candle>,
     pub(crate) supply: Table<Address, u128>,
@@ -59,6 +61,12 @@ macro_rules! never_vacant {
     ($($ty:ty),*) => { $(impl Vacancy for $ty { fn is_vacant(&self) -> bool { false } })* };
 }
 never_vacant!(Header, Market, OrderRecord, Level);
+
+impl Vacancy for Arc<Market> {
+    fn is_vacant(&self) -> bool {
+        false
+    }
+}
 
 impl Vacancy for MarketState {
     fn is_vacant(&self) -> bool {
@@ -184,7 +192,7 @@ impl State {
                 return Err(GenesisError::DuplicateMarket(market.id));
             }
             ids.push(market.id);
-            state.markets.load(market.id, Some(market));
+            state.markets.load(market.id, Some(Arc::new(market)));
         }
         ids.sort_unstable();
         let header = Header { genesis, markets: ids, next_index: 0, acc: [0; 32], l1_timestamp: 0 };
@@ -254,23 +262,24 @@ impl State {
 
     #[inline]
     fn balance_mut(&mut self, trader: &Address, token: &Address) -> &mut Balance {
-        let key = (*trader, *token);
-        if self.mode() == Mode::Complete && self.balances.peek(&key).is_none() {
+        let complete = self.mode() == Mode::Complete;
+        let (balance, created) = self.balances.get_or_create(&(*trader, *token), Balance::default);
+        if created && complete {
             let held = self.holdings.entry(*trader).or_default();
             if !held.contains(token) {
                 held.push(*token);
             }
         }
-        self.balances.get_or_insert_with(&key, Balance::default)
+        balance
     }
 
     /// Moves `amount` from available to locked; `false` (and no change) if not available.
     #[inline]
     pub(crate) fn lock(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
-        if self.balance(trader, token).available < amount {
+        let balance = self.balance_mut(trader, token);
+        if balance.available < amount {
             return false;
         }
-        let balance = self.balance_mut(trader, token);
         balance.available -= amount;
         balance.locked += amount;
         true
@@ -332,11 +341,11 @@ impl State {
 
     /// Listed markets, by id.
     pub fn markets(&self) -> Vec<&Market> {
-        self.view_header().markets.iter().filter_map(|id| self.markets.peek(id)).collect()
+        self.view_header().markets.iter().filter_map(|id| self.markets.peek(id).map(|m| &**m)).collect()
     }
 
     pub fn market(&self, id: u32) -> Option<&Market> {
-        self.markets.peek(&id)
+        self.markets.peek(&id).map(|m| &**m)
     }
 
     pub fn market_state(&self, id: u32) -> MarketState {

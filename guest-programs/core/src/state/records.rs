@@ -446,6 +446,17 @@ impl Record for Balance {
     }
 }
 
+/// A market's parameters, shared by every input that reads them.
+impl Record for alloc::sync::Arc<Market> {
+    fn write(&self, out: &mut Writer) {
+        (**self).write(out);
+    }
+
+    fn read(at: &mut Reader) -> Option<alloc::sync::Arc<Market>> {
+        Market::read(at).map(alloc::sync::Arc::new)
+    }
+}
+
 /// A token's supply.
 impl Record for u128 {
     fn write(&self, out: &mut Writer) {

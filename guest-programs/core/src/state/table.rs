@@ -13,9 +13,9 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::fmt::Debug;
-use core::hash::{BuildHasher, Hash};
+use core::hash::{BuildHasher, Hash, Hasher};
 
 use foldhash::fast::{FoldHasher, SeedableRandomState};
 use foldhash::SharedSeed;
@@ -33,11 +33,56 @@ impl Seeded {
 }
 
 impl BuildHasher for Seeded {
-    type Hasher = FoldHasher<'static>;
+    type Hasher = KeyHasher;
 
     #[inline]
-    fn build_hasher(&self) -> FoldHasher<'static> {
-        self.0.build_hasher()
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0.build_hasher())
+    }
+}
+
+/// foldhash fed a word at a time: the tables' keys are addresses, ids and prices, whose byte
+/// strings (20-byte addresses) would otherwise take foldhash's long-string path.
+pub struct KeyHasher(FoldHasher<'static>);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.0.write_u64(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.0.write_u8(value);
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.0.write_u32(value);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.0.write_u64(value);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.0.write_usize(value);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0.finish()
     }
 }
 
@@ -50,11 +95,20 @@ pub enum Mode {
     Partial,
 }
 
+/// A record (or, in a partial table, a proven absence) and the epochs in which the log last
+/// took its key, so that a block logs each key once however often it reaches it.
 #[derive(Clone, Debug)]
-enum Slot<V> {
-    Present(V),
-    /// Proven absent by the witness, or removed since (partial tables only).
-    Absent,
+struct Slot<V> {
+    /// `None`: proven absent by the witness, or removed since (partial tables only).
+    value: Option<V>,
+    read: Cell<u32>,
+    written: Cell<u32>,
+}
+
+impl<V> Slot<V> {
+    fn new(value: Option<V>) -> Slot<V> {
+        Slot { value, read: Cell::new(0), written: Cell::new(0) }
+    }
 }
 
 /// Records of one kind by key, with the log of the keys the transition reached.
@@ -64,8 +118,10 @@ pub struct Table<K, V> {
     mode: Mode,
     /// Reads are logged in a complete table (a witness needs them); writes always.
     log_reads: bool,
-    /// `(key, written)` in the order reached (repeats allowed).
+    /// `(key, written)` as first reached in this epoch (a key read, then written, twice).
     log: RefCell<Vec<(K, bool)>>,
+    /// Starts at 1; each emptying of the log begins a new one.
+    epoch: u32,
 }
 
 #[cold]
@@ -76,22 +132,40 @@ fn missing(key: &dyn Debug) -> ! {
 
 impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
     pub fn new(mode: Mode, hasher: Seeded) -> Table<K, V> {
-        Table { map: Map::with_hasher(hasher), mode, log_reads: mode == Mode::Complete, log: RefCell::new(Vec::new()) }
+        Table {
+            map: Map::with_hasher(hasher),
+            mode,
+            log_reads: mode == Mode::Complete,
+            log: RefCell::new(Vec::new()),
+            epoch: 1,
+        }
     }
 
+    /// Logs `key` unless this epoch's log has it already (a key without a slot always).
     #[inline]
-    fn note(&self, key: &K, written: bool) {
-        if written || self.log_reads {
+    fn note(&self, key: &K, slot: Option<&Slot<V>>, written: bool) {
+        let mark = match slot {
+            Some(slot) if written => &slot.written,
+            Some(slot) if self.log_reads => &slot.read,
+            Some(_) => return,
+            None if written || self.log_reads => {
+                self.log.borrow_mut().push((*key, written));
+                return;
+            }
+            None => return,
+        };
+        if mark.get() != self.epoch {
+            mark.set(self.epoch);
             self.log.borrow_mut().push((*key, written));
         }
     }
 
-    /// The slot of `key`, `None` when the record does not exist.
+    /// The value of a slot: `None` when the record does not exist; a key a partial table does
+    /// not know stops the proof.
     #[inline]
-    fn slot(&self, key: &K) -> Option<&V> {
-        match self.map.get(key) {
-            Some(Slot::Present(value)) => Some(value),
-            Some(Slot::Absent) => None,
+    fn value_of<'a>(&self, key: &K, slot: Option<&'a Slot<V>>) -> Option<&'a V> {
+        match slot {
+            Some(slot) => slot.value.as_ref(),
             None if self.mode == Mode::Complete => None,
             None => missing(key),
         }
@@ -99,87 +173,105 @@ impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
 
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
-        self.note(key, false);
-        self.slot(key)
+        let slot = self.map.get(key);
+        self.note(key, slot, false);
+        self.value_of(key, slot)
     }
 
     #[inline]
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.note(key, true);
+        let (mode, epoch) = (self.mode, self.epoch);
         match self.map.get_mut(key) {
-            Some(Slot::Present(value)) => Some(value),
-            Some(Slot::Absent) => None,
-            None if self.mode == Mode::Complete => None,
+            Some(slot) => {
+                if slot.written.get() != epoch {
+                    slot.written.set(epoch);
+                    self.log.get_mut().push((*key, true));
+                }
+                slot.value.as_mut()
+            }
+            None if mode == Mode::Complete => {
+                self.log.get_mut().push((*key, true));
+                None
+            }
             None => missing(key),
         }
+    }
+
+    /// The slot of `key` for writing (a complete table makes one), logged as written.
+    #[inline]
+    fn slot_for_write(&mut self, key: &K) -> &mut Slot<V> {
+        let (mode, epoch) = (self.mode, self.epoch);
+        let slot = match self.map.entry(*key) {
+            hashbrown::hash_map::Entry::Occupied(slot) => slot.into_mut(),
+            hashbrown::hash_map::Entry::Vacant(_) if mode == Mode::Partial => missing(key),
+            hashbrown::hash_map::Entry::Vacant(slot) => slot.insert(Slot::new(None)),
+        };
+        if slot.written.get() != epoch {
+            slot.written.set(epoch);
+            self.log.get_mut().push((*key, true));
+        }
+        slot
     }
 
     /// The record, created with `make` if it does not exist.
     #[inline]
     pub fn get_or_insert_with(&mut self, key: &K, make: impl FnOnce() -> V) -> &mut V {
-        self.note(key, true);
-        let mode = self.mode;
-        let slot = match self.map.entry(*key) {
-            hashbrown::hash_map::Entry::Occupied(slot) => slot.into_mut(),
-            hashbrown::hash_map::Entry::Vacant(_) if mode == Mode::Partial => missing(key),
-            hashbrown::hash_map::Entry::Vacant(slot) => slot.insert(Slot::Absent),
-        };
-        if let Slot::Absent = slot {
-            *slot = Slot::Present(make());
-        }
-        match slot {
-            Slot::Present(value) => value,
-            Slot::Absent => unreachable!("just filled"),
-        }
+        self.slot_for_write(key).value.get_or_insert_with(make)
+    }
+
+    /// [`Table::get_or_insert_with`], and whether it created the record.
+    #[inline]
+    pub fn get_or_create(&mut self, key: &K, make: impl FnOnce() -> V) -> (&mut V, bool) {
+        let slot = self.slot_for_write(key);
+        let created = slot.value.is_none();
+        (slot.value.get_or_insert_with(make), created)
     }
 
     #[inline]
     pub fn insert(&mut self, key: K, value: V) {
-        self.note(&key, true);
-        if self.mode == Mode::Partial && !self.map.contains_key(&key) {
-            missing(&key);
-        }
-        self.map.insert(key, Slot::Present(value));
+        self.slot_for_write(&key).value = Some(value);
     }
 
     #[inline]
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        self.note(key, true);
-        let old = match self.mode {
-            Mode::Complete => self.map.remove(key),
-            Mode::Partial => match self.map.get_mut(key) {
-                Some(slot) => Some(core::mem::replace(slot, Slot::Absent)),
-                None => missing(key),
-            },
+        let epoch = self.epoch;
+        let Some(slot) = self.map.get_mut(key) else {
+            return match self.mode {
+                Mode::Complete => {
+                    self.log.get_mut().push((*key, true));
+                    None
+                }
+                Mode::Partial => missing(key),
+            };
         };
-        match old {
-            Some(Slot::Present(value)) => Some(value),
-            _ => None,
+        if slot.written.get() != epoch {
+            slot.written.set(epoch);
+            self.log.get_mut().push((*key, true));
         }
+        let value = slot.value.take();
+        if self.mode == Mode::Complete {
+            // Logged already: a complete table keeps no slot for what does not exist.
+            self.map.remove(key);
+        }
+        value
     }
 
     /// The record without logging: for views, and for fields that are not part of records.
     /// A key a partial table does not know reads as absent.
     #[inline]
     pub fn peek(&self, key: &K) -> Option<&V> {
-        match self.map.get(key) {
-            Some(Slot::Present(value)) => Some(value),
-            _ => None,
-        }
+        self.map.get(key).and_then(|slot| slot.value.as_ref())
     }
 
     /// [`Table::peek`], mutable.
     #[inline]
     pub fn peek_mut(&mut self, key: &K) -> Option<&mut V> {
-        match self.map.get_mut(key) {
-            Some(Slot::Present(value)) => Some(value),
-            _ => None,
-        }
+        self.map.get_mut(key).and_then(|slot| slot.value.as_mut())
     }
 
     /// Sets what a witness proved (or a stored state holds), without logging.
     pub fn load(&mut self, key: K, value: Option<V>) {
-        self.map.insert(key, value.map_or(Slot::Absent, Slot::Present));
+        self.map.insert(key, Slot::new(value));
     }
 
     /// Forgets a record without logging (the node's commit of a vacant record).
@@ -189,17 +281,14 @@ impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
                 self.map.remove(key);
             }
             Mode::Partial => {
-                self.map.insert(*key, Slot::Absent);
+                self.map.insert(*key, Slot::new(None));
             }
         }
     }
 
     /// Every present record, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.map.iter().filter_map(|(key, slot)| match slot {
-            Slot::Present(value) => Some((key, value)),
-            Slot::Absent => None,
-        })
+        self.map.iter().filter_map(|(key, slot)| Some((key, slot.value.as_ref()?)))
     }
 
     pub fn len(&self) -> usize {
@@ -211,12 +300,14 @@ impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
         self.map.keys()
     }
 
-    /// The log since the last call: `(key, written)` as reached.
+    /// The log since the last call: `(key, written)` as first reached.
     pub fn take_log(&mut self) -> Vec<(K, bool)> {
+        self.epoch += 1;
         core::mem::take(self.log.get_mut())
     }
 
     pub fn clear_log(&mut self) {
+        self.epoch += 1;
         self.log.get_mut().clear();
     }
 
