@@ -1,6 +1,6 @@
 """Measures SP1 cycles of the guest per kind of inbox input (docs/ZKVM.md).
 
-Every workload starts from the same pre-state (traders funded by deposits in the snapshot, so
+Every workload starts from the same pre-state (traders funded by deposits proven before, so
 the deposits are not counted) and adds N inputs of one kind; the marginal cost per input is
 (cycles(N_hi) - cycles(N_lo)) / (N_hi - N_lo), and the fixed cost of a range is cycles(empty).
 Runs each ELF given (e.g. with and without SP1's precompiles) through the SP1 host's execute
@@ -34,6 +34,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "node"))
+from clobnode.prover import prove_entries  # noqa: E402
 from clobnode.prover_sp1 import run_host  # noqa: E402
 
 CHAIN_ID, INBOX, VAULT = 31337, b"\x01" * 20, b"\x02" * 20
@@ -129,10 +130,11 @@ WORKLOADS: dict[str, Workload] = {
 }
 
 
-def guest_input(engine: clobnode_core.Engine, workload: Workload | None, count: int) -> bytes:
-    start = engine.inbox_next_index()
-    entries, blobs = workload(start, count) if workload else ([], {})
-    return bytes(clobnode_core.encode_guest_input(engine.snapshot(), entries, blobs))
+def guest_input(workload: Workload | None, count: int) -> bytes:
+    """`count` inputs of `workload` on the funded pre-state, with the witness that proves them."""
+    engine = funded_engine()
+    entries, blobs = workload(engine.inbox_next_index(), count) if workload else ([], {})
+    return prove_entries(engine, entries, blobs)[1]
 
 
 def cycles(elf: Path, data: bytes) -> int:
@@ -143,11 +145,10 @@ def cycles(elf: Path, data: bytes) -> int:
 
 
 def measure(elf: Path) -> dict[str, Any]:
-    engine = funded_engine()
-    empty = cycles(elf, guest_input(engine, None, 0))
+    empty = cycles(elf, guest_input(None, 0))
     report: dict[str, Any] = {"elf": str(elf), "empty_range": empty, "per_input": {}, "raw": {}}
     for name, workload in WORKLOADS.items():
-        lo, hi = (cycles(elf, guest_input(engine, workload, n)) for n in SIZES)
+        lo, hi = (cycles(elf, guest_input(workload, n)) for n in SIZES)
         report["raw"][name] = {str(SIZES[0]): lo, str(SIZES[1]): hi}
         report["per_input"][name] = (hi - lo) // (SIZES[1] - SIZES[0])
     # A blob batch costs its blob(s) once plus its orders: the blob part is what one batch of
@@ -191,8 +192,7 @@ def summarize_trace(trace: dict[str, Any], top: int = 25) -> dict[str, Any]:
 
 def profile(elf: Path, spec: str) -> dict[str, Any]:
     name, count = spec.split(":")
-    engine = funded_engine()
-    data = guest_input(engine, WORKLOADS[name], int(count))
+    data = guest_input(WORKLOADS[name], int(count))
     with tempfile.TemporaryDirectory(prefix="clobnode-profile-") as work:
         os.environ["TRACE_FILE"] = str(Path(work) / "trace.json")
         total = cycles(elf, data)

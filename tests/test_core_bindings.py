@@ -12,6 +12,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from clobnode.prover import prove_entries
 from clobnode.signing import cancel_all_typed_data, cancel_typed_data, order_typed_data, replace_typed_data
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -85,24 +86,43 @@ def test_transition_vector_events_and_roots_after_every_entry(name: str) -> None
     for e in vector["entries"]:
         events = engine.apply_entries([_entry(e)], blobs)
         assert events == e["events"], e["name"]
-        assert engine.state_root() == _b(e["state_root"]), e["name"]
+        root, _, _ = engine.commit()
+        assert root == engine.state_root() == _b(e["state_root"]), e["name"]
         assert engine.inbox_acc() == _b(e["acc"]), e["name"]
-    snapshot = _engine(vector).snapshot()
-    guest_input = clobnode_core.encode_guest_input(snapshot, [_entry(e) for e in vector["entries"]], blobs)
+    entries = [_entry(e) for e in vector["entries"]]
+    _, guest_input = prove_entries(_engine(vector), entries, blobs)
     assert clobnode_core.execute_guest_input(guest_input) == _b(vector["public_values"])
 
 
+def _vector_guest_input(blobs: dict[bytes, bytes]) -> bytes:
+    """The vector's range with the witness it records (the one the Rust core wrote)."""
+    return bytes(clobnode_core.encode_guest_input(_b(TRANSITION["witness"]), [_entry(e) for e in TRANSITION["entries"]], blobs, 7))
+
+
 def test_guest_execution_commits_the_vector_public_values() -> None:
-    snapshot = _engine().snapshot()
-    guest_input = clobnode_core.encode_guest_input(snapshot, [_entry(e) for e in TRANSITION["entries"]], _blobs())
-    assert clobnode_core.execute_guest_input(guest_input) == _b(TRANSITION["public_values"])
+    assert clobnode_core.execute_guest_input(_vector_guest_input(_blobs())) == _b(TRANSITION["public_values"])
 
 
 def test_guest_execution_refuses_a_range_with_a_missing_blob() -> None:
-    snapshot = _engine().snapshot()
-    guest_input = clobnode_core.encode_guest_input(snapshot, [_entry(e) for e in TRANSITION["entries"]], {})
     with pytest.raises(ValueError, match="blob"):
-        clobnode_core.execute_guest_input(guest_input)
+        clobnode_core.execute_guest_input(_vector_guest_input({}))
+
+
+def test_guest_execution_refuses_an_incomplete_witness() -> None:
+    # The vector's last entries without the state they reach: the witness of only the first.
+    engine = _engine()
+    entries = [_entry(e) for e in TRANSITION["entries"]]
+    blobs = _blobs()
+    _, first = prove_entries(engine, entries[:1], blobs)
+    witness = _engine()
+    witness.apply_entries(entries[:1], blobs)
+    _, _, accessed = witness.commit()
+    partial = witness.witness(accessed[:2], [], [])
+    with pytest.raises(ValueError, match="witness"):
+        clobnode_core.execute_guest_input(bytes(clobnode_core.encode_guest_input(partial, entries[1:], blobs, 1)))
+    assert clobnode_core.execute_guest_input(first)
+
+
 def test_missing_blob_raises_and_leaves_the_engine_unchanged() -> None:
     engine = clobnode_core.Engine.genesis(1, bytes(20), bytes(20), [])
     batch = {"index": 0, "kind": 4, "sender": bytes(20), "l1_block": 1, "l1_timestamp": 1, "payload": b"\x01" * 32}
@@ -124,6 +144,8 @@ def test_malformed_inputs_raise_value_error() -> None:
     with pytest.raises(ValueError):
         clobnode_core.decode_message(b"\x03")
     with pytest.raises(ValueError):
-        clobnode_core.Engine.restore(b"\xff")
+        clobnode_core.Engine.restore([(b"\xff", b"")])
+    with pytest.raises(ValueError):
+        clobnode_core.Engine.restore([(b"\x06" + bytes(40), b"\x00" * 31)])
     assert clobnode_core.decode_blob_batch([b"\x01" * 131072]) is None
     assert clobnode_core.recover_envelope_signer(1, bytes(20), b"") is None

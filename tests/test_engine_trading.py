@@ -54,17 +54,28 @@ def _oz_verify(proof: list[bytes], root: bytes, leaf: bytes) -> bool:
     return node == root
 
 
+def _state_tree_root(path: bytes, value: bytes, siblings: list[bytes]) -> bytes:
+    """What Vault.escape computes (PROTOCOL.md section 10), written independently of the core."""
+    node = keccak(path + keccak(value) + b"\x01")
+    depth = len(siblings)
+    for up, sibling in enumerate(siblings):
+        level = depth - 1 - up
+        right = (int.from_bytes(path, "big") >> (255 - level)) & 1
+        node = keccak(sibling + node) if right else keccak(node + sibling)
+    return node
+
+
 def test_every_balance_proves_against_the_state_root() -> None:
     engine = _funded()
     _order(engine, A, 0, 100, 5, 1)
+    root, _, _ = engine.commit()
     for trader in (A, B):
         for row in engine.balances(trader):
             token = bytes.fromhex(row["token"][2:])
             proof = engine.balance_proof(trader, token)
-            leaf = keccak(trader + token + row["available"].to_bytes(16, "big") + row["locked"].to_bytes(16, "big"))
-            assert proof["leaf"] == leaf
-            assert _oz_verify(proof["proof"], proof["balances_root"], leaf)
-            assert keccak(proof["balances_root"] + proof["rest_hash"]) == engine.state_root()
+            assert proof["path"] == keccak(b"\x06" + trader + token)
+            value = row["available"].to_bytes(16, "big") + row["locked"].to_bytes(16, "big")
+            assert _state_tree_root(proof["path"], value, proof["siblings"]) == root == proof["root"]
     assert engine.balance_proof(b"\x77" * 20, BASE) is None
 
 

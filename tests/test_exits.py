@@ -39,7 +39,7 @@ def setup(anvil: Any, tmp_path: Path) -> tuple[L1Client, Deployment, Node, Exits
     demo.mint_and_deposit(l1, dep, ALICE, dep.quote_token, 1_000 * QUOTE)
     config = NodeConfig(l1=L1Config(rpc_url=anvil.url), store=StoreConfig(path=tmp_path / "node.sqlite"), settler=SettlerConfig(private_key=demo.SETTLER_KEY))
     node = Node(config, dep, l1)
-    exits = Exits(l1, node.rollup, node.store, dep.deploy_block)
+    exits = Exits(l1, node.rollup, node.store, node.engine, dep.deploy_block)
     erc20 = load_artifact("DevToken").at(l1, dep.quote_token)
     return l1, dep, node, exits, lambda: int(erc20.functions.balanceOf(ALICE.address).call())
 
@@ -71,11 +71,15 @@ def test_frozen_rollup_pays_last_proven_balances_and_refunds_unproven_deposits(s
     inbox = load_artifact("Inbox").at(l1, dep.inbox)
     rollup = node.rollup
     _settle_everything(node, inbox)
-    proof = exits.escape_proof(bytes.fromhex(ALICE.address[2:]), bytes.fromhex(dep.quote_token[2:]))
 
     # A second deposit lands but no prover ever proves it; a week later anyone may freeze the rollup.
     demo.mint_and_deposit(l1, dep, ALICE, dep.quote_token, 50 * QUOTE)
     node.sync()
+    # The node's head is past the verified state: the proof is of the state as verified, read
+    # back through the state journal.
+    assert node.engine.state_root() != bytes(rollup.functions.stateRoot().call())
+    proof = exits.escape_proof(bytes.fromhex(ALICE.address[2:]), bytes.fromhex(dep.quote_token[2:]))
+    assert int(proof["available"]) + int(proof["locked"]) == 1_000 * QUOTE
     (unproven,) = node.store.entries(int(rollup.functions.nextInboxIndex().call()), int(inbox.functions.count().call()))
     l1.rpc("evm_increaseTime", [DEVNET_ESCAPE_DEADLINE + 1])
     l1.rpc("anvil_mine", [1])

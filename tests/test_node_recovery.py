@@ -61,7 +61,7 @@ def test_restarted_node_resumes_from_its_database(funded: tuple[L1Client, Deploy
     node.store.close()
     _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
     restarted = _follower(l1, dep, db)
-    assert restarted.engine.inbox_position()[0] == 2  # restored from the last snapshot, not from genesis
+    assert restarted.engine.inbox_position()[0] == 2  # restored from its stored state leaves, not from genesis
     restarted.sync()
     reference = _follower(l1, dep, tmp_path / "reference.sqlite")
     reference.sync()

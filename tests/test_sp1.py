@@ -16,7 +16,7 @@ import clobnode_core
 import pytest
 
 from clobnode.config import ProverConfig
-from clobnode.prover import ProverError, backend_for
+from clobnode.prover import ProverError, backend_for, prove_entries
 from clobnode.prover_sp1 import Sp1Backend, Sp1Fixture, guest_elf, host_binary, run_host
 
 pytestmark = pytest.mark.zkvm
@@ -40,11 +40,9 @@ def _b(value: str) -> bytes:
 
 
 def vector_guest_input(name: str) -> bytes:
-    """The guest input of a whole transition vector: genesis state, every entry, every blob."""
+    """The guest input of a whole transition vector: the witness it records (from genesis),
+    every entry, every blob."""
     vector: dict[str, Any] = json.loads((VECTORS / name).read_text())
-    g = vector["genesis"]
-    markets = [{**m, "base": _b(m["base"]), "quote": _b(m["quote"]), "fee_recipient": _b(m["fee_recipient"])} for m in g["markets"]]
-    engine = clobnode_core.Engine.genesis(g["chain_id"], _b(g["inbox"]), _b(g["vault"]), markets)
     entries = [
         {"index": e["index"], "kind": e["kind"], "sender": _b(e["sender"]), "l1_block": e["l1_block"], "l1_timestamp": e["l1_timestamp"], "payload": _b(e["payload"])}
         for e in vector["entries"]
@@ -53,7 +51,7 @@ def vector_guest_input(name: str) -> bytes:
     for b in vector["blobs"]:
         (blob,) = clobnode_core.encode_blob_batch([_b(e) for e in b["envelopes"]])
         blobs[_b(b["versioned_hash"])] = bytes(blob)
-    return bytes(clobnode_core.encode_guest_input(engine.snapshot(), entries, blobs))
+    return bytes(clobnode_core.encode_guest_input(_b(vector["witness"]), entries, blobs, 11))
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +155,9 @@ def test_sp1_judges_malformed_signatures_as_the_node_does() -> None:
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
         envelope = bytes(clobnode_core.encode_envelope(trader, message, signature))
         entries.append(entry(2 + len(entries), 2, b"\x77" * 20, envelope))
-    guest_input = bytes(clobnode_core.encode_guest_input(engine.snapshot(), entries, {}))
+    events, guest_input = prove_entries(engine, entries, {})
     fixture = run_host("execute", guest_input, extra_args=["--no-vkey"])
     assert fixture.public_values == bytes(clobnode_core.execute_guest_input(guest_input))
-    events = engine.apply_entries(entries, {})
     rejected = sorted({e["index"] for e in events if e.get("reason") == "BAD_SIGNATURE"})
     assert rejected == [e["index"] for e in entries[1:8]]
     accepted = {e["index"] for e in events if e.get("type") == "accepted"}

@@ -29,6 +29,9 @@ class StoreConfig:
     """Where durable state lives (SQLite in WAL mode)."""
 
     path: Path
+    # The state journal is kept at least this many L1 blocks behind the head (a reorg deeper
+    # than this derives the exchange again from genesis), and above the last verified batch.
+    reorg_window_blocks: int = 64
 
 
 @dataclass(frozen=True, slots=True)

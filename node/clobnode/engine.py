@@ -10,7 +10,7 @@ import clobnode_core
 
 from .derivation import InboxEntry
 from .errors import ClobnodeError
-from .store import Snapshot
+from .state_store import LeafValue, StateCommit
 
 # The devnet market: BASE (18 decimals) quoted in QUOTE (6 decimals).
 # One lot is 0.001 BASE; one price tick is 10 QUOTE atoms per lot, i.e. 0.01 QUOTE per BASE.
@@ -36,7 +36,7 @@ def devnet_markets(base: bytes, quote: bytes) -> list[dict[str, Any]]:
 
 
 class Engine:
-    """The exchange state. Every read and write goes through one lock (API thread vs node thread)."""
+    """The exchange state and its tree. Every read and write goes through one lock (API thread vs node thread)."""
 
     def __init__(self, core: clobnode_core.Engine) -> None:
         self._core = core
@@ -47,13 +47,18 @@ class Engine:
         return cls(clobnode_core.Engine.genesis(chain_id, inbox, vault, [dict(m) for m in markets]))
 
     @classmethod
-    def restore(cls, state: bytes) -> Engine:
-        return cls(clobnode_core.Engine.restore(state))
+    def restore(cls, records: Sequence[tuple[bytes, bytes]]) -> Engine:
+        """The state from its stored leaves (`StateStore.records`)."""
+        try:
+            return cls(clobnode_core.Engine.restore(list(records)))
+        except ValueError as exc:
+            raise EngineError(str(exc)) from exc
 
-    def reset_to(self, state: bytes) -> None:
-        """Replace the state (after a reorg or a failed write)."""
+    def reset_to(self, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """Replace the state with stored leaves (after a failed write)."""
+        core = clobnode_core.Engine.restore(list(records))
         with self._lock:
-            self._core = clobnode_core.Engine.restore(state)
+            self._core = core
 
     def apply(self, entries: Sequence[InboxEntry], blobs: Mapping[bytes, bytes]) -> list[dict[str, Any]]:
         """Apply entries in inbox order; returns their events. On error the state is unchanged."""
@@ -66,9 +71,35 @@ class Engine:
                 raise EngineError(str(exc)) from exc
         return events
 
-    def snapshot(self, l1_block: int) -> Snapshot:
+    def commit(self) -> StateCommit:
+        """Updates the state tree with what was applied since the last commit (one L1 block)."""
         with self._lock:
-            return Snapshot(l1_block, self._core.inbox_next_index(), self._core.state_root(), self._core.snapshot())
+            root, changed, accessed = self._core.commit()
+            next_index = int(self._core.inbox_next_index())
+        return StateCommit(next_index, bytes(root), [(bytes(k), None if v is None else bytes(v)) for k, v in changed], [bytes(k) for k in accessed])
+
+    def revert(self, values: Sequence[LeafValue]) -> None:
+        """Sets leaves back to earlier values (a reorg's rollback)."""
+        with self._lock:
+            self._core.revert(list(values))
+
+    def records(self) -> list[tuple[bytes, bytes]]:
+        with self._lock:
+            return [(bytes(k), bytes(v)) for k, v in self._core.records()]
+
+    def root_with(self, values: Sequence[LeafValue]) -> bytes:
+        """The root the state had when `values` were its leaves."""
+        with self._lock:
+            return bytes(self._core.root_with(list(values)))
+
+    def witness(self, keys: Sequence[bytes], start: Sequence[LeafValue], end: Sequence[LeafValue]) -> bytes:
+        """The witness of a range that reached `keys`, between the states `start` and `end`
+        (each given by the leaves changed since, as they were)."""
+        with self._lock:
+            try:
+                return bytes(self._core.witness(list(keys), list(start), list(end)))
+            except ValueError as exc:
+                raise EngineError(str(exc)) from exc
 
     # ---- views ------------------------------------------------------------------------------
 
@@ -93,10 +124,11 @@ class Engine:
                 "last_nonce": int(self._core.last_nonce(trader)),
             }
 
-    def balance_proof(self, trader: bytes, token: bytes) -> dict[str, Any] | None:
-        """The account leaf of (trader, token) and its branch (PROTOCOL.md section 12); None if zero."""
+    def balance_proof(self, trader: bytes, token: bytes, values: Sequence[LeafValue] = ()) -> dict[str, Any] | None:
+        """The balance leaf of (trader, token) and its branch in the state with `values` set back
+        (PROTOCOL.md section 12); None if zero."""
         with self._lock:
-            proof = self._core.balance_proof(trader, token)
+            proof = self._core.balance_proof(trader, token, list(values))
         return None if proof is None else dict(proof)
 
     def markets(self) -> list[dict[str, Any]]:

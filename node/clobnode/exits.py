@@ -16,6 +16,7 @@ from web3.contract import Contract
 from .engine import Engine
 from .errors import ClobnodeError
 from .l1 import L1Client
+from .state_store import StateStoreError
 from .store import Store
 
 
@@ -55,10 +56,11 @@ class WithdrawalClaim:
 class Exits:
     """Reads verified batches from L1 and builds claims and proofs from the node's store."""
 
-    def __init__(self, l1: L1Client, rollup: Contract, store: Store, from_block: int) -> None:
+    def __init__(self, l1: L1Client, rollup: Contract, store: Store, engine: Engine, from_block: int) -> None:
         self._l1 = l1
         self._rollup = rollup
         self._store = store
+        self._engine = engine
         self._from_block = from_block
 
     def verified_batches(self) -> list[VerifiedBatch]:
@@ -90,19 +92,26 @@ class Exits:
         return claims
 
     def escape_proof(self, trader: bytes, token: bytes) -> dict[str, Any]:
-        """`Vault.escape` arguments for (trader, token) against the Rollup's current verified root."""
+        """`Vault.escape` arguments for (trader, token) against the Rollup's current verified root:
+        the balance leaf and its branch in the state tree as it stood at the verified inbox index."""
         verified_root = bytes(self._rollup.functions.stateRoot().call())
         verified_index = int(self._rollup.functions.nextInboxIndex().call())
-        snapshot = self._store.snapshot_at_index(verified_index)
-        if snapshot is None or snapshot.state_root != verified_root:
+        point = self._store.state.at_index(verified_index)
+        if point is None or point.state_root != verified_root:
             raise ExitError(f"the node has no state at the verified inbox index {verified_index}")
-        proof = Engine.restore(snapshot.state).balance_proof(trader, token)
+        try:
+            then = self._store.state.changed_since(point.l1_block)
+        except StateStoreError as exc:
+            raise ExitError(str(exc)) from exc
+        proof = self._engine.balance_proof(trader, token, then)
         if proof is None:
             raise ExitError("no balance of this token in the last verified state")
+        if bytes(proof["root"]) != verified_root:
+            raise ExitError("the node's state tree at the verified index does not lead to the verified root")
         return {
             "state_root": "0x" + verified_root.hex(), "inbox_index": verified_index, "token": to_checksum_address(token),
             "available": str(proof["available"]), "locked": str(proof["locked"]),
-            "proof": ["0x" + bytes(p).hex() for p in proof["proof"]], "rest_hash": "0x" + bytes(proof["rest_hash"]).hex(),
+            "proof": ["0x" + bytes(p).hex() for p in proof["siblings"]],
         }
 
 

@@ -21,6 +21,7 @@ from .l1 import L1Client, L1Error, beacon_genesis_time
 from .proposer import Proposer
 from .prover import backend_for, guest_input_for_range, next_range
 from .settler import Settler
+from .state_store import StateStoreError
 from .store import BatchRecord, Store
 from .watcher import L1Block, L1Watcher
 
@@ -62,11 +63,15 @@ class Node:
         return Engine.genesis(d.chain_id, _addr(d.inbox), _addr(d.vault), devnet_markets(_addr(d.base_token), _addr(d.quote_token)))
 
     def _load_engine(self) -> Engine:
-        snapshot = self.store.latest_snapshot()
-        if snapshot is not None:
-            return Engine.restore(snapshot.state)
-        engine = self.genesis_engine()
-        self.store.put_snapshot(engine.snapshot(self.deployment.deploy_block - 1))
+        """The state as stored (checked against its recorded root), or genesis on a fresh store."""
+        point = self.store.state.latest()
+        if point is None:
+            engine = self.genesis_engine()
+            self.store.record_genesis(self.deployment.deploy_block - 1, engine.state_root(), engine.records())
+            return engine
+        engine = Engine.restore(self.store.state.records())
+        if engine.state_root() != point.state_root:
+            raise StateStoreError(f"stored state has root 0x{engine.state_root().hex()}, block {point.l1_block} recorded 0x{point.state_root.hex()}")
         return engine
 
     # ---- following L1 -----------------------------------------------------------------------
@@ -94,8 +99,8 @@ class Node:
         blobs = self._blobs_for(entries, block.number)
         try:
             events = self.engine.apply(entries, blobs)
-            snapshot = self.engine.snapshot(block.number) if entries else None
-            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, snapshot)
+            state = self.engine.commit() if entries else None
+            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, state)
         except BaseException:
             self._reload_engine()
             raise
@@ -156,20 +161,37 @@ class Node:
 
     def rollback(self, common_ancestor: int) -> None:
         log.warning("L1 reorg: rolling back to block %d", common_ancestor)
-        self.store.rollback_after(common_ancestor)
-        self._reload_engine()
+        try:
+            reverted = self.store.rollback_after(common_ancestor)
+        except StateStoreError as exc:
+            # Deeper than the journal: derive everything again from L1.
+            log.warning("reorg below the state journal (%s): deriving the exchange again from genesis", exc)
+            self.store.forget_everything()
+            self.engine.reset_to(self.genesis_engine().records())
+            self.store.record_genesis(self.deployment.deploy_block - 1, self.engine.state_root(), self.engine.records())
+            return
+        self.engine.revert(reverted)
 
     def _reload_engine(self) -> None:
-        snapshot = self.store.latest_snapshot()
-        if snapshot is None:
-            self.engine.reset_to(self.genesis_engine().snapshot(0).state)
-        else:
-            self.engine.reset_to(snapshot.state)
+        """The engine as the store holds it (after a failed write left it ahead)."""
+        self.engine.reset_to(self.store.state.records())
+
+    def prune_state(self, verified_index: int) -> None:
+        """Forget the state journal below what the prover, the escape hatch and a reorg may need."""
+        verified = self.store.state.at_index(verified_index)
+        head = self.store.state.latest()
+        if verified is None or head is None:
+            return
+        below = min(verified.l1_block, head.l1_block - self.config.store.reorg_window_blocks)
+        with self.store.transaction():
+            removed = self.store.state.prune(below)
+        if removed:
+            log.info("pruned %d state journal rows up to L1 block %d", removed, below)
 
     # ---- proving and settling ---------------------------------------------------------------
 
     def prove_next(self) -> BatchRecord | None:
-        """Prove the longest range from the Rollup's next inbox index that ends at a snapshot."""
+        """Prove the longest range from the Rollup's next inbox index that ends at a block boundary."""
         assert self.settler is not None
         _, start = self.settler.rollup_position()
         span = next_range(self.store, start, self.config.prover.max_range)
@@ -178,7 +200,7 @@ class Node:
         last = next(iter(self.store.batches(limit=1)), None)
         if last is not None and last.status == "failed" and (last.inbox_start, last.inbox_end) == span:
             return None  # the Rollup refused exactly this range; wait for new entries instead of retrying
-        proof = self.backend.prove(guest_input_for_range(self.store, *span))
+        proof = self.backend.prove(guest_input_for_range(self.store, self.engine, *span))
         batch_id = self.store.add_batch(span[0], span[1], proof.backend, proof.public_values, proof.proof)
         log.info("proved inbox range [%d, %d) with %s%s", span[0], span[1], proof.backend, " (INSECURE mock)" if proof.insecure else "")
         return next(b for b in self.store.batches(limit=5) if b.id == batch_id)
@@ -186,6 +208,8 @@ class Node:
     def prove_and_settle(self) -> None:
         if self.settler is None:
             return
+        _, verified_index = self.settler.rollup_position()
+        self.prune_state(verified_index)
         batch = self.store.open_batch() or self.prove_next()
         if batch is not None:
             openings = equivalence.openings_for_range(self.store, batch.inbox_start, batch.inbox_end)

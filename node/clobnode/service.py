@@ -66,7 +66,7 @@ class NodeService:
             chain_id=node.deployment.chain_id,
             inbox=bytes.fromhex(node.deployment.inbox[2:]),
             status=node.status,
-            exits=Exits(node.l1, node.rollup, api_store, node.deployment.deploy_block),
+            exits=Exits(node.l1, node.rollup, api_store, node.engine, node.deployment.deploy_block),
         )
         self.api = ApiServer(make_app(context), node.config.api.host, node.config.api.port)
 

@@ -1,4 +1,4 @@
-"""Store: everything durable (L1 cursor, entries, blobs, snapshots, events, orders, batches) in SQLite (WAL)."""
+"""Store: everything durable (L1 cursor, entries, blobs, state, events, orders, batches) in SQLite (WAL)."""
 
 from __future__ import annotations
 
@@ -15,20 +15,11 @@ import sqlite_utils
 
 from .derivation import InboxEntry
 from .errors import ClobnodeError
+from .state_store import LeafValue, StateCommit, StateStore
 
 
 class StoreError(ClobnodeError):
     """The database is missing something the node relies on."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """The engine state after all entries of `l1_block` were applied."""
-
-    l1_block: int
-    inbox_index: int
-    state_root: bytes
-    state: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +45,6 @@ CREATE TABLE IF NOT EXISTS entries (
     l1_timestamp INTEGER NOT NULL, payload BLOB NOT NULL, acc BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_block ON entries (l1_block);
 CREATE TABLE IF NOT EXISTS blobs (versioned_hash BLOB PRIMARY KEY, data BLOB NOT NULL, l1_block INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS snapshots (
-    l1_block INTEGER PRIMARY KEY, inbox_index INTEGER NOT NULL, state_root BLOB NOT NULL, state BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS snapshots_index ON snapshots (inbox_index);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idx INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_idx ON events (idx);
@@ -85,6 +73,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.conn.executescript(_SCHEMA)
+        self.state = StateStore(self.db.conn)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -130,9 +119,9 @@ class Store:
         parent_hash: bytes,
         entries: Sequence[InboxEntry],
         events: Sequence[dict[str, Any]],
-        snapshot: Snapshot | None,
+        state: StateCommit | None,
     ) -> None:
-        """Persist one processed L1 block: its hash, its entries, their events, the state after it."""
+        """Persist one processed L1 block: its hash, its entries, their events, what it changed in the state."""
         with self.transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO l1_blocks (number, hash, parent_hash) VALUES (?, ?, ?)",
@@ -146,22 +135,23 @@ class Store:
                 "INSERT INTO events (idx, type, body) VALUES (?, ?, ?)",
                 [(ev["index"], ev["type"], json.dumps(ev, sort_keys=True)) for ev in events],
             )
-            if snapshot is not None:
-                self.put_snapshot(snapshot)
+            if state is not None:
+                self.state.write_block(number, state)
 
-    def put_snapshot(self, snapshot: Snapshot) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO snapshots (l1_block, inbox_index, state_root, state) VALUES (?, ?, ?, ?)",
-            (snapshot.l1_block, snapshot.inbox_index, snapshot.state_root, snapshot.state),
-        )
-
-    def rollback_after(self, number: int) -> None:
-        """Forget every block above `number` and all that was derived from them (reorg)."""
+    def record_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """The exchange before its first inbox entry, as of L1 block `l1_block`."""
         with self.transaction():
+            self.state.write_genesis(l1_block, state_root, records)
+
+    def rollback_after(self, number: int) -> list[LeafValue]:
+        """Forget every block above `number` and all that was derived from them (reorg); returns
+        the state leaves set back to their values after `number`."""
+        with self.transaction():
+            reverted = self.state.roll_back_after(number)
             first_idx = self._one("SELECT MIN(idx) FROM entries WHERE l1_block > ?", (number,))
             if first_idx is not None and first_idx[0] is not None:
                 self.db.execute("DELETE FROM events WHERE idx >= ?", (first_idx[0],))
-            for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("snapshots", "l1_block"), ("blobs", "l1_block")):
+            for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("blobs", "l1_block")):
                 self.db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
             # API orders whose blob tx the reorg removed are proposed again (never lost).
             self.db.execute(
@@ -170,6 +160,15 @@ class Store:
                 (number,),
             )
             self.db.execute("DELETE FROM blob_txs WHERE l1_block > ?", (number,))
+        return reverted
+
+    def forget_everything(self) -> None:
+        """Drop all that was derived from L1 (a reorg deeper than the journal): the node derives again."""
+        with self.transaction():
+            for table in ("l1_blocks", "entries", "events", "blobs", "blob_txs", "state_leaves", "state_blocks", "state_journal"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor'")
+            self.db.execute("UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted'")
 
     def entries(self, start: int, end: int) -> list[InboxEntry]:
         rows = self.db.execute(
@@ -193,27 +192,6 @@ class Store:
     def get_blob(self, versioned_hash: bytes) -> bytes | None:
         row = self._one("SELECT data FROM blobs WHERE versioned_hash = ?", (versioned_hash,))
         return None if row is None else bytes(row[0])
-
-    # ---- snapshots --------------------------------------------------------------------------
-
-    def latest_snapshot(self) -> Snapshot | None:
-        row = self._one("SELECT l1_block, inbox_index, state_root, state FROM snapshots ORDER BY l1_block DESC LIMIT 1")
-        return None if row is None else Snapshot(int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]))
-
-    def snapshot_at_index(self, inbox_index: int) -> Snapshot | None:
-        row = self._one(
-            "SELECT l1_block, inbox_index, state_root, state FROM snapshots WHERE inbox_index = ? ORDER BY l1_block LIMIT 1",
-            (inbox_index,),
-        )
-        return None if row is None else Snapshot(int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]))
-
-    def snapshot_indexes_after(self, inbox_index: int, limit_index: int) -> list[int]:
-        """Inbox positions after `inbox_index` (up to `limit_index`) at which a snapshot exists."""
-        rows = self.db.execute(
-            "SELECT DISTINCT inbox_index FROM snapshots WHERE inbox_index > ? AND inbox_index <= ? ORDER BY inbox_index",
-            (inbox_index, limit_index),
-        ).fetchall()
-        return [int(r[0]) for r in rows]
 
     # ---- events -----------------------------------------------------------------------------
 

@@ -42,5 +42,5 @@ def claim_withdrawals(l1: L1Client, vault_address: str, sender: LocalAccount, cl
 def escape(l1: L1Client, vault_address: str, trader: LocalAccount, proof: dict[str, Any]) -> L1Receipt:
     """`Vault.escape` with a balance proof (as the node's API serves it) of a frozen rollup."""
     vault = load_artifact("Vault").at(l1, vault_address)
-    data = _calldata(vault, "escape", proof["token"], int(proof["available"]), int(proof["locked"]), [_b(p) for p in proof["proof"]], _b(proof["rest_hash"]))
+    data = _calldata(vault, "escape", proof["token"], int(proof["available"]), int(proof["locked"]), [_b(p) for p in proof["proof"]])
     return l1.send_transaction(trader, vault_address, data)

@@ -8,7 +8,6 @@ use clob_core::guest::{execute, GuestError, GuestInput};
 use clob_core::inbox;
 use clob_core::message::{Cancel, Envelope, Message, Order, OrderType, SelfTradePrevention, Side, TimeInForce};
 use clob_core::public_values::PublicValues;
-use clob_core::state::State;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -225,28 +224,56 @@ fn decode_public_values<'py>(py: Python<'py>, encoded: Cow<[u8]>) -> PyResult<Bo
     Ok(dict)
 }
 
+/// The guest input of a range (PROTOCOL.md section 9): its witness, its entries (which must
+/// continue from the witness's inbox position), their blobs, and the seed of the proof's hash
+/// tables.
 #[pyfunction]
 fn encode_guest_input<'py>(
     py: Python<'py>,
-    snapshot: Cow<[u8]>,
+    witness: Cow<[u8]>,
     entries: &Bound<'py, PyList>,
     blobs: &Bound<'py, PyDict>,
+    seed: u64,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let state = State::decode(&snapshot).ok_or_else(|| PyValueError::new_err("invalid state snapshot"))?;
-    let entries = convert::entries(entries, state.inbox.next_index)?;
-    let input = GuestInput { state, entries, blobs: convert::blobs(blobs)? };
+    let start = match clob_core::witness::open(&witness, seed) {
+        Ok((state, _)) => state.inbox_position().0,
+        Err(error) => return Err(PyValueError::new_err(format!("invalid witness: {error:?}"))),
+    };
+    let entries = convert::entries(entries, start)?;
+    let input = GuestInput { witness: witness.into_owned(), entries, blobs: convert::blobs(blobs)?, seed };
     Ok(PyBytes::new(py, &input.encode()))
 }
 
+/// Runs the guest program natively. A witness that lacks what the range reaches makes the
+/// core stop (in a zkVM: no proof); here that is a ValueError, never a root.
 #[pyfunction]
 fn execute_guest_input<'py>(py: Python<'py>, guest_input: Cow<[u8]>) -> PyResult<Bound<'py, PyBytes>> {
-    match execute(&guest_input) {
-        Ok(public_values) => Ok(PyBytes::new(py, &public_values)),
-        Err(GuestError::InvalidInput) => Err(PyValueError::new_err("invalid guest input")),
-        Err(GuestError::MissingBlob(hash)) => Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash)))),
-        Err(GuestError::InvalidBlob(hash, _)) => {
+    let outcome = std::panic::catch_unwind(|| execute(&guest_input));
+    match outcome {
+        Ok(Ok(public_values)) => Ok(PyBytes::new(py, &public_values)),
+        Ok(Err(GuestError::InvalidInput)) => Err(PyValueError::new_err("invalid guest input")),
+        Ok(Err(GuestError::InvalidWitness(error))) => Err(PyValueError::new_err(format!("invalid witness: {error:?}"))),
+        Ok(Err(GuestError::MissingBlob(hash))) => Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash)))),
+        Ok(Err(GuestError::InvalidBlob(hash, _))) => {
             Err(PyValueError::new_err(format!("blob {} cannot be opened (wrong size or non-canonical)", hex0x(&hash))))
         }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+                .unwrap_or_else(|| "the guest stopped".to_owned());
+            Err(PyValueError::new_err(message))
+        }
+    }
+}
+
+/// A state key's kind and fields, for logs and tests (`"Balance([..], [..])"`).
+#[pyfunction]
+fn describe_state_key(key: Cow<[u8]>) -> PyResult<String> {
+    match clob_core::state::StateKey::decode(&key) {
+        Some(key) => Ok(format!("{key:?}")),
+        None => Err(PyValueError::new_err("not a state key")),
     }
 }
 
@@ -268,5 +295,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_public_values, m)?)?;
     m.add_function(wrap_pyfunction!(encode_guest_input, m)?)?;
     m.add_function(wrap_pyfunction!(execute_guest_input, m)?)?;
+    m.add_function(wrap_pyfunction!(describe_state_key, m)?)?;
     Ok(())
 }

@@ -1,22 +1,66 @@
 //! `Engine`: the exchange state held by the node, advanced only by the core's transition.
 
 use std::borrow::Cow;
+use std::sync::{Mutex, MutexGuard};
 
-use clob_core::book::MarketState;
 use clob_core::events::{EventKind, RejectReason};
+use clob_core::ledger::{LeafValue, Ledger};
 use clob_core::message::{Message, Side};
-use clob_core::root::{balance_proof, state_root};
-use clob_core::state::{GenesisConfig, Market, State};
+use clob_core::state::{GenesisConfig, Market, OrderKind, StateKey};
 use clob_core::transition::{apply_direct, apply_entries};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use crate::convert::{self, bytes_field, field, field_or, fixed, hex0x};
 
+/// The exchange state held by the node: every record and the state tree (the core's
+/// `Ledger`), advanced only by the core's transition, committed once per L1 block.
+///
+/// The ledger sits behind a mutex: Python may call from several threads (the node's loop,
+/// the API), and the state's access log is not shared between threads.
 #[pyclass(module = "clobnode_core")]
 pub struct Engine {
-    state: State,
+    ledger: Mutex<Ledger>,
+}
+
+impl Engine {
+    fn new(ledger: Ledger) -> Engine {
+        Engine { ledger: Mutex::new(ledger) }
+    }
+
+    fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        // A panic while the lock was held left no half-applied entry (the transition is all or
+        // nothing per call), so a poisoned lock is still the last state.
+        self.ledger.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A fresh seed for the state's hash tables, from the operating system.
+fn os_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(0x5eed_u64)
+}
+
+fn state_key(bytes: &[u8]) -> PyResult<StateKey> {
+    StateKey::decode(bytes).ok_or_else(|| PyValueError::new_err(format!("not a state key: {}", hex0x(bytes))))
+}
+
+/// `[(key bytes, value bytes or None)]` as leaf values.
+fn leaf_values(list: &Bound<'_, PyList>) -> PyResult<Vec<LeafValue>> {
+    list.iter()
+        .map(|item| {
+            let (key, value): (Cow<[u8]>, Option<Cow<[u8]>>) = item.extract()?;
+            Ok((state_key(&key)?, value.map(Cow::into_owned)))
+        })
+        .collect()
+}
+
+fn leaf_list<'py>(py: Python<'py>, values: &[LeafValue]) -> PyResult<Bound<'py, PyList>> {
+    let rows = values.iter().map(|(key, value)| {
+        (PyBytes::new(py, &key.encode()), value.as_ref().map(|bytes| PyBytes::new(py, bytes))).into_pyobject(py)
+    });
+    PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
 }
 
 /// A market dict: `id, base, quote, base_lot, quote_tick` and optional parameters, defaulting
@@ -84,42 +128,65 @@ fn compact_event(out: &mut Vec<u8>, kind: &EventKind) {
 }
 
 impl Engine {
-    fn market_state(&self, market: u32) -> PyResult<&MarketState> {
-        self.state.market_states.get(&market).ok_or_else(|| PyValueError::new_err(format!("unknown market {market}")))
+    fn known_market(&self, market: u32) -> PyResult<()> {
+        match self.ledger().state.market(market) {
+            Some(_) => Ok(()),
+            None => Err(PyValueError::new_err(format!("unknown market {market}"))),
+        }
     }
 }
 
 #[pymethods]
 impl Engine {
     #[staticmethod]
-    fn genesis(chain_id: u64, inbox: Cow<[u8]>, vault: Cow<[u8]>, markets: &Bound<'_, PyList>) -> PyResult<Engine> {
+    #[pyo3(signature = (chain_id, inbox, vault, markets, seed=None))]
+    fn genesis(
+        chain_id: u64,
+        inbox: Cow<[u8]>,
+        vault: Cow<[u8]>,
+        markets: &Bound<'_, PyList>,
+        seed: Option<u64>,
+    ) -> PyResult<Engine> {
         let config = GenesisConfig { chain_id, inbox: fixed(&inbox, "inbox")?, vault: fixed(&vault, "vault")? };
         let markets =
             markets.iter().map(|item| market_from_dict(item.cast::<PyDict>()?)).collect::<PyResult<Vec<_>>>()?;
-        let state = State::genesis(config, markets).map_err(|error| PyValueError::new_err(format!("{error:?}")))?;
-        Ok(Engine { state })
+        let ledger = Ledger::genesis(config, markets, seed.unwrap_or_else(os_seed))
+            .map_err(|error| PyValueError::new_err(format!("{error:?}")))?;
+        Ok(Engine::new(ledger))
     }
 
+    /// The state from its stored leaves: `[(key, value)]`, each key once.
     #[staticmethod]
-    fn restore(snapshot: Cow<[u8]>) -> PyResult<Engine> {
-        let state = State::decode(&snapshot).ok_or_else(|| PyValueError::new_err("invalid state snapshot"))?;
-        Ok(Engine { state })
+    #[pyo3(signature = (records, seed=None))]
+    fn restore(records: &Bound<'_, PyList>, seed: Option<u64>) -> PyResult<Engine> {
+        let records = records
+            .iter()
+            .map(|item| {
+                let (key, value): (Cow<[u8]>, Cow<[u8]>) = item.extract()?;
+                Ok((state_key(&key)?, value.into_owned()))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let ledger = Ledger::restore(records, seed.unwrap_or_else(os_seed))
+            .map_err(|error| PyValueError::new_err(format!("invalid stored state: {error:?}")))?;
+        Ok(Engine::new(ledger))
     }
 
-    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.state.encode())
+    /// Every leaf of the state: `[(key, value)]`, sorted by key.
+    fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = self.ledger().state.records().into_iter().map(|(key, value)| (key, Some(value))).collect::<Vec<_>>();
+        leaf_list(py, &rows)
     }
 
     fn state_root<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &state_root(&self.state))
+        PyBytes::new(py, &self.ledger().root())
     }
 
     fn inbox_next_index(&self) -> u64 {
-        self.state.inbox.next_index
+        self.ledger().state.inbox_position().0
     }
 
     fn inbox_acc<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.state.inbox.acc)
+        PyBytes::new(py, &self.ledger().state.inbox_position().1)
     }
 
     /// Applies entries that continue the inbox; all or nothing if a blob is missing.
@@ -129,16 +196,55 @@ impl Engine {
         entries: &Bound<'py, PyList>,
         blobs: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let entries = convert::entries(entries, self.state.inbox.next_index)?;
+        let entries = convert::entries(entries, self.inbox_next_index())?;
         let blobs = convert::blobs(blobs)?;
-        let events = apply_entries(&mut self.state, &entries, &blobs).map_err(convert::transition_error)?;
+        let events = apply_entries(&mut self.ledger().state, &entries, &blobs).map_err(convert::transition_error)?;
         PyList::new(py, events.iter().map(|event| convert::event(py, event)).collect::<PyResult<Vec<_>>>()?)
     }
 
+    /// Updates the state tree with what was applied since the last commit (one L1 block):
+    /// `(root, changed [(key, value or None)], accessed [key])`.
+    fn commit<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let commit = self.ledger().commit();
+        let accessed = PyList::new(py, commit.accessed.iter().map(|key| PyBytes::new(py, &key.encode())))?;
+        (PyBytes::new(py, &commit.root), leaf_list(py, &commit.changed)?, accessed).into_pyobject(py)
+    }
+
+    /// Sets leaves back to earlier values (a reorg's rollback): `[(key, value or None)]`.
+    fn revert(&mut self, values: &Bound<'_, PyList>) -> PyResult<()> {
+        let values = leaf_values(values)?;
+        self.ledger().revert(&values).map_err(|error| PyValueError::new_err(format!("invalid leaf: {error:?}")))
+    }
+
+    /// The root the tree had when `values` (`[(key, value or None)]`) were its leaves.
+    fn root_with<'py>(&self, py: Python<'py>, values: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.ledger().root_with(&leaf_values(values)?)))
+    }
+
+    /// The witness of a range that reached `keys`, from the tree at its start to the tree at
+    /// its end, each given by the leaves changed since, as they were (PROTOCOL.md section 9).
+    fn witness<'py>(
+        &self,
+        py: Python<'py>,
+        keys: &Bound<'py, PyList>,
+        start: &Bound<'py, PyList>,
+        end: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let keys = keys.iter().map(|key| state_key(&key.extract::<Cow<[u8]>>()?)).collect::<PyResult<Vec<_>>>()?;
+        let (start, end) = (leaf_values(start)?, leaf_values(end)?);
+        let witness = self
+            .ledger()
+            .witness(&keys, &start, &end)
+            .map_err(|error| PyValueError::new_err(format!("cannot write the witness: {error:?}")))?;
+        Ok(PyBytes::new(py, &witness))
+    }
+
     fn book<'py>(&self, py: Python<'py>, market: u32, depth: usize) -> PyResult<Bound<'py, PyDict>> {
-        let book = &self.market_state(market)?.book;
+        self.known_market(market)?;
+        let ledger = self.ledger();
+        let state = &ledger.state;
         let levels = |side| -> PyResult<Bound<'py, PyList>> {
-            let rows = book.levels(side, depth).into_iter().map(|level| {
+            let rows = state.depth(market, side, depth).into_iter().map(|level| {
                 let row = PyDict::new(py);
                 row.set_item("price", level.price)?;
                 row.set_item("quantity", level.quantity)?;
@@ -156,11 +262,14 @@ impl Engine {
 
     /// Best bid/ask, last trade, halt and the rolling 24h OHLCV (hourly buckets) of a market.
     fn market_data<'py>(&self, py: Python<'py>, market: u32) -> PyResult<Bound<'py, PyDict>> {
-        let data = self.market_state(market)?;
+        self.known_market(market)?;
+        let ledger = self.ledger();
+        let state = &ledger.state;
+        let data = state.market_state(market);
         let out = PyDict::new(py);
         out.set_item("market", market)?;
-        out.set_item("best_bid", data.book.best_price(Side::Buy))?;
-        out.set_item("best_ask", data.book.best_price(Side::Sell))?;
+        out.set_item("best_bid", state.best_price(market, Side::Buy))?;
+        out.set_item("best_ask", state.best_price(market, Side::Sell))?;
         let last = match data.last_trade {
             Some(trade) => {
                 let row = PyDict::new(py);
@@ -173,7 +282,8 @@ impl Engine {
         };
         out.set_item("last_trade", last)?;
         out.set_item("halted_until", data.breaker.halted_until)?;
-        let day = match data.ohlcv_24h(self.state.l1_timestamp) {
+        let now = state.l1_timestamp();
+        let day = match state.ohlcv_24h(market, now) {
             Some(day) => {
                 let row = PyDict::new(py);
                 row.set_item("open", day.open)?;
@@ -187,61 +297,60 @@ impl Engine {
             None => None,
         };
         out.set_item("ohlcv_24h", day)?;
-        out.set_item("timestamp", self.state.l1_timestamp)?;
+        out.set_item("timestamp", now)?;
         Ok(out)
     }
 
     /// The trader's resting and stop orders, by market then nonce.
     fn open_orders<'py>(&self, py: Python<'py>, trader: Cow<[u8]>) -> PyResult<Bound<'py, PyList>> {
         let trader = fixed(&trader, "trader")?;
+        let ledger = self.ledger();
+        let state = &ledger.state;
         let mut rows = Vec::new();
-        for (market, data) in &self.state.market_states {
-            for order in data.book.orders_of(&trader) {
+        for market in state.account(&trader).markets {
+            for (nonce, order) in state.orders_of(&trader, market) {
                 let row = PyDict::new(py);
                 row.set_item("market", market)?;
                 row.set_item("side", order.side.name())?;
                 row.set_item("price", order.price)?;
                 row.set_item("quantity", order.remaining())?;
-                row.set_item("visible", order.visible)?;
-                row.set_item("nonce", order.nonce)?;
+                let stop = order.kind == OrderKind::Stop;
+                row.set_item("visible", if stop { 0 } else { order.visible })?;
+                row.set_item("nonce", nonce)?;
                 row.set_item("client_order_id", order.client_order_id)?;
-                row.set_item("trigger_price", 0)?;
-                rows.push(row);
-            }
-            for stop in data.stops.of(&trader) {
-                let row = PyDict::new(py);
-                row.set_item("market", market)?;
-                row.set_item("side", stop.order.side.name())?;
-                row.set_item("price", stop.order.price)?;
-                row.set_item("quantity", stop.order.quantity)?;
-                row.set_item("visible", 0)?;
-                row.set_item("nonce", stop.order.nonce)?;
-                row.set_item("client_order_id", stop.order.client_order_id)?;
-                row.set_item("trigger_price", stop.order.trigger_price)?;
+                row.set_item("trigger_price", order.trigger_price)?;
                 rows.push(row);
             }
         }
         PyList::new(py, rows)
     }
 
-    /// `{available, locked, leaf, proof, balances_root, rest_hash}` proving `(trader, token)`
-    /// against `state_root()` (PROTOCOL.md section 12); None when the balance is zero.
+    /// `{available, locked, path, leaf, siblings, root}` proving `(trader, token)` in the tree
+    /// with `values` (`[(key, value or None)]`, the leaves changed since, as they were) set:
+    /// the state as the node describes it (PROTOCOL.md section 12); None when the balance is zero.
+    #[pyo3(signature = (trader, token, values=None))]
     fn balance_proof<'py>(
         &self,
         py: Python<'py>,
         trader: Cow<[u8]>,
         token: Cow<[u8]>,
+        values: Option<&Bound<'py, PyList>>,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(proof) = balance_proof(&self.state, &fixed(&trader, "trader")?, &fixed(&token, "token")?) else {
+        let values = match values {
+            Some(list) => leaf_values(list)?,
+            None => Vec::new(),
+        };
+        let (trader, token) = (fixed(&trader, "trader")?, fixed(&token, "token")?);
+        let Some(proof) = self.ledger().balance_proof(&trader, &token, &values) else {
             return Ok(None);
         };
         let out = PyDict::new(py);
         out.set_item("available", proof.balance.available)?;
         out.set_item("locked", proof.balance.locked)?;
+        out.set_item("path", PyBytes::new(py, &proof.path))?;
         out.set_item("leaf", PyBytes::new(py, &proof.leaf))?;
-        out.set_item("proof", PyList::new(py, proof.proof.iter().map(|node| PyBytes::new(py, node)))?)?;
-        out.set_item("balances_root", PyBytes::new(py, &proof.balances_root))?;
-        out.set_item("rest_hash", PyBytes::new(py, &proof.rest_hash))?;
+        out.set_item("siblings", PyList::new(py, proof.siblings.iter().map(|node| PyBytes::new(py, node)))?)?;
+        out.set_item("root", PyBytes::new(py, &proof.root))?;
         Ok(Some(out))
     }
 
@@ -255,6 +364,7 @@ impl Engine {
         let mut out = Vec::with_capacity(inputs.len());
         let mut events = Vec::new();
         let mut cursor: &[u8] = &inputs;
+        let mut ledger = self.ledger();
         while !cursor.is_empty() {
             if cursor.len() < 22 {
                 return Err(PyValueError::new_err("truncated batch input"));
@@ -265,22 +375,25 @@ impl Engine {
             cursor = &cursor[22 + length..];
             events.clear();
             match Message::decode(message) {
-                Some(message) => apply_direct(&mut self.state, &trader, &message, l1_timestamp, &mut events),
+                Some(message) => apply_direct(&mut ledger.state, &trader, &message, l1_timestamp, &mut events),
                 None => compact_event(&mut out, &EventKind::Rejected { reason: RejectReason::Malformed }),
             }
             for event in &events {
                 compact_event(&mut out, &event.kind);
             }
         }
+        // Matching only: no tree to update, nothing for a witness.
+        ledger.state.clear_accessed();
         Ok(PyBytes::new(py, &out))
     }
 
     /// The trader's non-zero balances, by token.
     fn balances<'py>(&self, py: Python<'py>, trader: Cow<[u8]>) -> PyResult<Bound<'py, PyList>> {
         let trader = fixed(&trader, "trader")?;
-        let rows = self.state.accounts.balances_of(&trader).map(|(token, balance)| {
+        let balances = self.ledger().state.balances_of(&trader);
+        let rows = balances.into_iter().map(|(token, balance)| {
             let row = PyDict::new(py);
-            row.set_item("token", hex0x(token))?;
+            row.set_item("token", hex0x(&token))?;
             row.set_item("available", balance.available)?;
             row.set_item("locked", balance.locked)?;
             Ok(row)
@@ -289,16 +402,18 @@ impl Engine {
     }
 
     fn last_nonce(&self, trader: Cow<[u8]>) -> PyResult<u64> {
-        Ok(self.state.last_nonce(&fixed(&trader, "trader")?))
+        Ok(self.ledger().state.last_nonce(&fixed(&trader, "trader")?))
     }
 
     fn markets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let rows = self.state.markets.values().map(|market| market_dict(py, market));
+        let ledger = self.ledger();
+        let rows = ledger.state.markets().into_iter().map(|market| market_dict(py, market));
         PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
     }
 
     fn genesis_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let genesis = &self.state.genesis;
+        let ledger = self.ledger();
+        let genesis = ledger.state.genesis_config();
         let out = PyDict::new(py);
         out.set_item("chain_id", genesis.chain_id)?;
         out.set_item("inbox", hex0x(&genesis.inbox))?;
