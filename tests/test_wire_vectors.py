@@ -35,7 +35,7 @@ def test_inbox_entry_hashes_and_accumulators_match_the_l1_vectors() -> None:
 def test_public_values_encode_to_the_abi_vector(case: dict[str, Any]) -> None:
     fields = {k: (_b(v) if isinstance(v, str) else v) for k, v in case.items() if k != "encoded"}
     encoded = clobnode_core.encode_public_values(fields)
-    assert len(encoded) == 256  # PROTOCOL.md section 14 (v2)
+    assert len(encoded) == 256  # PROTOCOL.md section 8
     assert encoded == _b(case["encoded"])
     decoded = clobnode_core.decode_public_values(encoded)
     assert int(decoded["inbox_start"]) == case["inbox_start"]

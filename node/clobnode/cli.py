@@ -280,6 +280,20 @@ def bench_da_command(
     typer.echo(json.dumps(bench_da.run(blobs, repeat, workers, precompute), indent=2))
 
 
+@bench_app.command("prove")
+def bench_prove_command(
+    sizes: Annotated[str, typer.Option(help="resting:traders pairs, comma-separated.")] = "1000:100,10000:1000,100000:10000,1000000:100000",
+    planted: Annotated[int, typer.Option(help="Asks at colliding prices in the planted book (0: skip).")] = 40_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    sp1: Annotated[bool, typer.Option(help="Measure SP1 cycles (needs make zkvm).")] = True,
+) -> None:
+    """What one 32-order range costs to prove as the exchange grows: SP1 cycles, guest input bytes, node DB growth."""
+    from . import bench_prove
+
+    report = bench_prove.run(bench_prove.parse_sizes(sizes), planted_asks=planted, sp1=sp1 and bench_prove.sp1_available())
+    typer.echo(json.dumps(report, indent=2) if as_json else bench_prove.table(report))
+
+
 def _get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())

@@ -24,7 +24,7 @@ BlobOpeningTuple = tuple[bytes, bytes, bytes, bytes, bytes]
 
 
 def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, bytes, bytes, bytes]:
-    """The Rollup's `BatchHeader` struct from the public values (PROTOCOL.md section 14). A core
+    """The Rollup's `BatchHeader` struct from the public values (PROTOCOL.md section 8). A core
     that still decodes v1 (no `blobs_hash`) yields a zero blobsHash: such a range reads no blob."""
     pv = clobnode_core.decode_public_values(public_values)
 

@@ -132,6 +132,26 @@ pub enum CancelReason {
     Halted = 9,
 }
 
+impl EventKind {
+    /// The event's name in the node's records and the API (`"fill"`, `"cancelled"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Deposit { .. } => "deposit",
+            EventKind::Withdrawal { .. } => "withdrawal",
+            EventKind::Accepted { .. } => "accepted",
+            EventKind::Triggered { .. } => "triggered",
+            EventKind::Fill { .. } => "fill",
+            EventKind::Cancelled { .. } => "cancelled",
+            EventKind::Reduced { .. } => "reduced",
+            EventKind::SelfTrade { .. } => "self_trade",
+            EventKind::CancelledAll { .. } => "cancelled_all",
+            EventKind::Halted { .. } => "halted",
+            EventKind::Rejected { .. } => "rejected",
+            EventKind::Batch { .. } => "batch",
+        }
+    }
+}
+
 impl RejectReason {
     pub fn code(self) -> u8 {
         self as u8

@@ -70,6 +70,9 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
         .map_err(|TransitionError::MissingBlob(hash)| GuestError::MissingBlob(hash))?;
     let (inbox_end, inbox_end_acc) = state.inbox_position();
     let new_state_root = witness::close(&mut state, &opened).map_err(GuestError::InvalidWitness)?;
+    // A zkVM run ends here: freeing the state and the tree node by node would only cost cycles.
+    #[cfg(target_os = "zkvm")]
+    core::mem::forget((state, opened));
     Ok(PublicValues {
         prev_state_root,
         new_state_root,

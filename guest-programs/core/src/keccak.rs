@@ -11,6 +11,13 @@ pub fn keccak(parts: &[&[u8]]) -> Hash {
     backend::keccak(parts)
 }
 
+/// `keccak(a ‖ b)`, or `keccak(a ‖ b ‖ tag)` with a one-byte tag: the state tree's nodes
+/// (smt.rs), hashed far more often than anything else in a proof.
+#[inline]
+pub fn keccak_pair(a: &Hash, b: &Hash, tag: Option<u8>) -> Hash {
+    backend::keccak_pair(a, b, tag)
+}
+
 #[cfg(not(all(feature = "zkvm-sp1", target_os = "zkvm")))]
 mod backend {
     use sha3::{Digest, Keccak256};
@@ -24,6 +31,16 @@ mod backend {
         }
         hasher.finalize().into()
     }
+
+    pub fn keccak_pair(a: &Hash, b: &Hash, tag: Option<u8>) -> Hash {
+        let mut hasher = Keccak256::new();
+        hasher.update(a);
+        hasher.update(b);
+        if let Some(tag) = tag {
+            hasher.update([tag]);
+        }
+        hasher.finalize().into()
+    }
 }
 
 #[cfg(all(feature = "zkvm-sp1", target_os = "zkvm"))]
@@ -33,6 +50,11 @@ mod backend {
     pub fn keccak(parts: &[&[u8]]) -> Hash {
         // SAFETY: `state` is a valid, 8-byte aligned [u64; 25] for the duration of the call.
         super::sponge::keccak_with(parts, |state| unsafe { sp1_lib::syscall_keccak_permute(state) })
+    }
+
+    pub fn keccak_pair(a: &Hash, b: &Hash, tag: Option<u8>) -> Hash {
+        // SAFETY: as above.
+        super::sponge::pair_with(a, b, tag, |state| unsafe { sp1_lib::syscall_keccak_permute(state) })
     }
 }
 
@@ -112,6 +134,30 @@ mod sponge {
         }
     }
 
+    /// `keccak(a ‖ b [‖ tag])` in one block: the 64 (or 65) bytes go straight into lanes 0..8
+    /// (8) and the padding is two constant XORs; no absorb loop.
+    #[inline]
+    pub fn pair_with(a: &Hash, b: &Hash, tag: Option<u8>, mut permute: impl FnMut(&mut [u64; 25])) -> Hash {
+        let mut state = [0u64; 25];
+        let word = |bytes: &Hash, at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        for i in 0..4 {
+            state[i] = word(a, 8 * i);
+            state[4 + i] = word(b, 8 * i);
+        }
+        // Keccak padding (pad10*1, domain byte 0x01) right after the 64 or 65 bytes.
+        state[8] = match tag {
+            Some(tag) => u64::from(tag) | 0x01 << 8,
+            None => 0x01,
+        };
+        state[(RATE - 1) / 8] ^= 0x80 << (8 * ((RATE - 1) % 8));
+        permute(&mut state);
+        let mut out = [0u8; 32];
+        for (chunk, lane) in out.chunks_exact_mut(8).zip(state.iter()) {
+            chunk.copy_from_slice(&lane.to_le_bytes());
+        }
+        out
+    }
+
     pub fn keccak_with(parts: &[&[u8]], permute: impl FnMut(&mut [u64; 25])) -> Hash {
         let mut sponge = Sponge { state: [0; 25], at: 0, permute };
         for part in parts {
@@ -126,6 +172,15 @@ mod sponge {
         use sha3::{Digest, Keccak256};
 
         use super::*;
+
+        #[test]
+        fn pair_hash_is_keccak_of_64_and_65_bytes() {
+            let (a, b): (Hash, Hash) = ([0x5a; 32], core::array::from_fn(|i| i as u8));
+            let plain: Hash = Keccak256::digest([a, b].concat()).into();
+            let tagged: Hash = Keccak256::digest([&a[..], &b[..], &[1]].concat()).into();
+            assert_eq!(pair_with(&a, &b, None, keccak::f1600), plain);
+            assert_eq!(pair_with(&a, &b, Some(1), keccak::f1600), tagged);
+        }
 
         #[test]
         fn lane_sponge_is_keccak_256_for_every_length_split_and_alignment() {

@@ -140,7 +140,9 @@ impl Ledger {
             Some(bytes) => (*bytes).clone(),
             None => self.state.record_bytes(key),
         };
+        // The header (inbox position) is every range's, even one that reaches nothing else.
         let mut keys: Vec<StateKey> = keys.to_vec();
+        keys.push(StateKey::Header);
         keys.sort_unstable();
         keys.dedup();
         let mut records = Vec::new();

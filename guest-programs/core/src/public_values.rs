@@ -1,4 +1,4 @@
-//! The values a proof commits to (PROTOCOL.md section 14): eight ABI words, 256 bytes.
+//! The values a proof commits to (PROTOCOL.md section 8): eight ABI words, 256 bytes.
 
 use crate::Hash;
 

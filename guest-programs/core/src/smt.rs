@@ -21,7 +21,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::keccak::keccak;
+use crate::keccak::{keccak, keccak_pair};
 use crate::Hash;
 
 pub const EMPTY: Hash = [0; 32];
@@ -59,13 +59,15 @@ pub struct Incomplete {
 }
 
 /// `keccak(path ‖ valueHash ‖ 0x01)`.
+#[inline]
 pub fn leaf_hash(path: &Hash, value_hash: &Hash) -> Hash {
-    keccak(&[path, value_hash, &[1]])
+    keccak_pair(path, value_hash, Some(1))
 }
 
 /// `keccak(left ‖ right)`.
+#[inline]
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    keccak(&[left, right])
+    keccak_pair(left, right, None)
 }
 
 /// Bit `depth` of `path`, most significant first: 1 goes right.

@@ -146,21 +146,18 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
     if let Some(position) = event.position {
         dict.set_item("position", position)?;
     }
+    dict.set_item("type", event.kind.name())?;
     match &event.kind {
         EventKind::Deposit { trader, token, amount } | EventKind::Withdrawal { trader, token, amount } => {
-            let name = if matches!(event.kind, EventKind::Deposit { .. }) { "deposit" } else { "withdrawal" };
-            dict.set_item("type", name)?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("token", hex0x(token))?;
             dict.set_item("amount", amount)?;
         }
         EventKind::Accepted { trader, order } => {
-            dict.set_item("type", "accepted")?;
             dict.set_item("trader", hex0x(trader))?;
             order_fields(&dict, order, EnumForm::Name)?;
         }
         EventKind::Triggered { trader, market, nonce, last_price } => {
-            dict.set_item("type", "triggered")?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
@@ -178,7 +175,6 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             maker_fee,
             taker_fee,
         } => {
-            dict.set_item("type", "fill")?;
             dict.set_item("market", market)?;
             dict.set_item("maker", hex0x(maker))?;
             dict.set_item("maker_nonce", maker_nonce)?;
@@ -191,7 +187,6 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("taker_fee", taker_fee)?;
         }
         EventKind::Cancelled { trader, market, nonce, remaining, reason } => {
-            dict.set_item("type", "cancelled")?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
@@ -200,14 +195,12 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("code", reason.code())?;
         }
         EventKind::Reduced { trader, market, nonce, quantity } => {
-            dict.set_item("type", "reduced")?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
             dict.set_item("quantity", quantity)?;
         }
         EventKind::SelfTrade { market, trader, maker_nonce, taker_nonce, quantity } => {
-            dict.set_item("type", "self_trade")?;
             dict.set_item("market", market)?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("maker_nonce", maker_nonce)?;
@@ -215,25 +208,21 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("quantity", quantity)?;
         }
         EventKind::CancelledAll { trader, market, count } => {
-            dict.set_item("type", "cancelled_all")?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("count", count)?;
         }
         EventKind::Halted { market, price, reference_price, until } => {
-            dict.set_item("type", "halted")?;
             dict.set_item("market", market)?;
             dict.set_item("price", price)?;
             dict.set_item("reference_price", reference_price)?;
             dict.set_item("until", until)?;
         }
         EventKind::Rejected { reason } => {
-            dict.set_item("type", "rejected")?;
             dict.set_item("reason", reason.name())?;
             dict.set_item("code", reason.code())?;
         }
         EventKind::Batch { messages } => {
-            dict.set_item("type", "batch")?;
             dict.set_item("messages", messages)?;
         }
     }

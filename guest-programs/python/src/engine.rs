@@ -25,7 +25,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn new(ledger: Ledger) -> Engine {
+    pub(crate) fn new(ledger: Ledger) -> Engine {
         Engine { ledger: Mutex::new(ledger) }
     }
 

@@ -1,6 +1,7 @@
 //! `clobnode_core`: the Rust core of clobnode for the Python node. The node never re-encodes
 //! a wire format or re-implements the transition; it calls these functions.
 
+mod bench;
 mod blob;
 mod codec;
 mod convert;
@@ -20,6 +21,7 @@ pyo3::create_exception!(
 fn clobnode_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MissingBlobError", m.py().get_type::<MissingBlobError>())?;
     m.add_class::<engine::Engine>()?;
+    bench::register(m)?;
     blob::register(m)?;
     trading::register(m)?;
     codec::register(m)
