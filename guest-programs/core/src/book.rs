@@ -8,8 +8,8 @@
 //! ordered index finds and the links confirm ("no level lies between"): in a proof the index
 //! holds only the witness's levels, so a witness without the true neighbour fails the check.
 //!
-//! A trader's open orders in a market are linked newest to oldest from its `OpenOrders`
-//! record, so a cancel-all walks only that trader's orders. Links run one way in the records;
+//! A trader's open orders in a market are linked newest to oldest from its account record, so
+//! a cancel-all walks only that trader's orders. Links run one way in the records;
 //! each order's predecessor (in its queue and among its trader's orders) is a hint the engine
 //! keeps beside the record, rebuilt from the records when they are loaded.
 
@@ -126,7 +126,7 @@ impl State {
 
     #[inline]
     pub(crate) fn open_count(&self, trader: &Address, market: u32) -> u32 {
-        self.open_orders.get(&(*trader, market)).map_or(0, |open| open.count)
+        self.accounts.get(trader).map_or(0, |account| account.open_in(market).count)
     }
 
     /// Adds an order: at the back of its price level, and as its trader's newest.
@@ -160,7 +160,7 @@ impl State {
     /// orders by nonce then stops by nonce; the trader's list left empty. Work is the trader's
     /// own orders (at most the market's `max_open_orders`).
     pub(crate) fn take_all_of(&mut self, trader: &Address, market: u32) -> Vec<(OrderId, OrderRecord)> {
-        let open = self.open_orders.get(&(*trader, market)).copied().unwrap_or_default();
+        let open = self.accounts.get(trader).map_or(OpenOrders::default(), |account| account.open_in(market));
         let mut listed: Vec<(OrderKind, u64)> = Vec::with_capacity(open.count as usize);
         let mut at = open.newest;
         while at != 0 && listed.len() < open.count as usize {
@@ -177,20 +177,32 @@ impl State {
             taken.push((id, order));
         }
         if open.count != 0 {
-            *self.open_orders.get_or_insert_with(&(*trader, market), OpenOrders::default) = OpenOrders::default();
-            self.leave_market(trader, market);
+            let account = self.accounts.get_or_insert_with(trader, Account::default);
+            account.markets.retain(|open| open.market != market);
         }
         taken
     }
 
     // ---- a trader's open orders ---------------------------------------------------------------
 
+    /// The account's open-orders entry of `market` (created empty).
+    fn open_entry(account: &mut Account, market: u32) -> &mut OpenOrders {
+        let at = match account.markets.binary_search_by_key(&market, |open| open.market) {
+            Ok(at) => at,
+            Err(at) => {
+                account.markets.insert(at, OpenOrders { market, count: 0, newest: 0 });
+                at
+            }
+        };
+        &mut account.markets[at]
+    }
+
     fn link_newest(&mut self, id: &OrderId, order: &mut OrderRecord) {
-        let open = self.open_orders.get_or_insert_with(&(id.trader, id.market), OpenOrders::default);
+        let account = self.accounts.get_or_insert_with(&id.trader, Account::default);
+        let open = Self::open_entry(account, id.market);
         let older = open.newest;
         open.newest = id.nonce;
         open.count += 1;
-        let first = open.count == 1;
         order.older = older;
         order.newer = Hint::Known(0);
         if older != 0 {
@@ -198,20 +210,23 @@ impl State {
                 previous.newer = Hint::Known(id.nonce);
             }
         }
-        if first {
-            let account = self.accounts.get_or_insert_with(&id.trader, Account::default);
-            if let Err(at) = account.markets.binary_search(&id.market) {
-                account.markets.insert(at, id.market);
-            }
-        }
     }
 
     fn unlink_from_trader(&mut self, id: &OrderId, order: &OrderRecord) {
-        let Some(open) = self.open_orders.get_mut(&(id.trader, id.market)) else { broken("open orders of", id) };
+        let Some(account) = self.accounts.get_mut(&id.trader) else { broken("account of", id) };
+        let Ok(at) = account.markets.binary_search_by_key(&id.market, |open| open.market) else {
+            broken("open orders of", id)
+        };
+        let open = &mut account.markets[at];
         open.count -= 1;
-        let (count, newest) = (open.count, open.newest);
-        let newer = if newest == id.nonce {
+        let head = open.newest == id.nonce;
+        if head {
             open.newest = order.older;
+        }
+        if open.count == 0 {
+            account.markets.remove(at);
+        }
+        let newer = if head {
             0
         } else {
             let Hint::Known(newer) = order.newer else { broken("newer order than", id) };
@@ -225,16 +240,6 @@ impl State {
             if let Some(older) = self.orders.peek_mut(&OrderId { nonce: order.older, ..*id }) {
                 older.newer = Hint::Known(newer);
             }
-        }
-        if count == 0 {
-            self.leave_market(&id.trader, id.market);
-        }
-    }
-
-    fn leave_market(&mut self, trader: &Address, market: u32) {
-        let account = self.accounts.get_or_insert_with(trader, Account::default);
-        if let Ok(at) = account.markets.binary_search(&market) {
-            account.markets.remove(at);
         }
     }
 

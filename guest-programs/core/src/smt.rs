@@ -21,7 +21,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::keccak::{keccak, keccak_pair};
+use crate::keccak::keccak_pair;
 use crate::Hash;
 
 pub const EMPTY: Hash = [0; 32];
@@ -302,6 +302,7 @@ pub fn root_from_branch(path: &Hash, leaf: &Hash, siblings: &[Hash]) -> Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keccak::keccak;
     use alloc::vec;
 
     fn path(i: u32) -> Hash {

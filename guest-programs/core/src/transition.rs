@@ -688,7 +688,7 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
     state.set_nonce(trader, all.nonce);
     // Only the markets where the trader has open orders (its account lists them).
     let markets: Vec<u32> = match all.market {
-        ALL_MARKETS => state.accounts.get(trader).map(|account| account.markets.clone()).unwrap_or_default(),
+        ALL_MARKETS => state.accounts.get(trader).map(|account| account.markets.iter().map(|open| open.market).collect()).unwrap_or_default(),
         market => alloc::vec![market],
     };
     let mut count = 0u32;

@@ -307,7 +307,7 @@ impl Engine {
         let ledger = self.ledger();
         let state = &ledger.state;
         let mut rows = Vec::new();
-        for market in state.account(&trader).markets {
+        for market in state.account(&trader).markets.iter().map(|open| open.market) {
             for (nonce, order) in state.orders_of(&trader, market) {
                 let row = PyDict::new(py);
                 row.set_item("market", market)?;

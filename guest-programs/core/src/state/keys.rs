@@ -91,12 +91,11 @@ pub enum StateKey {
     Candle(u32, u8),
     /// A token's total deposited minus withdrawn.
     Supply(Address),
-    /// A trader's last nonce and the markets where it has open orders.
+    /// A trader's last nonce and its open orders (resting and stop) in each market: how many,
+    /// and the newest.
     Account(Address),
     /// A trader's available and locked amount of a token.
     Balance(Address, Address),
-    /// A trader's open orders (resting and stop) in one market: count and newest.
-    OpenOrders(Address, u32),
     Order(OrderId),
     Level(LevelId),
 }
@@ -108,9 +107,8 @@ const CANDLE: u8 = 0x03;
 const SUPPLY: u8 = 0x04;
 const ACCOUNT: u8 = 0x05;
 const BALANCE: u8 = 0x06;
-const OPEN_ORDERS: u8 = 0x07;
-const ORDER: u8 = 0x08;
-const LEVEL: u8 = 0x09;
+const ORDER: u8 = 0x07;
+const LEVEL: u8 = 0x08;
 
 impl StateKey {
     pub fn encode(&self) -> Vec<u8> {
@@ -123,7 +121,6 @@ impl StateKey {
             StateKey::Supply(token) => out.u8(SUPPLY).bytes(token),
             StateKey::Account(trader) => out.u8(ACCOUNT).bytes(trader),
             StateKey::Balance(trader, token) => out.u8(BALANCE).bytes(trader).bytes(token),
-            StateKey::OpenOrders(trader, market) => out.u8(OPEN_ORDERS).bytes(trader).u32(*market),
             StateKey::Order(id) => out.u8(ORDER).u32(id.market).bytes(&id.trader).u64(id.nonce),
             StateKey::Level(id) => out.u8(LEVEL).u32(id.market).u8(id.ladder as u8).u64(id.price),
         };
@@ -140,7 +137,6 @@ impl StateKey {
             SUPPLY => StateKey::Supply(at.address()?),
             ACCOUNT => StateKey::Account(at.address()?),
             BALANCE => StateKey::Balance(at.address()?, at.address()?),
-            OPEN_ORDERS => StateKey::OpenOrders(at.address()?, at.u32()?),
             ORDER => StateKey::Order(OrderId { market: at.u32()?, trader: at.address()?, nonce: at.u64()? }),
             LEVEL => StateKey::Level(LevelId {
                 market: at.u32()?,

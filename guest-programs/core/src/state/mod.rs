@@ -33,7 +33,6 @@ pub struct State {
     pub(crate) supply: Table<Address, u128>,
     pub(crate) accounts: Table<Address, Account>,
     pub(crate) balances: Table<(Address, Address), Balance>,
-    pub(crate) open_orders: Table<(Address, u32), OpenOrders>,
     pub(crate) orders: Table<OrderId, OrderRecord>,
     pub(crate) levels: Table<LevelId, Level>,
     /// Every known level by `(market, ladder, priority)`: where a new level goes in its ladder,
@@ -98,12 +97,6 @@ impl Vacancy for Balance {
     }
 }
 
-impl Vacancy for OpenOrders {
-    fn is_vacant(&self) -> bool {
-        *self == OpenOrders::default()
-    }
-}
-
 /// Runs `$body` with `$table` bound to the table of `$key`'s kind and `$k` to its table key.
 macro_rules! with_table {
     ($state:expr, $key:expr, |$table:ident, $k:ident| $body:expr) => {
@@ -115,7 +108,6 @@ macro_rules! with_table {
             StateKey::Supply(token) => { let $k = *token; let $table = &$state.supply; $body }
             StateKey::Account(trader) => { let $k = *trader; let $table = &$state.accounts; $body }
             StateKey::Balance(trader, token) => { let $k = (*trader, *token); let $table = &$state.balances; $body }
-            StateKey::OpenOrders(trader, market) => { let $k = (*trader, *market); let $table = &$state.open_orders; $body }
             StateKey::Order(id) => { let $k = *id; let $table = &$state.orders; $body }
             StateKey::Level(id) => { let $k = *id; let $table = &$state.levels; $body }
         }
@@ -133,7 +125,6 @@ macro_rules! with_table_mut {
             StateKey::Supply(token) => { let $k = *token; let $table = &mut $state.supply; $body }
             StateKey::Account(trader) => { let $k = *trader; let $table = &mut $state.accounts; $body }
             StateKey::Balance(trader, token) => { let $k = (*trader, *token); let $table = &mut $state.balances; $body }
-            StateKey::OpenOrders(trader, market) => { let $k = (*trader, *market); let $table = &mut $state.open_orders; $body }
             StateKey::Order(id) => { let $k = *id; let $table = &mut $state.orders; $body }
             StateKey::Level(id) => { let $k = *id; let $table = &mut $state.levels; $body }
         }
@@ -160,7 +151,6 @@ impl State {
             supply: Table::new(mode, hasher.clone()),
             accounts: Table::new(mode, hasher.clone()),
             balances: Table::new(mode, hasher.clone()),
-            open_orders: Table::new(mode, hasher.clone()),
             orders: Table::new(mode, hasher.clone()),
             levels: Table::new(mode, hasher.clone()),
             ladders: BTreeSet::new(),
@@ -400,7 +390,7 @@ impl State {
     }
 
     pub fn open_orders_in(&self, trader: &Address, market: u32) -> OpenOrders {
-        self.open_orders.peek(&(*trader, market)).copied().unwrap_or_default()
+        self.accounts.peek(trader).map_or(OpenOrders { market, ..OpenOrders::default() }, |account| account.open_in(market))
     }
 
     pub fn order(&self, id: &OrderId) -> Option<&OrderRecord> {
@@ -473,9 +463,9 @@ impl State {
         for (id, level) in self.levels.iter() {
             prev.push((OrderId { market: id.market, trader: level.head.0, nonce: level.head.1 }, None));
         }
-        for ((trader, market), open) in self.open_orders.iter() {
-            if open.newest != 0 {
-                newer.push((OrderId { market: *market, trader: *trader, nonce: open.newest }, 0));
+        for (trader, account) in self.accounts.iter() {
+            for open in &account.markets {
+                newer.push((OrderId { market: open.market, trader: *trader, nonce: open.newest }, 0));
             }
         }
         for (id, link) in prev {
@@ -505,7 +495,6 @@ impl State {
         drain!(supply, |k| StateKey::Supply(k));
         drain!(accounts, |k| StateKey::Account(k));
         drain!(balances, |k| StateKey::Balance(k.0, k.1));
-        drain!(open_orders, |k| StateKey::OpenOrders(k.0, k.1));
         drain!(orders, |k| StateKey::Order(k));
         drain!(levels, |k| StateKey::Level(k));
         all.sort_unstable();
@@ -529,7 +518,6 @@ impl State {
         self.supply.clear_log();
         self.accounts.clear_log();
         self.balances.clear_log();
-        self.open_orders.clear_log();
         self.orders.clear_log();
         self.levels.clear_log();
     }
@@ -563,7 +551,6 @@ impl State {
         keys.extend(self.supply.keys().map(|k| StateKey::Supply(*k)));
         keys.extend(self.accounts.keys().map(|k| StateKey::Account(*k)));
         keys.extend(self.balances.keys().map(|k| StateKey::Balance(k.0, k.1)));
-        keys.extend(self.open_orders.keys().map(|k| StateKey::OpenOrders(k.0, k.1)));
         keys.extend(self.orders.keys().map(|k| StateKey::Order(*k)));
         keys.extend(self.levels.keys().map(|k| StateKey::Level(*k)));
         keys

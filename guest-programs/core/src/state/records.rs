@@ -143,12 +143,24 @@ pub struct Candle {
     pub quote_volume: u128,
 }
 
-/// A trader's last accepted nonce (0: none) and the markets where it has open orders.
+/// A trader's last accepted nonce (0: none) and, for each market where it has open orders
+/// (resting and stop), how many and the newest, from which each order's `older` link walks the
+/// rest.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Account {
     pub nonce: u64,
-    /// Ascending.
-    pub markets: Vec<u32>,
+    /// Ascending by market; no entry with a zero count.
+    pub markets: Vec<OpenOrders>,
+}
+
+impl Account {
+    /// The trader's open orders in `market` (none: zeros).
+    pub fn open_in(&self, market: u32) -> OpenOrders {
+        match self.markets.binary_search_by_key(&market, |open| open.market) {
+            Ok(at) => self.markets[at],
+            Err(_) => OpenOrders { market, ..OpenOrders::default() },
+        }
+    }
 }
 
 /// A trader's available and locked amounts of one token.
@@ -158,10 +170,10 @@ pub struct Balance {
     pub locked: u128,
 }
 
-/// A trader's open orders (resting and stop) in one market: how many, and the newest, from
-/// which each order's `older` link walks the rest.
+/// A trader's open orders (resting and stop) in one market: how many, and the newest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OpenOrders {
+    pub market: u32,
     pub count: u32,
     pub newest: u64,
 }
@@ -427,12 +439,29 @@ impl Record for Candle {
 
 impl Record for Account {
     fn write(&self, out: &mut Writer) {
-        out.u64(self.nonce);
-        write_ids(out, &self.markets);
+        out.u64(self.nonce).u32(self.markets.len() as u32);
+        for open in &self.markets {
+            out.u32(open.market).u32(open.count).u64(open.newest);
+        }
     }
 
     fn read(at: &mut Reader) -> Option<Account> {
-        Some(Account { nonce: at.u64()?, markets: read_ids(at)? })
+        let nonce = at.u64()?;
+        let count = at.u32()? as usize;
+        // 16 bytes an entry: a count past the remaining bytes is malformed before allocating.
+        if count > at.0.len() / 16 {
+            return None;
+        }
+        let mut markets = Vec::with_capacity(count);
+        for _ in 0..count {
+            let open = OpenOrders { market: at.u32()?, count: at.u32()?, newest: at.u64()? };
+            // Ascending markets, a non-zero count with a newest order.
+            if open.count == 0 || open.newest == 0 || markets.last().is_some_and(|last: &OpenOrders| last.market >= open.market) {
+                return None;
+            }
+            markets.push(open);
+        }
+        Some(Account { nonce, markets })
     }
 }
 
@@ -465,16 +494,6 @@ impl Record for u128 {
 
     fn read(at: &mut Reader) -> Option<u128> {
         at.u128()
-    }
-}
-
-impl Record for OpenOrders {
-    fn write(&self, out: &mut Writer) {
-        out.u32(self.count).u64(self.newest);
-    }
-
-    fn read(at: &mut Reader) -> Option<OpenOrders> {
-        Some(OpenOrders { count: at.u32()?, newest: at.u64()? })
     }
 }
 
