@@ -3,17 +3,18 @@ pragma solidity ^0.8.24;
 
 /// @title StateTree
 /// @notice The exchange state root: one compact sparse Merkle tree of keccak over 256-bit paths
-///         (docs/PROTOCOL.md section 12; the reference is `guest-programs/core/src/smt.rs`).
-///         Every record has a key and a value; it sits at `path = keccak(key)`, read from the
-///         most significant bit down, a 1 bit going right. The empty subtree is zero, a leaf
-///         is `keccak(path ‖ keccak(value) ‖ 0x01)` (65 bytes) and an internal node is
-///         `keccak(left ‖ right)` (64 bytes). Compact: a subtree holding one leaf is that leaf
-///         and a subtree holding none is zero, so a leaf sits at the depth where its path first
-///         parts from every other path, and the root depends only on the set of records. A
-///         branch lists the sibling hashes from the leaf up.
-/// @dev Leaf preimages are 65 bytes and internal ones 64, so neither passes for the other, and a
-///      leaf commits to its whole path: only the record's own leaf, walked up the positions its
-///      path names, reaches the root.
+///         (docs/PROTOCOL.md section 10, balance leaves section 12; the reference is
+///         `guest-programs/core/src/smt.rs`). Every record has a key and a value; it sits at
+///         `path = keccak(key)`, read from the most significant bit down, a 1 bit going right.
+///         The empty subtree is zero, a leaf is `keccak(path ‖ record ‖ 0x01)` (33 bytes plus
+///         the record's own bytes, hashed once) and an internal node is `keccak(left ‖ right)`
+///         (64 bytes). Compact: a subtree holding one leaf is that leaf and a subtree holding
+///         none is zero, so a leaf sits at the depth where its path first parts from every other
+///         path, and the root depends only on the set of records. A branch lists the sibling
+///         hashes from the leaf up.
+/// @dev No record is 31 bytes long, so no leaf preimage is 64 bytes and a leaf never passes for
+///      an internal node, nor one for a leaf; a leaf commits to its whole path: only the
+///      record's own leaf, walked up the positions its path names, reaches the root.
 library StateTree {
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                         CONSTANTS                          */
@@ -35,16 +36,19 @@ library StateTree {
     /*                           NODES                            */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
-    /// @notice The leaf of the record at `path` whose value hashes to `valueHash`:
-    ///         `keccak(path ‖ valueHash ‖ 0x01)`.
-    function leafHash(bytes32 path, bytes32 valueHash) internal pure returns (bytes32 leaf) {
+    /// @notice The leaf of the record at `path` holding `record`: `keccak(path ‖ record ‖ 0x01)`,
+    ///         `33 + record.length` bytes.
+    /// @dev `record` must not be 31 bytes long (its leaf would be a 64-byte preimage, the length
+    ///      of an internal node's); no record of the protocol is.
+    function leafHash(bytes32 path, bytes memory record) internal pure returns (bytes32 leaf) {
         assembly ("memory-safe") {
-            // 65 bytes do not fit the scratch space: use the free memory without claiming it.
+            // Hashed in the free memory without claiming it: path, the record's bytes, 0x01.
             let m := mload(0x40)
+            let n := mload(record)
             mstore(m, path)
-            mstore(add(m, 0x20), valueHash)
-            mstore8(add(m, 0x40), 1)
-            leaf := keccak256(m, 0x41)
+            mcopy(add(m, 0x20), add(record, 0x20), n)
+            mstore8(add(add(m, 0x20), n), 1)
+            leaf := keccak256(m, add(n, 0x21))
         }
     }
 
@@ -95,21 +99,30 @@ library StateTree {
         }
     }
 
-    /// @notice The value hash of a balance: `keccak(available(uint128) ‖ locked(uint128))`, both
-    ///         16 bytes big-endian.
-    function balanceValueHash(uint128 available, uint128 locked) internal pure returns (bytes32 valueHash) {
-        assembly ("memory-safe") {
-            mstore(0x00, or(shl(128, available), shr(128, shl(128, locked))))
-            valueHash := keccak256(0x00, 0x20)
-        }
-    }
-
-    /// @notice The leaf of `trader`'s balance of `token` holding `available` and `locked`.
+    /// @notice The leaf of `trader`'s balance of `token` holding `available` and `locked`:
+    ///         `balanceLeafAt(balancePath(trader, token), available, locked)`.
     function balanceLeaf(address trader, address token, uint128 available, uint128 locked)
         internal
         pure
         returns (bytes32)
     {
-        return leafHash(balancePath(trader, token), balanceValueHash(available, locked));
+        return balanceLeafAt(balancePath(trader, token), available, locked);
+    }
+
+    /// @notice The leaf of the balance record at `path` holding `available` and `locked`:
+    ///         `keccak(path ‖ available(uint128) ‖ locked(uint128) ‖ 0x01)`, both amounts 16
+    ///         bytes big-endian (65 bytes in all), i.e.
+    ///         `leafHash(path, abi.encodePacked(available, locked))` in one pass.
+    function balanceLeafAt(bytes32 path, uint128 available, uint128 locked) internal pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            // 65 bytes do not fit the scratch space: use the free memory without claiming it.
+            // Shifting `available` up 128 drops its upper bits; shifting `locked` up then down
+            // clears its own.
+            let m := mload(0x40)
+            mstore(m, path)
+            mstore(add(m, 0x20), or(shl(128, available), shr(128, shl(128, locked))))
+            mstore8(add(m, 0x40), 1)
+            leaf := keccak256(m, 0x41)
+        }
     }
 }

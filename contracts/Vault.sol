@@ -135,7 +135,7 @@ contract Vault is ReentrancyGuardTransient {
     /// @param token The ERC-20 withdrawn.
     /// @param amount The amount withdrawn.
     /// @param inboxIndex The inbox index of the WITHDRAWAL entry.
-    /// @param proof The sorted-pair Merkle branch of the leaf (docs/PROTOCOL.md section 10).
+    /// @param proof The sorted-pair Merkle branch of the leaf (docs/PROTOCOL.md section 11).
     function claimWithdrawal(
         uint256 batchNumber,
         address trader,
@@ -157,9 +157,11 @@ contract Vault is ReentrancyGuardTransient {
 
     /// @notice Escape hatch: once the Rollup is frozen, pays the caller `available + locked` of
     ///         `token` as the last verified state root holds them; once per (caller, token).
-    /// @dev The caller's balance record (`balanceLeaf`) is walked up `proof` to the Rollup's
-    ///      `stateRoot` (docs/PROTOCOL.md section 12); a branch past 256 siblings reverts with
-    ///      `StateTree.BranchTooLong`.
+    /// @dev The leaf of the caller's balance record, `keccak(path ‖ available(16) ‖ locked(16) ‖
+    ///      0x01)` with `path = keccak(0x06 ‖ msg.sender ‖ token)` (`StateTree.balanceLeafAt`,
+    ///      one 65-byte hash), is walked up `proof` (`StateTree.rootFromBranch`) and compared
+    ///      with the Rollup's `stateRoot` (docs/PROTOCOL.md sections 10 and 12); a branch past
+    ///      256 siblings reverts with `StateTree.BranchTooLong`.
     /// @param token The ERC-20.
     /// @param available The caller's available balance in the last verified state.
     /// @param locked The caller's locked balance in the last verified state.
@@ -170,7 +172,7 @@ contract Vault is ReentrancyGuardTransient {
         if (!bound.frozen()) revert NotFrozen();
         if (escaped[msg.sender][token]) revert AlreadyEscaped(msg.sender, token);
         bytes32 path = StateTree.balancePath(msg.sender, token);
-        bytes32 leaf = StateTree.leafHash(path, StateTree.balanceValueHash(available, locked));
+        bytes32 leaf = StateTree.balanceLeafAt(path, available, locked);
         if (StateTree.rootFromBranch(path, leaf, proof) != bound.stateRoot()) revert InvalidBalanceProof();
         escaped[msg.sender][token] = true;
         IERC20(token).safeTransfer(msg.sender, uint256(available) + uint256(locked));
@@ -222,9 +224,9 @@ contract Vault is ReentrancyGuardTransient {
         return keccak256(abi.encodePacked(trader, token, amount, inboxIndex));
     }
 
-    /// @notice The state-tree leaf of `trader`'s balance of `token` (docs/PROTOCOL.md section 12):
-    ///         `keccak(path ‖ valueHash ‖ 0x01)` with `path = keccak(0x06 ‖ trader ‖ token)` and
-    ///         `valueHash = keccak(available(uint128) ‖ locked(uint128))`.
+    /// @notice The state-tree leaf of `trader`'s balance of `token` (docs/PROTOCOL.md sections 10
+    ///         and 12): `keccak(path ‖ available(uint128) ‖ locked(uint128) ‖ 0x01)` (65 bytes)
+    ///         with `path = keccak(0x06 ‖ trader ‖ token)`.
     function balanceLeaf(address trader, address token, uint128 available, uint128 locked)
         public
         pure

@@ -56,7 +56,7 @@ def _oz_verify(proof: list[bytes], root: bytes, leaf: bytes) -> bool:
 
 def _state_tree_root(path: bytes, value: bytes, siblings: list[bytes]) -> bytes:
     """What Vault.escape computes (PROTOCOL.md section 10), written independently of the core."""
-    node = keccak(path + keccak(value) + b"\x01")
+    node = keccak(path + value + b"\x01")
     depth = len(siblings)
     for up, sibling in enumerate(siblings):
         level = depth - 1 - up

@@ -23,7 +23,8 @@ def _bit(path: bytes, depth: int) -> int:
 
 
 def _leaf(path: bytes, value: bytes) -> bytes:
-    return keccak(path + keccak(value) + b"\x01")
+    assert len(value) != 31  # 33 + 31 would be an internal node's 64 bytes
+    return keccak(path + value + b"\x01")
 
 
 def _root(leaves: list[tuple[bytes, bytes]], depth: int = 0) -> bytes:
@@ -48,7 +49,6 @@ def test_every_leaf_hashes_its_key_and_record_as_recorded() -> None:
     for leaf in VECTOR["leaves"]:
         key, value = _b(leaf["key"]), _b(leaf["value"])
         assert keccak(key) == _b(leaf["path"])
-        assert keccak(value) == _b(leaf["value_hash"])
         assert _leaf(keccak(key), value) == _b(leaf["leaf"])
         assert clobnode_core.describe_state_key(key).split("(")[0] == leaf["kind"].split("(")[0]
 

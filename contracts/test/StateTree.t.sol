@@ -12,9 +12,9 @@ contract StateTreeHarness {
     }
 }
 
-/// @notice The state tree's hashing (docs/PROTOCOL.md section 12): leaves, balance records and
-///         branches walked up to the root, against plain `abi.encodePacked` definitions and the
-///         in-memory tree of `StateTreeBuilder`.
+/// @notice The state tree's hashing (docs/PROTOCOL.md sections 10 and 12): leaves, balance
+///         records and branches walked up to the root, against plain `abi.encodePacked`
+///         definitions and the in-memory tree of `StateTreeBuilder`.
 contract StateTreeTest is Test {
     StateTreeHarness internal harness;
 
@@ -39,30 +39,58 @@ contract StateTreeTest is Test {
     /*                          leafHash                          */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
-    function test_leafHash_isKeccakOfPathValueHashAndOne() public pure {
+    function test_leafHash_isKeccakOfPathRecordAndOne() public pure {
         bytes32 path = keccak256("key");
-        bytes32 valueHash = keccak256("value");
-        assertEq(StateTree.leafHash(path, valueHash), keccak256(abi.encodePacked(path, valueHash, bytes1(0x01))));
+        // Empty, shorter than a word, a balance (32 bytes), across words, and long records.
+        uint256[6] memory lengths = [uint256(0), 1, 30, 32, 33, 200];
+        for (uint256 i; i < lengths.length; ++i) {
+            bytes memory record = new bytes(lengths[i]);
+            for (uint256 j; j < record.length; ++j) {
+                record[j] = keccak256(abi.encode(j))[0];
+            }
+            assertEq(StateTree.leafHash(path, record), keccak256(abi.encodePacked(path, record, bytes1(0x01))));
+        }
     }
 
-    function testFuzz_leafHash_isKeccakOfPathValueHashAndOne(bytes32 path, bytes32 valueHash) public pure {
-        assertEq(StateTree.leafHash(path, valueHash), keccak256(abi.encodePacked(path, valueHash, bytes1(0x01))));
+    function testFuzz_leafHash_isKeccakOfPathRecordAndOne(bytes32 path, bytes memory record) public pure {
+        assertEq(StateTree.leafHash(path, record), keccak256(abi.encodePacked(path, record, bytes1(0x01))));
     }
 
-    function testFuzz_leafHash_leavesAllocatedMemoryAlone(bytes32 path, bytes32 valueHash) public pure {
-        bytes memory before = abi.encodePacked(path, valueHash);
+    function test_leafHash_ofABalanceRecordIsOne65ByteHash() public pure {
+        bytes32 path = keccak256("key");
+        bytes memory record = abi.encodePacked(uint128(7e15), uint128(2e15));
+        assertEq(
+            StateTree.leafHash(path, record),
+            keccak256(abi.encodePacked(path, uint128(7e15), uint128(2e15), bytes1(0x01)))
+        );
+    }
+
+    function test_leafHash_leavesAllocatedMemoryAlone() public pure {
+        _assertLeafHashLeavesMemoryAlone(keccak256("key"), "a record longer than one word, to cross a word");
+    }
+
+    function testFuzz_leafHash_leavesAllocatedMemoryAlone(bytes32 path, bytes memory record) public pure {
+        _assertLeafHashLeavesMemoryAlone(path, record);
+    }
+
+    /// @dev `leafHash` neither moves the free memory pointer nor changes its argument or memory
+    ///      allocated before the call.
+    function _assertLeafHashLeavesMemoryAlone(bytes32 path, bytes memory record) internal pure {
+        bytes memory before = abi.encodePacked(path, record);
         bytes32 beforeHash = keccak256(before);
+        bytes32 recordHash = keccak256(record);
         uint256 freeBefore;
         assembly ("memory-safe") {
             freeBefore := mload(0x40)
         }
-        StateTree.leafHash(path, valueHash);
+        StateTree.leafHash(path, record);
         uint256 freeAfter;
         assembly ("memory-safe") {
             freeAfter := mload(0x40)
         }
         assertEq(freeAfter, freeBefore);
         assertEq(keccak256(before), beforeHash);
+        assertEq(keccak256(record), recordHash);
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
@@ -92,36 +120,89 @@ contract StateTreeTest is Test {
         assertEq(StateTree.balancePath(dirtyTrader, dirtyToken), StateTree.balancePath(trader, token));
     }
 
-    function test_balanceValueHash_isKeccakOfAvailableAndLocked() public pure {
-        assertEq(StateTree.balanceValueHash(7e15, 2e15), keccak256(abi.encodePacked(uint128(7e15), uint128(2e15))));
+    function test_balanceLeafAt_isTheLeafHashOfAvailableAndLocked() public pure {
+        bytes32 path = keccak256("balance");
+        assertEq(
+            StateTree.balanceLeafAt(path, 7e15, 2e15),
+            StateTree.leafHash(path, abi.encodePacked(uint128(7e15), uint128(2e15)))
+        );
+        assertEq(
+            StateTree.balanceLeafAt(path, 7e15, 2e15),
+            keccak256(abi.encodePacked(path, uint128(7e15), uint128(2e15), bytes1(0x01)))
+        );
     }
 
-    function testFuzz_balanceValueHash_isKeccakOfAvailableAndLocked(uint128 available, uint128 locked) public pure {
-        assertEq(StateTree.balanceValueHash(available, locked), keccak256(abi.encodePacked(available, locked)));
+    function testFuzz_balanceLeafAt_isTheLeafHashOfAvailableAndLocked(bytes32 path, uint128 available, uint128 locked)
+        public
+        pure
+    {
+        assertEq(
+            StateTree.balanceLeafAt(path, available, locked),
+            StateTree.leafHash(path, abi.encodePacked(available, locked))
+        );
     }
 
-    function testFuzz_balanceValueHash_ignoresDirtyUpperBits(
+    function test_balanceLeafAt_ignoresDirtyUpperBits() public pure {
+        _assertBalanceLeafAtIgnoresDirtyUpperBits(
+            keccak256("balance"), 7e15, 2e15, type(uint128).max, uint128(0xdead) << 64
+        );
+    }
+
+    function testFuzz_balanceLeafAt_ignoresDirtyUpperBits(
+        bytes32 path,
         uint128 available,
         uint128 locked,
         uint128 junkA,
         uint128 junkB
     ) public pure {
+        _assertBalanceLeafAtIgnoresDirtyUpperBits(path, available, locked, junkA, junkB);
+    }
+
+    function _assertBalanceLeafAtIgnoresDirtyUpperBits(
+        bytes32 path,
+        uint128 available,
+        uint128 locked,
+        uint128 junkA,
+        uint128 junkB
+    ) internal pure {
         uint128 dirtyAvailable;
         uint128 dirtyLocked;
         assembly ("memory-safe") {
             dirtyAvailable := or(shl(128, junkA), available)
             dirtyLocked := or(shl(128, junkB), locked)
         }
-        assertEq(StateTree.balanceValueHash(dirtyAvailable, dirtyLocked), StateTree.balanceValueHash(available, locked));
+        assertEq(
+            StateTree.balanceLeafAt(path, dirtyAvailable, dirtyLocked), StateTree.balanceLeafAt(path, available, locked)
+        );
+    }
+
+    function testFuzz_balanceLeafAt_leavesAllocatedMemoryAlone(bytes32 path, uint128 available, uint128 locked)
+        public
+        pure
+    {
+        bytes memory before = abi.encodePacked(path, available, locked);
+        bytes32 beforeHash = keccak256(before);
+        uint256 freeBefore;
+        assembly ("memory-safe") {
+            freeBefore := mload(0x40)
+        }
+        StateTree.balanceLeafAt(path, available, locked);
+        uint256 freeAfter;
+        assembly ("memory-safe") {
+            freeAfter := mload(0x40)
+        }
+        assertEq(freeAfter, freeBefore);
+        assertEq(keccak256(before), beforeHash);
     }
 
     function test_balanceLeaf_isTheLeafOfTheBalanceRecord() public pure {
         address trader = address(0xA11CE);
         address token = address(0xD05D);
-        (, bytes32 leaf) = StateTreeBuilder.record(
+        (bytes32 path, bytes32 leaf) = StateTreeBuilder.record(
             abi.encodePacked(uint8(0x06), trader, token), abi.encodePacked(uint128(70e6), uint128(10e6))
         );
         assertEq(StateTree.balanceLeaf(trader, token, 70e6, 10e6), leaf);
+        assertEq(StateTree.balanceLeaf(trader, token, 70e6, 10e6), StateTree.balanceLeafAt(path, 70e6, 10e6));
     }
 
     function testFuzz_balanceLeaf_isTheLeafOfTheBalanceRecord(
@@ -130,10 +211,38 @@ contract StateTreeTest is Test {
         uint128 available,
         uint128 locked
     ) public pure {
-        (, bytes32 leaf) = StateTreeBuilder.record(
+        (bytes32 path, bytes32 leaf) = StateTreeBuilder.record(
             abi.encodePacked(uint8(0x06), trader, token), abi.encodePacked(available, locked)
         );
         assertEq(StateTree.balanceLeaf(trader, token, available, locked), leaf);
+        assertEq(
+            StateTree.balanceLeaf(trader, token, available, locked),
+            StateTree.leafHash(StateTree.balancePath(trader, token), abi.encodePacked(available, locked))
+        );
+        assertEq(path, StateTree.balancePath(trader, token));
+    }
+
+    function testFuzz_balanceLeaf_ignoresDirtyUpperBits(
+        address trader,
+        address token,
+        uint128 available,
+        uint128 locked,
+        uint256 junk
+    ) public pure {
+        address dirtyTrader;
+        address dirtyToken;
+        uint128 dirtyAvailable;
+        uint128 dirtyLocked;
+        assembly ("memory-safe") {
+            dirtyTrader := or(shl(160, junk), trader)
+            dirtyToken := or(shl(160, not(junk)), token)
+            dirtyAvailable := or(shl(128, junk), available)
+            dirtyLocked := or(shl(128, not(junk)), locked)
+        }
+        assertEq(
+            StateTree.balanceLeaf(dirtyTrader, dirtyToken, dirtyAvailable, dirtyLocked),
+            StateTree.balanceLeaf(trader, token, available, locked)
+        );
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/

@@ -10,7 +10,7 @@ import {BatchHeader, BlobOpening} from "../../PublicValues.sol";
 
 /// @notice A deployed stack (Inbox, Vault, MockVerifier, Rollup bound to the Vault) and the
 ///         helpers every contract test shares: headers that continue the chain, inbox appends,
-///         and sorted-pair Merkle trees (docs/PROTOCOL.md section 10).
+///         and sorted-pair Merkle trees (docs/PROTOCOL.md section 11).
 abstract contract RollupFixture is Test {
     bytes32 internal constant VKEY = keccak256("clobnode-guest");
     bytes32 internal constant GENESIS = keccak256("genesis");

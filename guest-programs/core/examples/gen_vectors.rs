@@ -251,9 +251,8 @@ fn state_tree() -> Value {
         .into_iter()
         .map(|(key, value)| {
             let path = key.path();
-            let value_hash = keccak(&[&value]);
             json!({"key": hex0x(key.encode()), "kind": format!("{key:?}"), "value": hex0x(&value), "path": hex0x(path),
-                "value_hash": hex0x(value_hash), "leaf": hex0x(smt::leaf_hash(&path, &value_hash))})
+                "leaf": hex0x(smt::leaf_hash(&path, &value))})
         })
         .collect();
     let balances: Vec<Value> = ledger

@@ -54,19 +54,33 @@ impl GuestInput {
     }
 }
 
+/// A [`GuestInput`] read in place: its witness stays in the input's bytes (the same encoding).
+#[derive(Deserialize)]
+struct GuestInputRef<'a> {
+    #[serde(borrow)]
+    witness: &'a [u8],
+    entries: Vec<InboxEntry>,
+    #[serde(with = "crate::bytes_wire::hash_map")]
+    blobs: BlobMap,
+    seed: u64,
+}
+
 /// Applies the input's entries to the state its witness proves and returns the public values
 /// of the range. Panics where the transition reaches a record the witness does not cover.
 pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
-    let GuestInput { witness, entries, blobs, seed } = input;
-    let (mut state, opened) = witness::open(&witness, seed).map_err(GuestError::InvalidWitness)?;
+    prove(&input.witness, &input.entries, &input.blobs, input.seed)
+}
+
+fn prove(witness: &[u8], entries: &[InboxEntry], blobs: &BlobMap, seed: u64) -> Result<PublicValues, GuestError> {
+    let (mut state, opened) = witness::open(witness, seed).map_err(GuestError::InvalidWitness)?;
     let prev_state_root = opened.tree.hash();
     let (inbox_start, inbox_start_acc) = state.inbox_position();
     // Blob equivalence (PROTOCOL.md section 13): open every blob before using any.
-    let openings = range_openings(&entries, &blobs).map_err(|error| match error {
+    let openings = range_openings(entries, blobs).map_err(|error| match error {
         RangeOpeningError::MissingBlob(hash) => GuestError::MissingBlob(hash),
         RangeOpeningError::InvalidBlob(hash, reason) => GuestError::InvalidBlob(hash, reason),
     })?;
-    let events = apply_entries(&mut state, &entries, &blobs)
+    let events = apply_entries(&mut state, entries, blobs)
         .map_err(|TransitionError::MissingBlob(hash)| GuestError::MissingBlob(hash))?;
     let (inbox_end, inbox_end_acc) = state.inbox_position();
     let new_state_root = witness::close(&mut state, &opened).map_err(GuestError::InvalidWitness)?;
@@ -87,6 +101,9 @@ pub fn run(input: GuestInput) -> Result<PublicValues, GuestError> {
 
 /// [`run`] on the postcard bytes of a [`GuestInput`], returning the 256 public-value bytes.
 pub fn execute(input: &[u8]) -> Result<[u8; PUBLIC_VALUES_LEN], GuestError> {
-    let input = GuestInput::decode(input).ok_or(GuestError::InvalidInput)?;
-    Ok(run(input)?.encode())
+    let input = match postcard::take_from_bytes::<GuestInputRef>(input) {
+        Ok((input, [])) => input,
+        _ => return Err(GuestError::InvalidInput),
+    };
+    Ok(prove(input.witness, &input.entries, &input.blobs, input.seed)?.encode())
 }

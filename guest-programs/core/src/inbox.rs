@@ -47,7 +47,7 @@ pub fn entry_hash(kind: u8, sender: &Address, l1_block: u64, l1_timestamp: u64, 
 
 /// `acc[i] = keccak(acc[i-1] ‖ entryHash_i)`, with `acc[-1]` all zero.
 pub fn next_acc(prev_acc: &Hash, entry_hash: &Hash) -> Hash {
-    keccak(&[prev_acc, entry_hash])
+    crate::keccak::keccak_pair(prev_acc, entry_hash, None)
 }
 
 /// Where the state stands in the inbox: the next index to apply and `acc[next_index - 1]`.

@@ -134,21 +134,24 @@ mod sponge {
         }
     }
 
-    /// `keccak(a ‖ b [‖ tag])` in one block: the 64 (or 65) bytes go straight into lanes 0..8
-    /// (8) and the padding is two constant XORs; no absorb loop.
-    #[inline]
-    pub fn pair_with(a: &Hash, b: &Hash, tag: Option<u8>, mut permute: impl FnMut(&mut [u64; 25])) -> Hash {
+    /// keccak of fewer than `RATE` bytes: one block, the parts copied into the zeroed state's
+    /// bytes (little-endian lanes: byte `i` of the state is byte `i % 8` of lane `i / 8`), then
+    /// the padding; no absorb loop, no per-byte shifts.
+    fn one_block(parts: &[&[u8]], total: usize, mut permute: impl FnMut(&mut [u64; 25])) -> Hash {
         let mut state = [0u64; 25];
-        let word = |bytes: &Hash, at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-        for i in 0..4 {
-            state[i] = word(a, 8 * i);
-            state[4 + i] = word(b, 8 * i);
+        {
+            // SAFETY: a [u64; 25] is 200 initialized bytes; u8 has no alignment or validity need.
+            let bytes: &mut [u8; 200] = unsafe { &mut *state.as_mut_ptr().cast::<[u8; 200]>() };
+            let mut at = 0;
+            for part in parts {
+                bytes[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+            // The lanes are little-endian: on a big-endian target the bytes would need swapping.
+            #[cfg(target_endian = "big")]
+            compile_error!("the one-block sponge writes lanes as little-endian bytes");
         }
-        // Keccak padding (pad10*1, domain byte 0x01) right after the 64 or 65 bytes.
-        state[8] = match tag {
-            Some(tag) => u64::from(tag) | 0x01 << 8,
-            None => 0x01,
-        };
+        state[total / 8] ^= 0x01 << (8 * (total % 8));
         state[(RATE - 1) / 8] ^= 0x80 << (8 * ((RATE - 1) % 8));
         permute(&mut state);
         let mut out = [0u8; 32];
@@ -158,8 +161,36 @@ mod sponge {
         out
     }
 
-    pub fn keccak_with(parts: &[&[u8]], permute: impl FnMut(&mut [u64; 25])) -> Hash {
-        let mut sponge = Sponge { state: [0; 25], at: 0, permute };
+    /// `keccak(a ‖ b [‖ tag])` in one block: the 64 (or 65) bytes go straight into lanes 0..8
+    /// (8) and the padding is two constant XORs; no absorb loop.
+    #[inline]
+    pub fn pair_with(a: &Hash, b: &Hash, tag: Option<u8>, mut permute: impl FnMut(&mut [u64; 25])) -> Hash {
+        let word = |bytes: &Hash, at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        // Keccak padding (pad10*1, domain byte 0x01) right after the 64 or 65 bytes; the state
+        // is written lane by lane (no zeroing pass over all 25 first).
+        let pad = match tag {
+            Some(tag) => u64::from(tag) | 0x01 << 8,
+            None => 0x01,
+        };
+        let last = 0x80u64 << (8 * ((RATE - 1) % 8));
+        let mut state = [
+            word(a, 0), word(a, 8), word(a, 16), word(a, 24), word(b, 0), word(b, 8), word(b, 16), word(b, 24), pad, 0, 0, 0,
+            0, 0, 0, 0, last, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        permute(&mut state);
+        let mut out = [0u8; 32];
+        for (chunk, lane) in out.chunks_exact_mut(8).zip(state.iter()) {
+            chunk.copy_from_slice(&lane.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn keccak_with(parts: &[&[u8]], mut permute: impl FnMut(&mut [u64; 25])) -> Hash {
+        let total: usize = parts.iter().map(|part| part.len()).sum();
+        if total < RATE {
+            return one_block(parts, total, permute);
+        }
+        let mut sponge = Sponge { state: [0; 25], at: 0, permute: &mut permute };
         for part in parts {
             sponge.absorb(part);
         }

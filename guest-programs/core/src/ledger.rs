@@ -8,7 +8,6 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use crate::keccak::keccak;
 use crate::smt::{self, Node};
 use crate::state::{Balance, GenesisConfig, GenesisError, LoadError, Market, Record, State, StateKey};
 use crate::witness::{self, WitnessError};
@@ -45,13 +44,20 @@ pub struct Ledger {
     tree: Node,
 }
 
-fn value_hash(bytes: &Option<Vec<u8>>) -> Option<Hash> {
-    bytes.as_ref().map(|bytes| keccak(&[bytes]))
+/// The leaf hash of `bytes` at `path` (`None`: no leaf).
+fn leaf_of(path: &Hash, bytes: &Option<Vec<u8>>) -> Option<Hash> {
+    bytes.as_ref().map(|bytes| smt::leaf_hash(path, bytes))
 }
 
-/// `(path, value hash)` of every leaf value, sorted by path.
+/// `(path, leaf hash)` of every leaf value, sorted by path.
 fn leaf_changes(values: &[LeafValue]) -> Vec<(Hash, Option<Hash>)> {
-    let mut changes: Vec<(Hash, Option<Hash>)> = values.iter().map(|(key, bytes)| (key.path(), value_hash(bytes))).collect();
+    let mut changes: Vec<(Hash, Option<Hash>)> = values
+        .iter()
+        .map(|(key, bytes)| {
+            let path = key.path();
+            (path, leaf_of(&path, bytes))
+        })
+        .collect();
     changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     changes.dedup_by(|a, b| a.0 == b.0);
     changes
@@ -65,8 +71,14 @@ impl Ledger {
     /// A complete state's ledger: the tree over all its records.
     pub fn over(mut state: State) -> Ledger {
         state.clear_accessed();
-        let mut leaves: Vec<(Hash, Hash)> =
-            state.records().into_iter().map(|(key, bytes)| (key.path(), keccak(&[&bytes]))).collect();
+        let mut leaves: Vec<(Hash, Hash)> = state
+            .records()
+            .into_iter()
+            .map(|(key, bytes)| {
+                let path = key.path();
+                (path, smt::leaf_hash(&path, &bytes))
+            })
+            .collect();
         leaves.sort_unstable();
         Ledger { tree: smt::build(0, &leaves), state }
     }
@@ -97,7 +109,7 @@ impl Ledger {
             self.state.forget_if_vacant(key);
             let bytes = self.state.record_bytes(key);
             let path = key.path();
-            let new = value_hash(&bytes);
+            let new = leaf_of(&path, &bytes);
             let old = smt::get(&self.tree, &path).expect("the node's tree is complete");
             if new != old {
                 changes.push((path, new));
@@ -152,19 +164,21 @@ impl Ledger {
         for key in keys {
             let path = key.path();
             let (before, after) = (value(&at_start, &key), value(&at_end, &key));
-            let (old, new) = (value_hash(&before), value_hash(&after));
+            let (old, new) = (leaf_of(&path, &before), leaf_of(&path, &after));
             if old != new {
                 changes.push((path, new));
             }
             match before {
                 Some(bytes) => records.push((path, key, bytes)),
-                None => absent.push(key),
+                None => absent.push((path, key)),
             }
             paths.push(path);
         }
         paths.sort_unstable();
         changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         records.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        absent.sort_unstable();
+        let absent: Vec<StateKey> = absent.into_iter().map(|(_, key)| key).collect();
         // Open what the range's own update will need (siblings a deletion lifts) as the proof
         // would find it: try, open the missing subtree, try again.
         let mut partial = smt::prune(&start_tree, &paths);
@@ -190,7 +204,7 @@ impl Ledger {
         }?;
         let balance = Balance::decode(&bytes)?;
         let path = key.path();
-        let leaf = smt::leaf_hash(&path, &keccak(&[&bytes]));
+        let leaf = smt::leaf_hash(&path, &bytes);
         Some(BalanceProof { balance, path, leaf, siblings: smt::branch(&tree, &path)?, root: tree.hash() })
     }
 }

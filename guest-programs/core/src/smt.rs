@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! empty    = 0x00…00
-//! leaf     = keccak(path ‖ valueHash ‖ 0x01)        65 bytes
+//! leaf     = keccak(path ‖ value ‖ 0x01)            33 + value bytes (no record is 31 bytes long)
 //! internal = keccak(left ‖ right)                    64 bytes
 //! ```
 //!
@@ -21,7 +21,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::keccak::keccak_pair;
+use crate::keccak::{keccak, keccak_pair};
 use crate::Hash;
 
 pub const EMPTY: Hash = [0; 32];
@@ -31,7 +31,6 @@ pub const MAX_DEPTH: usize = 256;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafNode {
     pub path: Hash,
-    pub value_hash: Hash,
     pub hash: Hash,
 }
 
@@ -47,8 +46,9 @@ pub enum Node {
     Empty,
     Leaf(Arc<LeafNode>),
     Internal(Arc<InternalNode>),
-    /// A subtree a partial tree does not open: only its hash is known (never zero).
-    Opaque(Hash),
+    /// A subtree a partial tree does not open: only its hash is known (never zero). Behind a
+    /// pointer like the other kinds, so a node is two words to move.
+    Opaque(Arc<Hash>),
 }
 
 /// A partial tree lacks the subtree at `depth` on the way to `path`.
@@ -58,10 +58,13 @@ pub struct Incomplete {
     pub path: Hash,
 }
 
-/// `keccak(path ‖ valueHash ‖ 0x01)`.
+/// `keccak(path ‖ value ‖ 0x01)`: one hash over the record's own bytes. Its length, 33 plus
+/// the record's, is never an internal node's 64: no record is 31 bytes long
+/// (`state::records` tests it for every kind).
 #[inline]
-pub fn leaf_hash(path: &Hash, value_hash: &Hash) -> Hash {
-    keccak_pair(path, value_hash, Some(1))
+pub fn leaf_hash(path: &Hash, value: &[u8]) -> Hash {
+    debug_assert_ne!(value.len(), 31, "a 31-byte record would hash like an internal node");
+    keccak(&[path, value, &[1]])
 }
 
 /// `keccak(left ‖ right)`.
@@ -88,14 +91,14 @@ fn with_bit(path: &Hash, depth: usize, right: bool) -> Hash {
     out
 }
 
-/// Whether `a` and `b` agree on their first `depth` bits.
+/// Whether `a` and `b` agree on their first `depth` bits (compared a word at a time).
 pub fn same_prefix(a: &Hash, b: &Hash, depth: usize) -> bool {
-    let whole = depth / 8;
-    if a[..whole] != b[..whole] {
+    let word = |path: &Hash, at: usize| u64::from_be_bytes(path[8 * at..8 * at + 8].try_into().expect("8 bytes"));
+    let (whole, rest) = (depth / 64, depth % 64);
+    if (0..whole).any(|at| word(a, at) != word(b, at)) {
         return false;
     }
-    let rest = depth % 8;
-    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
+    rest == 0 || (word(a, whole) ^ word(b, whole)) >> (64 - rest) == 0
 }
 
 impl Node {
@@ -104,12 +107,13 @@ impl Node {
             Node::Empty => EMPTY,
             Node::Leaf(leaf) => leaf.hash,
             Node::Internal(node) => node.hash,
-            Node::Opaque(hash) => *hash,
+            Node::Opaque(hash) => **hash,
         }
     }
 
-    pub fn leaf(path: Hash, value_hash: Hash) -> Node {
-        Node::Leaf(Arc::new(LeafNode { path, value_hash, hash: leaf_hash(&path, &value_hash) }))
+    /// The leaf at `path` whose hash (section 10's `leaf`) is `hash`.
+    pub fn leaf(path: Hash, hash: Hash) -> Node {
+        Node::Leaf(Arc::new(LeafNode { path, hash }))
     }
 
     /// An internal node over two children (at least one leaf below each side, or two below one).
@@ -122,7 +126,7 @@ impl Node {
         if hash == EMPTY {
             Node::Empty
         } else {
-            Node::Opaque(hash)
+            Node::Opaque(Arc::new(hash))
         }
     }
 }
@@ -139,12 +143,12 @@ fn join(left: Node, right: Node, depth: usize, path: &Hash) -> Result<Node, Inco
     }
 }
 
-/// The canonical subtree at `depth` of `leaves` (sorted by path, unique, all sharing the
-/// first `depth` bits).
+/// The canonical subtree at `depth` of `leaves` (`(path, leaf hash)`, sorted by path, unique,
+/// all sharing the first `depth` bits).
 pub fn build(depth: usize, leaves: &[(Hash, Hash)]) -> Node {
     match leaves {
         [] => Node::Empty,
-        [(path, value_hash)] => Node::leaf(*path, *value_hash),
+        [(path, leaf)] => Node::leaf(*path, *leaf),
         _ => {
             let split = leaves.partition_point(|(path, _)| !bit(path, depth));
             Node::internal(build(depth + 1, &leaves[..split]), build(depth + 1, &leaves[split..]))
@@ -152,14 +156,14 @@ pub fn build(depth: usize, leaves: &[(Hash, Hash)]) -> Node {
     }
 }
 
-/// The value hash at `path`: `None` when no leaf is there.
+/// The leaf hash at `path`: `None` when no leaf is there.
 pub fn get(node: &Node, path: &Hash) -> Result<Option<Hash>, Incomplete> {
     let mut node = node;
     let mut depth = 0;
     loop {
         match node {
             Node::Empty => return Ok(None),
-            Node::Leaf(leaf) => return Ok((leaf.path == *path).then_some(leaf.value_hash)),
+            Node::Leaf(leaf) => return Ok((leaf.path == *path).then_some(leaf.hash)),
             Node::Opaque(_) => return Err(Incomplete { depth, path: *path }),
             Node::Internal(inner) => {
                 node = if bit(path, depth) { &inner.right } else { &inner.left };
@@ -169,7 +173,7 @@ pub fn get(node: &Node, path: &Hash) -> Result<Option<Hash>, Incomplete> {
     }
 }
 
-/// The tree with `changes` applied: `(path, Some(value hash))` sets a leaf, `(path, None)`
+/// The tree with `changes` applied: `(path, Some(leaf hash))` sets a leaf, `(path, None)`
 /// removes it. `changes` must be sorted by path with no path twice.
 pub fn update(root: &Node, changes: &[(Hash, Option<Hash>)]) -> Result<Node, Incomplete> {
     debug_assert!(changes.windows(2).all(|pair| pair[0].0 < pair[1].0), "changes sorted, unique");
@@ -178,29 +182,32 @@ pub fn update(root: &Node, changes: &[(Hash, Option<Hash>)]) -> Result<Node, Inc
 
 fn update_at(node: &Node, depth: usize, changes: &[(Hash, Option<Hash>)]) -> Result<Node, Incomplete> {
     let Some((first, _)) = changes.first() else { return Ok(node.clone()) };
-    match node {
-        Node::Opaque(_) => Err(Incomplete { depth, path: *first }),
-        Node::Empty => Ok(build(depth, &present(changes, None))),
-        Node::Leaf(leaf) => Ok(build(depth, &present(changes, Some((leaf.path, leaf.value_hash))))),
-        Node::Internal(inner) => {
+    match (node, changes) {
+        (Node::Opaque(_), _) => Err(Incomplete { depth, path: *first }),
+        // One leaf set or removed where it was, or put into an empty slot: the common cases,
+        // without building a list.
+        (Node::Leaf(leaf), [(path, value)]) if *path == leaf.path => Ok(value.map_or(Node::Empty, |v| Node::leaf(*path, v))),
+        (Node::Empty, [(path, value)]) => Ok(value.map_or(Node::Empty, |v| Node::leaf(*path, v))),
+        // Several changes under an empty slot or a lone leaf: split them (and the leaf) by the
+        // next bit and go on down, as under an internal node; `join` keeps the result canonical.
+        (Node::Empty | Node::Leaf(_), _) => {
+            let split = changes.partition_point(|(path, _)| !bit(path, depth));
+            let (left, right) = match node {
+                Node::Leaf(leaf) if bit(&leaf.path, depth) => (Node::Empty, node.clone()),
+                Node::Leaf(_) => (node.clone(), Node::Empty),
+                _ => (Node::Empty, Node::Empty),
+            };
+            let left = update_at(&left, depth + 1, &changes[..split])?;
+            let right = update_at(&right, depth + 1, &changes[split..])?;
+            join(left, right, depth, first)
+        }
+        (Node::Internal(inner), _) => {
             let split = changes.partition_point(|(path, _)| !bit(path, depth));
             let left = update_at(&inner.left, depth + 1, &changes[..split])?;
             let right = update_at(&inner.right, depth + 1, &changes[split..])?;
             join(left, right, depth, first)
         }
     }
-}
-
-/// The leaves of a subtree that held at most `existing` once `changes` apply, sorted.
-fn present(changes: &[(Hash, Option<Hash>)], existing: Option<(Hash, Hash)>) -> Vec<(Hash, Hash)> {
-    let mut out: Vec<(Hash, Hash)> =
-        changes.iter().filter_map(|(path, value)| value.map(|value| (*path, value))).collect();
-    if let Some((path, value)) = existing {
-        if changes.binary_search_by(|(changed, _)| changed.cmp(&path)).is_err() {
-            out.insert(out.partition_point(|(other, _)| *other < path), (path, value));
-        }
-    }
-    out
 }
 
 /// The subtree of `node` at `depth` on the way to `path` (every node on the way must be open).
@@ -302,7 +309,6 @@ pub fn root_from_branch(path: &Hash, leaf: &Hash, siblings: &[Hash]) -> Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keccak::keccak;
     use alloc::vec;
 
     fn path(i: u32) -> Hash {
@@ -321,7 +327,7 @@ mod tests {
     #[test]
     fn empty_tree_is_zero_and_one_leaf_is_the_leaf() {
         assert_eq!(build(0, &[]).hash(), EMPTY);
-        assert_eq!(build(0, &[(path(1), value(1))]).hash(), leaf_hash(&path(1), &value(1)));
+        assert_eq!(build(0, &[(path(1), value(1))]).hash(), value(1));
     }
 
     #[test]
@@ -369,7 +375,7 @@ mod tests {
         let full = build(0, &all);
         for (p, v) in &all {
             let siblings = branch(&full, p).unwrap();
-            assert_eq!(root_from_branch(p, &leaf_hash(p, v), &siblings), full.hash());
+            assert_eq!(root_from_branch(p, v, &siblings), full.hash());
         }
     }
 

@@ -4,13 +4,13 @@
 //!
 //! ```text
 //! witness = count(u32) ‖ count × ( keyLength(u8) ‖ key ‖ valueLength(u16) ‖ value )   records, in path order
-//!         ‖ count(u32) ‖ count × ( keyLength(u8) ‖ key )                             keys proven absent
+//!         ‖ count(u32) ‖ count × ( keyLength(u8) ‖ key )                             keys proven absent, in path order
 //!         ‖ tree                                                                      the rest: pre-order nodes
 //! node    = 0x00                                  empty
 //!         | 0x01 ‖ hash(32)                       opaque subtree
 //!         | 0x02 ‖ node(left) ‖ node(right)       internal
-//!         | 0x03 ‖ path(32) ‖ valueHash(32)       a leaf whose record the range does not reach
-//!         | 0x04                                  the next record's leaf (path and value hash from it)
+//!         | 0x03 ‖ path(32) ‖ leafHash(32)        a leaf whose record the range does not reach
+//!         | 0x04                                  the next record's leaf (path and hash from it)
 //! ```
 //!
 //! [`open`] checks a witness and yields the partial state the transition runs over;
@@ -121,7 +121,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, WitnessError> {
     Ok(Parsed { records, absent, tree: at.0 })
 }
 
-/// Rebuilds the partial tree from its pre-order bytes; `leaves` gives the path and value hash
+/// Rebuilds the partial tree from its pre-order bytes; `leaves` gives the path and leaf hash
 /// of each record leaf in turn.
 fn read_tree(
     at: &mut Cursor,
@@ -136,7 +136,7 @@ fn read_tree(
             if hash == smt::EMPTY {
                 return Err(WitnessError::Malformed);
             }
-            Node::Opaque(hash)
+            Node::Opaque(alloc::sync::Arc::new(hash))
         }
         INTERNAL if depth < MAX_DEPTH => {
             let left = read_tree(at, depth + 1, prefix, leaves)?;
@@ -147,8 +147,8 @@ fn read_tree(
         }
         LEAF => Node::leaf(at.hash()?, at.hash()?),
         RECORD => {
-            let (path, value_hash) = leaves.next().ok_or(WitnessError::Malformed)?;
-            Node::leaf(*path, *value_hash)
+            let (path, leaf) = leaves.next().ok_or(WitnessError::Malformed)?;
+            Node::leaf(*path, *leaf)
         }
         _ => return Err(WitnessError::Malformed),
     };
@@ -160,23 +160,47 @@ fn read_tree(
     Ok(node)
 }
 
-/// What a proof keeps of its witness to close the range: each key's path and value hash.
+/// A key of the witness: where its leaf is and the leaf's hash at the range's start (`None`:
+/// proven absent).
+pub struct WitnessLeaf {
+    pub path: Hash,
+    pub key: StateKey,
+    pub old: Option<Hash>,
+}
+
+/// What a proof keeps of its witness to close the range: the partial tree, the records' keys
+/// and the absent keys, each in path order.
 pub struct Opened {
     pub tree: Node,
-    pub leaves: BTreeMap<StateKey, (Hash, Option<Hash>)>,
+    pub records: Vec<WitnessLeaf>,
+    pub absent: Vec<WitnessLeaf>,
+}
+
+/// `a < b` for paths, by their first eight bytes where those differ (a `memcmp` call costs
+/// more than the comparison inside a zkVM).
+#[inline]
+fn path_before(a: &Hash, b: &Hash) -> bool {
+    let head = |path: &Hash| u64::from_be_bytes(path[..8].try_into().expect("8 bytes"));
+    match head(a).cmp(&head(b)) {
+        core::cmp::Ordering::Equal => a < b,
+        order => order.is_lt(),
+    }
 }
 
 /// Checks `bytes` and returns the partial state it proves (tables seeded with `seed`) and the
 /// partial tree, whose hash is the previous state root.
 pub fn open(bytes: &[u8], seed: u64) -> Result<(State, Opened), WitnessError> {
     let parsed = parse(bytes)?;
-    let mut leaves: BTreeMap<StateKey, (Hash, Option<Hash>)> = BTreeMap::new();
+    let mut leaves: Vec<WitnessLeaf> = Vec::with_capacity(parsed.records.len());
     let mut record_leaves = Vec::with_capacity(parsed.records.len());
     for record in &parsed.records {
-        let leaf = (keccak(&[record.key_bytes]), keccak(&[record.value]));
-        if leaves.insert(record.key, (leaf.0, Some(leaf.1))).is_some() {
+        let path = keccak(&[record.key_bytes]);
+        let leaf = (path, smt::leaf_hash(&path, record.value));
+        // Records come in path order, each key once (their leaves are the tree's, in order).
+        if leaves.last().is_some_and(|last| !path_before(&last.path, &leaf.0)) {
             return Err(WitnessError::Duplicate(record.key));
         }
+        leaves.push(WitnessLeaf { path: leaf.0, key: record.key, old: Some(leaf.1) });
         record_leaves.push(leaf);
     }
     let mut at = Cursor(parsed.tree);
@@ -186,6 +210,7 @@ pub fn open(bytes: &[u8], seed: u64) -> Result<(State, Opened), WitnessError> {
         return Err(WitnessError::Malformed);
     }
     // The tree places each record leaf by its path; absent keys must lead to no leaf.
+    let mut absent: Vec<WitnessLeaf> = Vec::with_capacity(parsed.absent.len());
     for (key, key_bytes) in &parsed.absent {
         let path = keccak(&[key_bytes]);
         match smt::get(&tree, &path) {
@@ -193,40 +218,53 @@ pub fn open(bytes: &[u8], seed: u64) -> Result<(State, Opened), WitnessError> {
             Ok(Some(_)) => return Err(WitnessError::NotAbsent(*key)),
             Err(at) => return Err(WitnessError::Incomplete(at)),
         }
-        if leaves.insert(*key, (path, None)).is_some() {
-            return Err(WitnessError::Duplicate(*key));
-        }
+        absent.push(WitnessLeaf { path, key: *key, old: None });
     }
+    // Absent keys come in path order too, each once.
+    if let Some(pair) = absent.windows(2).find(|pair| !path_before(&pair[0].path, &pair[1].path)) {
+        return Err(WitnessError::Duplicate(pair[1].key));
+    }
+    // An absent key is never a record's: it led to no leaf, and every record has one.
     let mut state = State::partial(seed);
+    state.reserve_for(parsed.records.iter().map(|r| &r.key).chain(parsed.absent.iter().map(|(k, _)| k)));
+    let mut header = false;
     for record in &parsed.records {
+        header |= record.key == StateKey::Header;
         state.set_record(&record.key, Some(record.value)).map_err(WitnessError::BadRecord)?;
     }
     for (key, _) in &parsed.absent {
         state.set_record(key, None).map_err(WitnessError::BadRecord)?;
     }
-    if !matches!(leaves.get(&StateKey::Header), Some((_, Some(_)))) {
+    if !header {
         return Err(WitnessError::NoHeader);
     }
     state.derive_hints();
-    Ok((state, Opened { tree, leaves }))
+    Ok((state, Opened { tree, records: leaves, absent }))
 }
 
 /// The new state root: the witness's tree with every record the transition wrote updated.
+/// The witness's keys are in path order, so the changes are too.
 pub fn close(state: &mut State, opened: &Opened) -> Result<Hash, WitnessError> {
     let mut changes: Vec<(Hash, Option<Hash>)> = Vec::new();
-    for (key, written) in state.take_accessed() {
-        if !written {
+    let mut buffer = Vec::with_capacity(256);
+    let (mut records, mut absent) = (opened.records.iter().peekable(), opened.absent.iter().peekable());
+    // Both lists in path order, merged as they go: the changes come out in path order.
+    loop {
+        let leaf = match (records.peek(), absent.peek()) {
+            (Some(r), Some(a)) if path_before(&r.path, &a.path) => records.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => absent.next(),
+            (Some(_), None) => records.next(),
+            (None, None) => break,
+        }
+        .expect("peeked");
+        if !state.was_written(&leaf.key) {
             continue;
         }
-        let Some((path, old)) = opened.leaves.get(&key) else {
-            return Err(WitnessError::Incomplete(Incomplete { depth: 0, path: key.path() }));
-        };
-        let new = state.record_bytes(&key).map(|bytes| keccak(&[&bytes]));
-        if new != *old {
-            changes.push((*path, new));
+        let new = state.write_record(&leaf.key, &mut buffer).then(|| smt::leaf_hash(&leaf.path, &buffer));
+        if new != leaf.old {
+            changes.push((leaf.path, new));
         }
     }
-    changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let tree = smt::update(&opened.tree, &changes).map_err(WitnessError::Incomplete)?;
     let root = tree.hash();
     // In a zkVM the run ends soon after: dropping the tree node by node would only cost cycles.
@@ -266,7 +304,7 @@ fn write_tree(out: &mut Vec<u8>, node: &Node, record_paths: &BTreeMap<Hash, ()>)
         Node::Empty => out.push(EMPTY),
         Node::Opaque(hash) => {
             out.push(OPAQUE);
-            out.extend_from_slice(hash);
+            out.extend_from_slice(&hash[..]);
         }
         Node::Internal(inner) => {
             out.push(INTERNAL);
@@ -277,7 +315,7 @@ fn write_tree(out: &mut Vec<u8>, node: &Node, record_paths: &BTreeMap<Hash, ()>)
         Node::Leaf(leaf) => {
             out.push(LEAF);
             out.extend_from_slice(&leaf.path);
-            out.extend_from_slice(&leaf.value_hash);
+            out.extend_from_slice(&leaf.hash);
         }
     }
 }

@@ -333,11 +333,10 @@ fn withdrawal_debits_available_and_rejects_what_it_cannot_pay() {
     assert_conserved(&s);
 }
 
-/// An independent walk up a state-tree branch (what `Vault.escape` does): `keccak(path ‖
-/// keccak(value) ‖ 0x01)` at the leaf, then `keccak(left ‖ right)` by the path's bits.
+/// An independent walk up a state-tree branch (what `Vault.escape` does): `keccak(path ‖ value
+/// ‖ 0x01)` at the leaf, then `keccak(left ‖ right)` by the path's bits.
 fn escape_root(path: [u8; 32], value: &[u8], siblings: &[[u8; 32]]) -> [u8; 32] {
-    let value_hash: [u8; 32] = Keccak256::digest(value).into();
-    let mut node: [u8; 32] = Keccak256::new().chain_update(path).chain_update(value_hash).chain_update([1]).finalize().into();
+    let mut node: [u8; 32] = Keccak256::new().chain_update(path).chain_update(value).chain_update([1]).finalize().into();
     for (up, sibling) in siblings.iter().enumerate() {
         let depth = siblings.len() - 1 - up;
         let right = (path[depth / 8] >> (7 - depth % 8)) & 1 == 1;

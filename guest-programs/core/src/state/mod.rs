@@ -408,6 +408,54 @@ impl State {
 
     // ---- records by key ----------------------------------------------------------------------
 
+    /// Whether the transition wrote `key` since the log was last emptied.
+    pub fn was_written(&self, key: &StateKey) -> bool {
+        with_table!(self, key, |table, k| table.was_written(&k))
+    }
+
+    /// Writes the leaf bytes of `key` into `out` (emptied first); `false` when it has no record
+    /// (or a vacant one).
+    pub fn write_record(&self, key: &StateKey, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        with_table!(self, key, |table, k| match table.peek(&k).filter(|record| !record.is_vacant()) {
+            Some(record) => {
+                let mut writer = codec::Writer(core::mem::take(out));
+                record.write(&mut writer);
+                *out = writer.0;
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// Makes room in each table for the records of `keys` (a witness's), so that loading them
+    /// does not grow the tables step by step.
+    pub fn reserve_for<'a>(&mut self, keys: impl Iterator<Item = &'a StateKey>) {
+        let mut counts = [0usize; 9];
+        for key in keys {
+            let kind = match key {
+                StateKey::Header => 0,
+                StateKey::Market(_) => 1,
+                StateKey::MarketState(_) => 2,
+                StateKey::Candle(..) => 3,
+                StateKey::Supply(_) => 4,
+                StateKey::Account(_) => 5,
+                StateKey::Balance(..) => 6,
+                StateKey::Order(_) => 7,
+                StateKey::Level(_) => 8,
+            };
+            counts[kind] += 1;
+        }
+        self.markets.reserve(counts[1]);
+        self.market_states.reserve(counts[2]);
+        self.candles.reserve(counts[3]);
+        self.supply.reserve(counts[4]);
+        self.accounts.reserve(counts[5]);
+        self.balances.reserve(counts[6]);
+        self.orders.reserve(counts[7]);
+        self.levels.reserve(counts[8]);
+    }
+
     /// The leaf bytes of `key`: `None` when it has no record (or a vacant one).
     pub fn record_bytes(&self, key: &StateKey) -> Option<Vec<u8>> {
         with_table!(self, key, |table, k| table.peek(&k).filter(|record| !record.is_vacant()).map(Record::encode))

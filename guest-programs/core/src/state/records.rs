@@ -559,3 +559,66 @@ impl Record for Level {
         Some(Level { head, tail, worse: at.u64()? })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn order() -> OrderRecord {
+        OrderRecord {
+            kind: OrderKind::Resting,
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            time_in_force: TimeInForce::Gtc,
+            stp: SelfTradePrevention::CancelTaker,
+            price: 1,
+            trigger_price: 0,
+            visible: 1,
+            hidden: 0,
+            display: 0,
+            locked: 1,
+            expiry: 0,
+            client_order_id: 0,
+            next: Some(([7; 20], 3)),
+            older: 2,
+            prev: Hint::Unknown,
+            newer: Hint::Unknown,
+        }
+    }
+
+    /// A leaf hashes `path ‖ record ‖ 0x01` (PROTOCOL.md section 10): a 31-byte record would
+    /// make that 64 bytes, an internal node's length. No kind of record can be 31 bytes.
+    #[test]
+    fn no_record_is_31_bytes_long() {
+        let market = Market::simple(1, [1; 20], [2; 20], 1, 1);
+        let header = |markets: u32| Header {
+            genesis: GenesisConfig { chain_id: 1, inbox: [0; 20], vault: [0; 20] },
+            markets: (0..markets).collect(),
+            next_index: 0,
+            acc: [0; 32],
+            l1_timestamp: 0,
+        };
+        let account = |markets: u32| Account {
+            nonce: 1,
+            markets: (0..markets).map(|market| OpenOrders { market, count: 1, newest: 1 }).collect(),
+        };
+        let mut lengths = vec![
+            market.encode().len(),
+            MarketState::default().encode().len(),
+            Candle::default().encode().len(),
+            7u128.encode().len(),
+            Balance::default().encode().len(),
+            order().encode().len(),
+            Level { head: ([1; 20], 1), tail: ([1; 20], 1), worse: 0 }.encode().len(),
+        ];
+        // The variable kinds grow by whole entries from a length that is not 31 mod the step.
+        for n in 0..64 {
+            lengths.push(header(n).encode().len());
+            lengths.push(account(n).encode().len());
+        }
+        assert!(lengths.iter().all(|length| *length != 31), "{lengths:?}");
+        assert_eq!(header(0).encode().len() % 4, 0);
+        assert_eq!(account(0).encode().len() % 4, 0);
+    }
+}

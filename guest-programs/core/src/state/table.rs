@@ -300,6 +300,17 @@ impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
         self.map.keys()
     }
 
+    /// Room for `additional` more records without growing.
+    pub fn reserve(&mut self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
+    /// Whether `key` was written since the log was last emptied.
+    #[inline]
+    pub fn was_written(&self, key: &K) -> bool {
+        self.map.get(key).is_some_and(|slot| slot.written.get() == self.epoch)
+    }
+
     /// The log since the last call: `(key, written)` as first reached.
     pub fn take_log(&mut self) -> Vec<(K, bool)> {
         self.epoch += 1;
