@@ -124,11 +124,6 @@ impl State {
         self.orders.get(&OrderId { market, trader: *trader, nonce })
     }
 
-    #[inline]
-    pub(crate) fn open_count(&self, trader: &Address, market: u32) -> u32 {
-        self.accounts.get(trader).map_or(0, |account| account.open_in(market).count)
-    }
-
     /// Adds an order: at the back of its price level, and as its trader's newest.
     pub(crate) fn add_order(&mut self, id: OrderId, mut order: OrderRecord) {
         self.link_newest(&id, &mut order);

@@ -321,7 +321,9 @@ fn check_order_terms(
     if market.max_size != 0 && order.quantity > market.max_size {
         return Err(RejectReason::AboveMaxSize);
     }
-    if order.nonce <= state.nonce(trader) {
+    // The trader's account is read once for its nonce and its open orders.
+    let account = state.accounts.get(trader);
+    if order.nonce <= account.map_or(0, |account| account.nonce) {
         return Err(RejectReason::StaleNonce);
     }
     if is_expired(order.expiry, now) {
@@ -329,7 +331,7 @@ fn check_order_terms(
     }
     // Only orders that may rest or park count against the cap (an IOC never looks it up).
     if can_rest || is_stop {
-        let open = state.open_count(trader, market.id);
+        let open = account.map_or(0, |account| account.open_in(market.id).count);
         if open.saturating_sub(u32::from(replacing)) >= market.max_open_orders {
             return Err(RejectReason::TooManyOpenOrders);
         }

@@ -63,7 +63,7 @@ impl Ladder {
 }
 
 /// An order (resting or stop): the trader's nonce names it within a market.
-#[derive(Clone, Copy, Debug, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Eq, PartialOrd, Ord)]
 pub struct OrderId {
     pub market: u32,
     pub trader: Address,
@@ -85,12 +85,33 @@ impl PartialEq for OrderId {
     }
 }
 
+impl core::hash::Hash for OrderId {
+    /// Four words: the address's three with the market folded into the last, and the nonce.
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        let t = &self.trader;
+        state.write_u64(u64::from_ne_bytes(t[..8].try_into().expect("8 bytes")));
+        state.write_u64(u64::from_ne_bytes(t[8..16].try_into().expect("8 bytes")));
+        state.write_u64(u64::from(u32::from_ne_bytes(t[16..].try_into().expect("4 bytes"))) << 32 | u64::from(self.market));
+        state.write_u64(self.nonce);
+    }
+}
+
 /// A price level of one ladder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LevelId {
     pub market: u32,
     pub ladder: Ladder,
     pub price: u64,
+}
+
+impl core::hash::Hash for LevelId {
+    /// Two words.
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.market) << 8 | self.ladder as u64);
+        state.write_u64(self.price);
+    }
 }
 
 /// The key of one record of the state.

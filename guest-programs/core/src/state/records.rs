@@ -622,3 +622,4 @@ mod tests {
         assert_eq!(account(0).encode().len() % 4, 0);
     }
 }
+
