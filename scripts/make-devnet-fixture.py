@@ -127,7 +127,7 @@ def main() -> int:
                 from clobnode.prover import guest_input_for_range
                 from clobnode.prover_sp1 import run_host
 
-                sp1_fixture = run_host("execute", guest_input_for_range(node.store, batch.inbox_start, batch.inbox_end))
+                sp1_fixture = run_host("execute", guest_input_for_range(node.store, node.engine, batch.inbox_start, batch.inbox_end))
         finally:
             service.stop()
 
