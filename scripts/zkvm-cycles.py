@@ -95,6 +95,18 @@ def direct_resting(start: int, count: int) -> tuple[list[dict[str, Any]], dict[b
     return entries, {}
 
 
+def direct_joining(start: int, count: int) -> tuple[list[dict[str, Any]], dict[bytes, bytes]]:
+    """`count` direct limit orders that rest at four prices a side: past the first eight, each
+    joins the queue of a level that exists (the common case in a deep book)."""
+    entries = []
+    for n in range(count):
+        who, side = n % TRADERS, n % 2
+        price = MID - 1 - (n // 2) % 4 if side == 0 else MID + 1 + (n // 2) % 4
+        message = bytes(clobnode_core.encode_order(1, side, price, 1, 10_000 + n))
+        entries.append(_entry(start + n, 1, TRADER_ADDRESSES[who], message))
+    return entries, {}
+
+
 def direct_crossing(start: int, count: int) -> tuple[list[dict[str, Any]], dict[bytes, bytes]]:
     """`count` direct orders, half resting then half crossing them (each crossing order fills once)."""
     half = count // 2
@@ -124,6 +136,7 @@ def blob_batch(start: int, count: int) -> tuple[list[dict[str, Any]], dict[bytes
 
 WORKLOADS: dict[str, Workload] = {
     "direct_resting": direct_resting,
+    "direct_joining": direct_joining,
     "direct_crossing": direct_crossing,
     "signed_resting": signed_resting,
     "blob_batch": blob_batch,

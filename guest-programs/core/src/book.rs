@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use crate::message::Side;
 use crate::state::{
-    Account, Candle, Hint, Ladder, Level, LevelId, MarketState, OpenOrders, OrderId, OrderKind, OrderRecord, OrderRef,
+    Account, AddressKey, Candle, Hint, Ladder, Level, LevelId, MarketState, OpenOrders, OrderId, OrderKind, OrderRecord, OrderRef,
     State, Trade, CANDLES,
 };
 use crate::Address;
@@ -155,7 +155,7 @@ impl State {
     /// orders by nonce then stops by nonce; the trader's list left empty. Work is the trader's
     /// own orders (at most the market's `max_open_orders`).
     pub(crate) fn take_all_of(&mut self, trader: &Address, market: u32) -> Vec<(OrderId, OrderRecord)> {
-        let open = self.accounts.get(trader).map_or(OpenOrders::default(), |account| account.open_in(market));
+        let open = self.accounts.get(&AddressKey(*trader)).map_or(OpenOrders::default(), |account| account.open_in(market));
         let mut listed: Vec<(OrderKind, u64)> = Vec::with_capacity(open.count as usize);
         let mut at = open.newest;
         while at != 0 && listed.len() < open.count as usize {
@@ -172,7 +172,7 @@ impl State {
             taken.push((id, order));
         }
         if open.count != 0 {
-            let account = self.accounts.get_or_insert_with(trader, Account::default);
+            let account = self.accounts.get_or_insert_with(&AddressKey(*trader), Account::default);
             account.markets.retain(|open| open.market != market);
         }
         taken
@@ -193,7 +193,7 @@ impl State {
     }
 
     fn link_newest(&mut self, id: &OrderId, order: &mut OrderRecord) {
-        let account = self.accounts.get_or_insert_with(&id.trader, Account::default);
+        let account = self.accounts.get_or_insert_with(&AddressKey(id.trader), Account::default);
         let open = Self::open_entry(account, id.market);
         let older = open.newest;
         open.newest = id.nonce;
@@ -208,7 +208,7 @@ impl State {
     }
 
     fn unlink_from_trader(&mut self, id: &OrderId, order: &OrderRecord) {
-        let Some(account) = self.accounts.get_mut(&id.trader) else { broken("account of", id) };
+        let Some(account) = self.accounts.get_mut(&AddressKey(id.trader)) else { broken("account of", id) };
         let Ok(at) = account.markets.binary_search_by_key(&id.market, |open| open.market) else {
             broken("open orders of", id)
         };

@@ -19,7 +19,7 @@ use crate::message::{
     Cancel, CancelAll, Envelope, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
     ALL_MARKETS,
 };
-use crate::state::{Hint, Ladder, Market, OrderId, OrderKind, OrderRecord, State};
+use crate::state::{AddressKey, Hint, Ladder, Market, OrderId, OrderKind, OrderRecord, State};
 use crate::{Address, Hash};
 
 /// Blob bytes keyed by versioned hash.
@@ -322,7 +322,7 @@ fn check_order_terms(
         return Err(RejectReason::AboveMaxSize);
     }
     // The trader's account is read once for its nonce and its open orders.
-    let account = state.accounts.get(trader);
+    let account = state.accounts.get(&AddressKey(*trader));
     if order.nonce <= account.map_or(0, |account| account.nonce) {
         return Err(RejectReason::StaleNonce);
     }
@@ -690,7 +690,7 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
     state.set_nonce(trader, all.nonce);
     // Only the markets where the trader has open orders (its account lists them).
     let markets: Vec<u32> = match all.market {
-        ALL_MARKETS => state.accounts.get(trader).map(|account| account.markets.iter().map(|open| open.market).collect()).unwrap_or_default(),
+        ALL_MARKETS => state.accounts.get(&AddressKey(*trader)).map(|account| account.markets.iter().map(|open| open.market).collect()).unwrap_or_default(),
         market => alloc::vec![market],
     };
     let mut count = 0u32;

@@ -97,6 +97,74 @@ impl core::hash::Hash for OrderId {
     }
 }
 
+/// An address as a table key (a trader's account, a token's supply): 4-byte aligned, so that
+/// comparing and hashing it reads five words. Inside a zkVM an unaligned word is loaded a byte
+/// at a time and comparing byte arrays is a `memcmp` call, a byte loop.
+#[derive(Clone, Copy, Debug, PartialOrd, Ord)]
+#[repr(C, align(4))]
+pub struct AddressKey(pub Address);
+
+/// A trader's balance of a token, as a table key (aligned as [`AddressKey`]).
+#[derive(Clone, Copy, Debug, PartialOrd, Ord)]
+#[repr(C, align(4))]
+pub struct BalanceKey {
+    pub trader: Address,
+    pub token: Address,
+}
+
+/// The five words of a 4-byte aligned address.
+#[inline(always)]
+fn address_words(address: &Address) -> [u32; 5] {
+    core::array::from_fn(|i| u32::from_ne_bytes(address[4 * i..4 * i + 4].try_into().expect("4 bytes")))
+}
+
+/// Whether two addresses' words are equal, without a `memcmp` call.
+#[inline(always)]
+fn same_words(a: &[u32; 5], b: &[u32; 5]) -> bool {
+    (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) == 0
+}
+
+#[inline(always)]
+fn hash_words<H: core::hash::Hasher>(words: &[u32; 5], state: &mut H) {
+    state.write_u64(u64::from(words[0]) | u64::from(words[1]) << 32);
+    state.write_u64(u64::from(words[2]) | u64::from(words[3]) << 32);
+    state.write_u32(words[4]);
+}
+
+impl PartialEq for AddressKey {
+    #[inline]
+    fn eq(&self, other: &AddressKey) -> bool {
+        same_words(&address_words(&self.0), &address_words(&other.0))
+    }
+}
+
+impl Eq for AddressKey {}
+
+impl core::hash::Hash for AddressKey {
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        hash_words(&address_words(&self.0), state);
+    }
+}
+
+impl PartialEq for BalanceKey {
+    #[inline]
+    fn eq(&self, other: &BalanceKey) -> bool {
+        same_words(&address_words(&self.trader), &address_words(&other.trader))
+            && same_words(&address_words(&self.token), &address_words(&other.token))
+    }
+}
+
+impl Eq for BalanceKey {}
+
+impl core::hash::Hash for BalanceKey {
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        hash_words(&address_words(&self.trader), state);
+        hash_words(&address_words(&self.token), state);
+    }
+}
+
 /// A price level of one ladder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LevelId {

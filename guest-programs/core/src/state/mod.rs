@@ -13,7 +13,7 @@ use alloc::collections::BTreeSet;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-pub use keys::{Ladder, LevelId, OrderId, StateKey};
+pub use keys::{AddressKey, BalanceKey, Ladder, LevelId, OrderId, StateKey};
 pub use records::{
     Account, Balance, Breaker, Candle, GenesisConfig, Header, Hint, Level, Market, MarketState, OpenOrders, OrderKind,
     OrderRecord, OrderRef, Record, Trade, CANDLES, MAX_FEE_BPS, MAX_FILLS_LIMIT,
@@ -30,9 +30,9 @@ pub struct State {
     pub(crate) markets: Table<u32, Arc<Market>>,
     pub(crate) market_states: Table<u32, MarketState>,
     pub(crate) candles: Table<(u32, u8), Candle>,
-    pub(crate) supply: Table<Address, u128>,
-    pub(crate) accounts: Table<Address, Account>,
-    pub(crate) balances: Table<(Address, Address), Balance>,
+    pub(crate) supply: Table<AddressKey, u128>,
+    pub(crate) accounts: Table<AddressKey, Account>,
+    pub(crate) balances: Table<BalanceKey, Balance>,
     pub(crate) orders: Table<OrderId, OrderRecord>,
     pub(crate) levels: Table<LevelId, Level>,
     /// Every known level by `(market, ladder, priority)`: where a new level goes in its ladder,
@@ -105,9 +105,9 @@ macro_rules! with_table {
             StateKey::Market(id) => { let $k = *id; let $table = &$state.markets; $body }
             StateKey::MarketState(id) => { let $k = *id; let $table = &$state.market_states; $body }
             StateKey::Candle(id, slot) => { let $k = (*id, *slot); let $table = &$state.candles; $body }
-            StateKey::Supply(token) => { let $k = *token; let $table = &$state.supply; $body }
-            StateKey::Account(trader) => { let $k = *trader; let $table = &$state.accounts; $body }
-            StateKey::Balance(trader, token) => { let $k = (*trader, *token); let $table = &$state.balances; $body }
+            StateKey::Supply(token) => { let $k = AddressKey(*token); let $table = &$state.supply; $body }
+            StateKey::Account(trader) => { let $k = AddressKey(*trader); let $table = &$state.accounts; $body }
+            StateKey::Balance(trader, token) => { let $k = BalanceKey { trader: *trader, token: *token }; let $table = &$state.balances; $body }
             StateKey::Order(id) => { let $k = *id; let $table = &$state.orders; $body }
             StateKey::Level(id) => { let $k = *id; let $table = &$state.levels; $body }
         }
@@ -122,9 +122,9 @@ macro_rules! with_table_mut {
             StateKey::Market(id) => { let $k = *id; let $table = &mut $state.markets; $body }
             StateKey::MarketState(id) => { let $k = *id; let $table = &mut $state.market_states; $body }
             StateKey::Candle(id, slot) => { let $k = (*id, *slot); let $table = &mut $state.candles; $body }
-            StateKey::Supply(token) => { let $k = *token; let $table = &mut $state.supply; $body }
-            StateKey::Account(trader) => { let $k = *trader; let $table = &mut $state.accounts; $body }
-            StateKey::Balance(trader, token) => { let $k = (*trader, *token); let $table = &mut $state.balances; $body }
+            StateKey::Supply(token) => { let $k = AddressKey(*token); let $table = &mut $state.supply; $body }
+            StateKey::Account(trader) => { let $k = AddressKey(*trader); let $table = &mut $state.accounts; $body }
+            StateKey::Balance(trader, token) => { let $k = BalanceKey { trader: *trader, token: *token }; let $table = &mut $state.balances; $body }
             StateKey::Order(id) => { let $k = *id; let $table = &mut $state.orders; $body }
             StateKey::Level(id) => { let $k = *id; let $table = &mut $state.levels; $body }
         }
@@ -237,23 +237,23 @@ impl State {
 
     #[inline]
     pub(crate) fn nonce(&self, trader: &Address) -> u64 {
-        self.accounts.get(trader).map_or(0, |account| account.nonce)
+        self.accounts.get(&AddressKey(*trader)).map_or(0, |account| account.nonce)
     }
 
     #[inline]
     pub(crate) fn set_nonce(&mut self, trader: &Address, nonce: u64) {
-        self.accounts.get_or_insert_with(trader, Account::default).nonce = nonce;
+        self.accounts.get_or_insert_with(&AddressKey(*trader), Account::default).nonce = nonce;
     }
 
     #[inline]
     pub(crate) fn balance(&self, trader: &Address, token: &Address) -> Balance {
-        self.balances.get(&(*trader, *token)).copied().unwrap_or_default()
+        self.balances.get(&BalanceKey { trader: *trader, token: *token }).copied().unwrap_or_default()
     }
 
     #[inline]
     fn balance_mut(&mut self, trader: &Address, token: &Address) -> &mut Balance {
         let complete = self.mode() == Mode::Complete;
-        let (balance, created) = self.balances.get_or_create(&(*trader, *token), Balance::default);
+        let (balance, created) = self.balances.get_or_create(&BalanceKey { trader: *trader, token: *token }, Balance::default);
         if created && complete {
             let held = self.holdings.entry(*trader).or_default();
             if !held.contains(token) {
@@ -304,9 +304,9 @@ impl State {
 
     /// Credits a deposit unless the token's total supply would exceed 2^128-1.
     pub fn deposit(&mut self, trader: &Address, token: &Address, amount: u128) -> bool {
-        let supply = self.supply.get(token).copied().unwrap_or(0);
+        let supply = self.supply.get(&AddressKey(*token)).copied().unwrap_or(0);
         let Some(total) = supply.checked_add(amount) else { return false };
-        *self.supply.get_or_insert_with(token, || 0) = total;
+        *self.supply.get_or_insert_with(&AddressKey(*token), || 0) = total;
         self.credit(trader, token, amount);
         true
     }
@@ -318,7 +318,7 @@ impl State {
         }
         if amount > 0 {
             self.balance_mut(trader, token).available -= amount;
-            *self.supply.get_or_insert_with(token, || 0) -= amount;
+            *self.supply.get_or_insert_with(&AddressKey(*token), || 0) -= amount;
         }
         true
     }
@@ -349,15 +349,15 @@ impl State {
 
     /// The trader's last accepted nonce (0: none).
     pub fn last_nonce(&self, trader: &Address) -> u64 {
-        self.accounts.peek(trader).map_or(0, |account| account.nonce)
+        self.accounts.peek(&AddressKey(*trader)).map_or(0, |account| account.nonce)
     }
 
     pub fn account(&self, trader: &Address) -> Account {
-        self.accounts.peek(trader).cloned().unwrap_or_default()
+        self.accounts.peek(&AddressKey(*trader)).cloned().unwrap_or_default()
     }
 
     pub fn balance_of(&self, trader: &Address, token: &Address) -> Balance {
-        self.balances.peek(&(*trader, *token)).copied().unwrap_or_default()
+        self.balances.peek(&BalanceKey { trader: *trader, token: *token }).copied().unwrap_or_default()
     }
 
     /// The trader's non-zero balances, by token (complete states).
@@ -378,7 +378,7 @@ impl State {
             .balances
             .iter()
             .filter(|(_, balance)| !balance.is_vacant())
-            .map(|((trader, token), balance)| (*trader, *token, *balance))
+            .map(|(key, balance)| (key.trader, key.token, *balance))
             .collect();
         out.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         out
@@ -386,11 +386,11 @@ impl State {
 
     /// A token's supply (deposits minus withdrawals).
     pub fn supply_of(&self, token: &Address) -> u128 {
-        self.supply.peek(token).copied().unwrap_or(0)
+        self.supply.peek(&AddressKey(*token)).copied().unwrap_or(0)
     }
 
     pub fn open_orders_in(&self, trader: &Address, market: u32) -> OpenOrders {
-        self.accounts.peek(trader).map_or(OpenOrders { market, ..OpenOrders::default() }, |account| account.open_in(market))
+        self.accounts.peek(&AddressKey(*trader)).map_or(OpenOrders { market, ..OpenOrders::default() }, |account| account.open_in(market))
     }
 
     pub fn order(&self, id: &OrderId) -> Option<&OrderRecord> {
@@ -513,7 +513,7 @@ impl State {
         }
         for (trader, account) in self.accounts.iter() {
             for open in &account.markets {
-                newer.push((OrderId { market: open.market, trader: *trader, nonce: open.newest }, 0));
+                newer.push((OrderId { market: open.market, trader: trader.0, nonce: open.newest }, 0));
             }
         }
         for (id, link) in prev {
@@ -540,9 +540,9 @@ impl State {
         drain!(markets, |k| StateKey::Market(k));
         drain!(market_states, |k| StateKey::MarketState(k));
         drain!(candles, |k| StateKey::Candle(k.0, k.1));
-        drain!(supply, |k| StateKey::Supply(k));
-        drain!(accounts, |k| StateKey::Account(k));
-        drain!(balances, |k| StateKey::Balance(k.0, k.1));
+        drain!(supply, |k| StateKey::Supply(k.0));
+        drain!(accounts, |k| StateKey::Account(k.0));
+        drain!(balances, |k| StateKey::Balance(k.trader, k.token));
         drain!(orders, |k| StateKey::Order(k));
         drain!(levels, |k| StateKey::Level(k));
         all.sort_unstable();
@@ -578,7 +578,7 @@ impl State {
             }
         });
         if let StateKey::Balance(trader, token) = key {
-            if self.balances.peek(&(*trader, *token)).is_none() {
+            if self.balances.peek(&BalanceKey { trader: *trader, token: *token }).is_none() {
                 if let Some(held) = self.holdings.get_mut(trader) {
                     held.retain(|held| held != token);
                     if held.is_empty() {
@@ -596,9 +596,9 @@ impl State {
         keys.extend(self.markets.keys().map(|k| StateKey::Market(*k)));
         keys.extend(self.market_states.keys().map(|k| StateKey::MarketState(*k)));
         keys.extend(self.candles.keys().map(|k| StateKey::Candle(k.0, k.1)));
-        keys.extend(self.supply.keys().map(|k| StateKey::Supply(*k)));
-        keys.extend(self.accounts.keys().map(|k| StateKey::Account(*k)));
-        keys.extend(self.balances.keys().map(|k| StateKey::Balance(k.0, k.1)));
+        keys.extend(self.supply.keys().map(|k| StateKey::Supply(k.0)));
+        keys.extend(self.accounts.keys().map(|k| StateKey::Account(k.0)));
+        keys.extend(self.balances.keys().map(|k| StateKey::Balance(k.trader, k.token)));
         keys.extend(self.orders.keys().map(|k| StateKey::Order(*k)));
         keys.extend(self.levels.keys().map(|k| StateKey::Level(*k)));
         keys
