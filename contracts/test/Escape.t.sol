@@ -79,17 +79,6 @@ contract EscapeTest is RollupFixture {
         _proveState();
     }
 
-    /// @dev Appends a cancel that no batch proves, lets it go stale and freezes on it.
-    function _freezeOnNewEntry() internal {
-        uint64 index = uint64(inbox.count());
-        uint64 at = uint64(block.timestamp);
-        _append(1);
-        vm.warp(block.timestamp + ESCAPE_DEADLINE + 1);
-        rollup.freeze(
-            1, address(this), uint64(block.number), at, keccak256(abi.encodePacked(uint8(2), uint32(1), index))
-        );
-    }
-
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/
     /*                          freeze                            */
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/

@@ -90,17 +90,7 @@ contract StateTreeVectorsTest is RollupFixture {
         }
         _append(1);
         _settleAll(root, bytes32(0));
-        uint64 staleIndex = uint64(inbox.count());
-        uint64 staleAt = uint64(block.timestamp);
-        _append(1);
-        vm.warp(block.timestamp + ESCAPE_DEADLINE + 1);
-        rollup.freeze(
-            1,
-            address(this),
-            uint64(block.number),
-            staleAt,
-            keccak256(abi.encodePacked(uint8(2), uint32(1), staleIndex))
-        );
+        _freezeOnNewEntry();
     }
 
     /*´:°•.°+.*•´.*:˚.°*.˚•´.°:°•.°•.*•´.*:˚.°*.˚•´.°:°•.°+.*•´.*:*/

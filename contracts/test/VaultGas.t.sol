@@ -36,17 +36,7 @@ contract VaultGasTest is RollupFixture {
         bytes32 path = StateTree.balancePath(trader, address(token));
         _append(1);
         _settleAll(StateTreeBuilder.rootFromBranch(path, leaf, siblings), bytes32(0));
-        uint64 staleIndex = uint64(inbox.count());
-        uint64 staleAt = uint64(block.timestamp);
-        _append(1);
-        vm.warp(block.timestamp + ESCAPE_DEADLINE + 1);
-        rollup.freeze(
-            1,
-            address(this),
-            uint64(block.number),
-            staleAt,
-            keccak256(abi.encodePacked(uint8(2), uint32(1), staleIndex))
-        );
+        _freezeOnNewEntry();
         vm.prank(trader);
         vault.escape(address(token), 7e15, 2e15, siblings);
         assertEq(token.balanceOf(trader), 9e15);
