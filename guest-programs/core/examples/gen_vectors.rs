@@ -155,8 +155,8 @@ fn transition_basic() -> Value {
     let lot = market().base_lot;
     let tick = market().quote_tick;
     let batch_envelopes = vec![
-        signed(&alice_key, order(Side::Buy, 1_000, 1, 5)),
-        envelope(&bob_key, alice, order(Side::Buy, 1_000, 1, 6)).encode(),
+        signed(&alice_key, order(Side::Buy, 1_000, 1, 12)),
+        envelope(&bob_key, alice, order(Side::Buy, 1_000, 1, 13)).encode(),
         vec![1, 2, 3],
     ];
     let batch_blobs = encode_blobs(&batch_envelopes).unwrap();
@@ -164,7 +164,7 @@ fn transition_basic() -> Value {
     let mut too_big = deposit_payload(alice, quote_token(), 1);
     too_big[40] = 1;
     let expired = order_with(1, Side::Buy, 1, 1, 9, |o| o.expiry = 100);
-    let other_market = order_with(2, Side::Buy, 1, 1, 9, |_| {});
+    let other_market = order_with(2, Side::Buy, 1, 1, 10, |_| {});
     let scenario = vec![
         ("deposit quote to alice", deposit(alice, quote_token(), 1_000_000 * tick * 1_000)),
         ("deposit base to bob", deposit(bob, base_token(), 1_000 * lot)),
@@ -184,8 +184,9 @@ fn transition_basic() -> Value {
         ("stale nonce", direct(alice, order(Side::Buy, 1, 1, 2))),
         ("expired", direct(alice, expired)),
         ("unknown market", direct(alice, other_market)),
-        ("zero quantity", direct(alice, order(Side::Buy, 1, 0, 9))),
+        ("zero quantity", direct(alice, order(Side::Buy, 1, 0, 11))),
         ("insufficient balance", direct(bob, order(Side::Buy, 4_000_000_000, 1_000_000, 9))),
+        ("a rejected order used up its nonce: sent again it is stale", direct(bob, order(Side::Buy, 4_000_000_000, 1_000_000, 9))),
         ("unknown kind", entry(9, alice, vec![])),
         ("blob batch of three envelopes", entry(KIND_BLOB_BATCH, bob, batch_hash.to_vec())),
         ("malformed blob batch payload", entry(KIND_BLOB_BATCH, bob, vec![0; 31])),
@@ -289,28 +290,28 @@ fn transition_orders() -> Value {
         ("c rests a sell 2 behind it", direct(c, o(Side::Sell, 100, 2, 1, |_| {}))),
         ("a buys 6: iceberg replenishes behind c", direct(a, o(Side::Buy, 100, 6, 1, |o| o.client_order_id = 7))),
         ("a post-only buy that would cross is rejected", direct(a, o(Side::Buy, 100, 1, 2, |o| o.time_in_force = TimeInForce::PostOnly))),
-        ("a post-only buy rests", direct(a, o(Side::Buy, 98, 4, 2, |o| o.time_in_force = TimeInForce::PostOnly))),
-        ("a fill-or-kill for more than the book is killed", direct(a, o(Side::Buy, 101, 50, 3, |o| o.time_in_force = TimeInForce::Fok))),
-        ("a IOC buy 5 fills from the iceberg", direct(a, o(Side::Buy, 100, 5, 4, |o| o.time_in_force = TimeInForce::Ioc))),
+        ("a post-only buy rests", direct(a, o(Side::Buy, 98, 4, 3, |o| o.time_in_force = TimeInForce::PostOnly))),
+        ("a fill-or-kill for more than the book is killed", direct(a, o(Side::Buy, 101, 50, 4, |o| o.time_in_force = TimeInForce::Fok))),
+        ("a IOC buy 5 fills from the iceberg", direct(a, o(Side::Buy, 100, 5, 5, |o| o.time_in_force = TimeInForce::Ioc))),
         ("c buy stop at 101 waits", direct(c, o(Side::Buy, 103, 2, 2, |o| o.trigger_price = 101))),
         ("b sells 2 more at 101", direct(b, o(Side::Sell, 101, 2, 2, |_| {}))),
         ("b sells 3 at 103", direct(b, o(Side::Sell, 103, 3, 3, |_| {}))),
-        ("a buys at 101: the stop fires and takes 103", direct(a, o(Side::Buy, 101, 3, 5, |_| {}))),
+        ("a buys at 101: the stop fires and takes 103", direct(a, o(Side::Buy, 101, 3, 6, |_| {}))),
         ("b market sell down to 97", direct(b, o(Side::Sell, 97, 3, 4, |o| { o.order_type = OrderType::Market; o.time_in_force = TimeInForce::Ioc; }))),
         ("b reduces nothing: unknown order", direct(b, Message::Replace(Replace { market: 1, order_nonce: 99, nonce: 5, price: 1, quantity: 1 }))),
-        ("a rests a buy at 95", direct(a, o(Side::Buy, 95, 5, 6, |_| {}))),
+        ("a rests a buy at 95", direct(a, o(Side::Buy, 95, 5, 7, |_| {}))),
         ("c rests a buy at 95 behind it", direct(c, o(Side::Buy, 95, 5, 3, |_| {}))),
-        ("a reduces to 2 keeping priority", direct(a, Message::Replace(Replace { market: 1, order_nonce: 6, nonce: 7, price: 95, quantity: 2 }))),
-        ("a moves to 96 losing it", direct(a, Message::Replace(Replace { market: 1, order_nonce: 6, nonce: 8, price: 96, quantity: 2 }))),
-        ("a self-trade, cancel taker", direct(a, o(Side::Sell, 96, 1, 9, |_| {}))),
-        ("a self-trade, decrement both", direct(a, o(Side::Sell, 96, 1, 10, |o| o.stp = SelfTradePrevention::DecrementBoth))),
-        ("a self-trade, cancel maker then fill c", direct(a, o(Side::Sell, 95, 2, 11, |o| o.stp = SelfTradePrevention::CancelMaker))),
+        ("a reduces to 2 keeping priority", direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 8, price: 95, quantity: 2 }))),
+        ("a moves to 96 losing it", direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 9, price: 96, quantity: 2 }))),
+        ("a self-trade, cancel taker", direct(a, o(Side::Sell, 96, 1, 10, |_| {}))),
+        ("a self-trade, decrement both", direct(a, o(Side::Sell, 96, 1, 11, |o| o.stp = SelfTradePrevention::DecrementBoth))),
+        ("a self-trade, cancel maker then fill c", direct(a, o(Side::Sell, 95, 2, 12, |o| o.stp = SelfTradePrevention::CancelMaker))),
         ("b sell expiring soon", direct(b, o(Side::Sell, 110, 1, 6, |o| o.expiry = T0 + 12 * 30))),
         ("c sell at 111", direct(c, o(Side::Sell, 111, 1, 4, |_| {}))),
-        ("after expiry a buy removes it and fills c", at_time(T0 + 12 * 40, direct(a, o(Side::Buy, 111, 3, 12, |_| {})))),
+        ("after expiry a buy removes it and fills c", at_time(T0 + 12 * 40, direct(a, o(Side::Buy, 111, 3, 13, |_| {})))),
         ("a cancels unknown", direct(a, Message::Cancel(clob_core::message::Cancel { market: 1, order_nonce: 1 }))),
-        ("a cancel-all everywhere", at_time(T0 + 12 * 41, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 13 })))),
-        ("the same cancel-all again is stale", at_time(T0 + 12 * 42, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 13 })))),
+        ("a cancel-all everywhere", at_time(T0 + 12 * 41, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 })))),
+        ("the same cancel-all again is stale", at_time(T0 + 12 * 42, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 })))),
     ]);
     transition_vector(vec![m], scenario, BlobMap::new(), json!([]))
 }
@@ -326,17 +327,17 @@ fn transition_risk() -> Value {
     let o = |price, side, quantity, nonce| order_with(2, side, price, quantity, nonce, |_| {});
     scenario.extend([
         ("below min size", direct(a, o(1_000, Side::Buy, 1, 1))),
-        ("above max size", direct(a, o(1_000, Side::Buy, 1_001, 1))),
+        ("above max size", direct(a, o(1_000, Side::Buy, 1_001, 2))),
         ("b sells 100 at 1000", direct(b, o(1_000, Side::Sell, 100, 1))),
-        ("a buys 100: maker and taker fees", direct(a, o(1_000, Side::Buy, 100, 1))),
+        ("a buys 100: maker and taker fees", direct(a, o(1_000, Side::Buy, 100, 3))),
         ("b rests 4 small sells", direct(b, o(1_001, Side::Sell, 2, 2))),
         ("b 2", direct(b, o(1_002, Side::Sell, 2, 3))),
         ("b 3", direct(b, o(1_003, Side::Sell, 2, 4))),
         ("b 4", direct(b, o(1_004, Side::Sell, 2, 5))),
         ("b 5th open order is refused", direct(b, o(1_005, Side::Sell, 2, 6))),
-        ("a sweeps: fill cap 3", direct(a, o(1_010, Side::Buy, 8, 2))),
+        ("a sweeps: fill cap 3", direct(a, o(1_010, Side::Buy, 8, 4))),
         ("b sells far above the band", direct(b, o(1_200, Side::Sell, 2, 7))),
-        ("a buys through: breaker halts", direct(a, o(1_200, Side::Buy, 4, 3))),
+        ("a buys through: breaker halts", direct(a, o(1_200, Side::Buy, 4, 5))),
         ("crossing while halted is refused", direct(c, o(1_300, Side::Buy, 2, 1))),
         ("resting while halted is fine", direct(c, o(900, Side::Buy, 2, 2))),
         ("after the halt it trades", at_time(T0 + 10_000, direct(c, o(1_300, Side::Buy, 2, 3)))),

@@ -1,6 +1,6 @@
 //! What applying an inbox entry did (PROTOCOL.md section 6).
 
-use crate::message::{Order, Side};
+use crate::message::{Message, Order, Side, CANCEL_ALL_TYPE, CANCEL_TYPE, ORDER_TYPE, REPLACE_TYPE};
 use crate::Address;
 
 /// One event of inbox entry `index`; events of messages inside a blob batch also carry the
@@ -40,8 +40,10 @@ pub enum EventKind {
         market: u32,
         maker: Address,
         maker_nonce: u64,
+        maker_client_order_id: u64,
         taker: Address,
         taker_nonce: u64,
+        taker_client_order_id: u64,
         price: u64,
         quantity: u64,
         taker_side: Side,
@@ -54,6 +56,7 @@ pub enum EventKind {
         trader: Address,
         market: u32,
         nonce: u64,
+        client_order_id: u64,
         remaining: u64,
         reason: CancelReason,
     },
@@ -86,12 +89,50 @@ pub enum EventKind {
         reference_price: u64,
         until: u64,
     },
+    /// The input was a no-op. A rejected message of a known sender names its `subject`; its
+    /// nonce is used up all the same (PROTOCOL.md section 5).
     Rejected {
         reason: RejectReason,
+        subject: Option<Subject>,
     },
     Batch {
         messages: u32,
     },
+}
+
+/// Whose message a rejection was, and which order it concerned: `nonce` is the message's own
+/// nonce (an order, a replace, a cancel-all) or, for a cancel, the nonce of the order it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub trader: Address,
+    /// The message's type byte (PROTOCOL.md section 2): 1 order, 2 cancel, 3 cancel-all, 4 replace.
+    pub message: u8,
+    pub market: u32,
+    pub nonce: u64,
+    pub client_order_id: u64,
+}
+
+impl Subject {
+    /// The message type's name in the node's records and the API.
+    pub fn message_name(&self) -> &'static str {
+        match self.message {
+            ORDER_TYPE => "order",
+            CANCEL_TYPE => "cancel",
+            CANCEL_ALL_TYPE => "cancel_all",
+            _ => "replace",
+        }
+    }
+
+    /// The subject of `message` sent by `trader`.
+    pub fn of(trader: &Address, message: &Message) -> Subject {
+        let (message, market, nonce, client_order_id) = match message {
+            Message::Order(order) => (ORDER_TYPE, order.market, order.nonce, order.client_order_id),
+            Message::Cancel(cancel) => (CANCEL_TYPE, cancel.market, cancel.order_nonce, 0),
+            Message::CancelAll(all) => (CANCEL_ALL_TYPE, all.market, all.nonce, 0),
+            Message::Replace(replace) => (REPLACE_TYPE, replace.market, replace.nonce, 0),
+        };
+        Subject { trader: *trader, message, market, nonce, client_order_id }
+    }
 }
 
 /// Why an input was a recorded no-op.

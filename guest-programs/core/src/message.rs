@@ -175,6 +175,16 @@ pub struct Envelope {
 }
 
 impl Message {
+    /// The nonce this message uses up (a cancel names another order's nonce and uses none).
+    pub fn own_nonce(&self) -> Option<u64> {
+        match self {
+            Message::Order(order) => Some(order.nonce),
+            Message::Cancel(_) => None,
+            Message::CancelAll(all) => Some(all.nonce),
+            Message::Replace(replace) => Some(replace.nonce),
+        }
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(ORDER_LEN);
         let mut put = |bytes: &[u8]| out.extend_from_slice(bytes);

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use crate::blob_batch::decode_blobs;
 use crate::eip712::is_signed_by_trader;
-use crate::events::{CancelReason, Event, EventKind, RejectReason};
+use crate::events::{CancelReason, Event, EventKind, RejectReason, Subject};
 use crate::inbox::{next_acc, InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
 use crate::message::{
     Cancel, CancelAll, Envelope, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
@@ -63,7 +63,7 @@ pub fn apply_entries(
 pub fn apply_direct(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, events: &mut Vec<Event>) {
     let header = state.header_mut();
     header.l1_timestamp = l1_timestamp;
-    let mut out = Emitter { index: header.next_index, position: None, now: l1_timestamp, events };
+    let mut out = Emitter::new(header.next_index, None, l1_timestamp, events);
     apply_message(state, trader, message, &mut out);
 }
 
@@ -81,15 +81,23 @@ struct Emitter<'a> {
     position: Option<u32>,
     now: u64,
     events: &'a mut Vec<Event>,
+    /// The message being applied, named by its rejection.
+    subject: Option<Subject>,
+    rejected: bool,
 }
 
-impl Emitter<'_> {
+impl<'a> Emitter<'a> {
+    fn new(index: u64, position: Option<u32>, now: u64, events: &'a mut Vec<Event>) -> Self {
+        Emitter { index, position, now, events, subject: None, rejected: false }
+    }
+
     fn emit(&mut self, kind: EventKind) {
         self.events.push(Event { index: self.index, position: self.position, kind });
     }
 
     fn reject(&mut self, reason: RejectReason) {
-        self.emit(EventKind::Rejected { reason });
+        self.rejected = true;
+        self.emit(EventKind::Rejected { reason, subject: self.subject });
     }
 }
 
@@ -97,7 +105,7 @@ impl Emitter<'_> {
 fn apply_entry(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, events: &mut Vec<Event>) {
     let header = state.header_mut();
     header.l1_timestamp = entry.l1_timestamp;
-    let mut out = Emitter { index: header.next_index, position: None, now: entry.l1_timestamp, events };
+    let mut out = Emitter::new(header.next_index, None, entry.l1_timestamp, events);
     match entry.kind {
         KIND_DIRECT => match Message::decode(&entry.payload) {
             Some(message) => apply_message(state, &entry.sender, &message, &mut out),
@@ -171,7 +179,7 @@ fn apply_blob_batch(state: &mut State, entry: &InboxEntry, blobs: &BlobMap, out:
     let count = u32::try_from(envelopes.len()).expect("a batch declares a u32 count");
     out.emit(EventKind::Batch { messages: count });
     for (position, envelope) in (0..count).zip(envelopes.iter()) {
-        let mut inner = Emitter { index: out.index, position: Some(position), now: out.now, events: out.events };
+        let mut inner = Emitter::new(out.index, Some(position), out.now, out.events);
         apply_envelope(state, envelope, &mut inner);
     }
 }
@@ -187,12 +195,23 @@ fn apply_envelope(state: &mut State, bytes: &[u8], out: &mut Emitter) {
     apply_message(state, &envelope.trader, &envelope.message, out);
 }
 
+/// Applies a message of an authenticated `trader`. A rejected message still uses up its fresh
+/// nonce, so that no copy of it can execute later (PROTOCOL.md section 5).
 fn apply_message(state: &mut State, trader: &Address, message: &Message, out: &mut Emitter) {
+    out.subject = Some(Subject::of(trader, message));
+    out.rejected = false;
     match message {
         Message::Order(order) => place_order(state, trader, order, out),
         Message::Cancel(cancel) => cancel_order(state, trader, cancel, out),
         Message::CancelAll(all) => cancel_all(state, trader, all, out),
         Message::Replace(replace) => replace_order(state, trader, replace, out),
+    }
+    if out.rejected {
+        if let Some(nonce) = message.own_nonce() {
+            if nonce > state.nonce(trader) {
+                state.set_nonce(trader, nonce);
+            }
+        }
     }
 }
 
@@ -426,15 +445,15 @@ fn fire_stops(state: &mut State, venue: &Venue, out: &mut Emitter) {
         let order = stop.as_order(market.id, id.nonce);
         if is_expired(order.expiry, now) {
             state.unlock(&id.trader, &lock_token(market, order.side), stop.locked);
-            out.emit(cancelled(&id.trader, market.id, id.nonce, order.quantity, CancelReason::Expired));
+            out.emit(cancelled(&id.trader, market.id, id.nonce, order.client_order_id, order.quantity, CancelReason::Expired));
             continue;
         }
         execute(state, venue, &id.trader, &order, stop.locked, out);
     }
 }
 
-fn cancelled(trader: &Address, market: u32, nonce: u64, remaining: u64, reason: CancelReason) -> EventKind {
-    EventKind::Cancelled { trader: *trader, market, nonce, remaining, reason }
+fn cancelled(trader: &Address, market: u32, nonce: u64, client_order_id: u64, remaining: u64, reason: CancelReason) -> EventKind {
+    EventKind::Cancelled { trader: *trader, market, nonce, client_order_id, remaining, reason }
 }
 
 /// Takes an open order out of the state, gives back its lock and emits `cancelled`.
@@ -446,7 +465,7 @@ fn drop_order(state: &mut State, market: &Market, id: &OrderId, reason: CancelRe
 /// Gives back the lock of an order already out of the state and emits `cancelled`.
 fn release(state: &mut State, market: &Market, id: &OrderId, order: &OrderRecord, reason: CancelReason, out: &mut Emitter) {
     state.unlock(&id.trader, &lock_token(market, order.side), order.locked);
-    out.emit(cancelled(&id.trader, market.id, id.nonce, order.remaining(), reason));
+    out.emit(cancelled(&id.trader, market.id, id.nonce, order.client_order_id, order.remaining(), reason));
 }
 
 /// Whether a fill-or-kill order can fill completely, walking the book as matching would
@@ -486,7 +505,7 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
     let token = lock_token(market, order.side);
     if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(state, venue, trader, order) {
         state.unlock(trader, &token, locked);
-        return out.emit(cancelled(trader, market.id, order.nonce, order.quantity, CancelReason::FillOrKill));
+        return out.emit(cancelled(trader, market.id, order.nonce, order.client_order_id, order.quantity, CancelReason::FillOrKill));
     }
     let maker_side = order.side.opposite();
     let maker_ladder = Ladder::book(maker_side);
@@ -506,7 +525,7 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
         }
         visits += 1;
         let (id, maker) = state.first_at(market.id, maker_ladder, best);
-        let (price, visible, maker_expiry) = (maker.price, maker.visible, maker.expiry);
+        let (price, visible, maker_expiry, maker_client) = (maker.price, maker.visible, maker.expiry, maker.client_order_id);
         if is_expired(maker_expiry, now) {
             drop_order(state, market, &id, CancelReason::Expired, out);
             continue;
@@ -591,8 +610,10 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
             market: market.id,
             maker: id.trader,
             maker_nonce: id.nonce,
+            maker_client_order_id: maker_client,
             taker: *trader,
             taker_nonce: order.nonce,
+            taker_client_order_id: order.client_order_id,
             price,
             quantity,
             taker_side: order.side,
@@ -640,7 +661,7 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
         TimeInForce::Fok => CancelReason::FillOrKill,
         _ => CancelReason::ImmediateOrCancel,
     });
-    out.emit(cancelled(trader, market.id, order.nonce, remaining, reason));
+    out.emit(cancelled(trader, market.id, order.nonce, order.client_order_id, remaining, reason));
 }
 
 /// Shrinks a resting order to `left` lots in place (keeping its priority unless its visible
@@ -733,20 +754,7 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
             quantity: replace.quantity,
         });
     }
-    let order = Order {
-        market: market.id,
-        side: old.side,
-        order_type: OrderType::Limit,
-        time_in_force: if old.post_only() { TimeInForce::PostOnly } else { TimeInForce::Gtc },
-        stp: old.stp,
-        price: replace.price,
-        quantity: replace.quantity,
-        trigger_price: 0,
-        display_quantity: old.display.min(replace.quantity),
-        nonce: replace.nonce,
-        expiry: old.expiry,
-        client_order_id: old.client_order_id,
-    };
+    let order = replacement(market.id, &old, replace);
     let amount = match check_order(state, &venue, trader, &order, old.locked, true) {
         Ok(amount) => amount,
         Err(reason) => return out.reject(reason),
@@ -769,6 +777,78 @@ mod tests {
             for bps in [0, 1, 7, 1_000, u16::MAX] {
                 assert_eq!(fee(amount, bps), wide(amount, bps), "{amount} {bps}");
             }
+        }
+    }
+}
+
+/// The new order a Replace places: the new price and quantity, the old order's other fields.
+fn replacement(market: u32, old: &OrderRecord, replace: &Replace) -> Order {
+    Order {
+        market,
+        side: old.side,
+        order_type: OrderType::Limit,
+        time_in_force: if old.post_only() { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+        stp: old.stp,
+        price: replace.price,
+        quantity: replace.quantity,
+        trigger_price: 0,
+        display_quantity: old.display.min(replace.quantity),
+        nonce: replace.nonce,
+        expiry: old.expiry,
+        client_order_id: old.client_order_id,
+    }
+}
+
+/// Funds a message would lock on top of what it frees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lock {
+    pub token: Address,
+    pub amount: u128,
+}
+
+/// Whether `trader`'s `message` would pass the engine's checks on `state` at L1 time `now`,
+/// changing nothing: the rejection it would get, or the funds it needs (`None`: none). The
+/// balance itself is left to the caller, who may hold other not-yet-included orders of the
+/// trader (a node's admission control); so is matching, which no check can foresee.
+pub fn preview(state: &State, trader: &Address, message: &Message, now: u64) -> Result<Option<Lock>, RejectReason> {
+    match message {
+        Message::Order(order) => {
+            let venue = venue(state, order.market, now).ok_or(RejectReason::UnknownMarket)?;
+            let amount = check_order_terms(state, &venue, trader, order, false)?;
+            Ok(Some(Lock { token: lock_token(&venue.market, order.side), amount }))
+        }
+        Message::Cancel(cancel) => {
+            state.markets.get(&cancel.market).ok_or(RejectReason::UnknownMarket)?;
+            state.find_order(cancel.market, trader, cancel.order_nonce).ok_or(RejectReason::UnknownOrder)?;
+            Ok(None)
+        }
+        Message::CancelAll(all) => {
+            if all.market != ALL_MARKETS && state.markets.get(&all.market).is_none() {
+                return Err(RejectReason::UnknownMarket);
+            }
+            if all.nonce <= state.nonce(trader) {
+                return Err(RejectReason::StaleNonce);
+            }
+            Ok(None)
+        }
+        Message::Replace(replace) => {
+            let venue = venue(state, replace.market, now).ok_or(RejectReason::UnknownMarket)?;
+            let old = match state.find_order(replace.market, trader, replace.order_nonce) {
+                Some(order) if order.kind == OrderKind::Resting => order.clone(),
+                _ => return Err(RejectReason::UnknownOrder),
+            };
+            if replace.price == 0 || replace.quantity == 0 {
+                return Err(RejectReason::InvalidAmount);
+            }
+            if replace.nonce <= state.nonce(trader) {
+                return Err(RejectReason::StaleNonce);
+            }
+            if replace.price == old.price && replace.quantity <= old.remaining() {
+                return if replace.quantity < venue.market.min_size { Err(RejectReason::BelowMinSize) } else { Ok(None) };
+            }
+            let order = replacement(replace.market, &old, replace);
+            let amount = check_order_terms(state, &venue, trader, &order, true)?;
+            Ok(Some(Lock { token: lock_token(&venue.market, order.side), amount: amount.saturating_sub(old.locked) }))
         }
     }
 }

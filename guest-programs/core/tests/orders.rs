@@ -68,7 +68,7 @@ fn cancel_reasons(events: &[EventKind]) -> Vec<(u64, u64, CancelReason)> {
 
 fn rejected(events: &[EventKind]) -> Option<RejectReason> {
     match events {
-        [EventKind::Rejected { reason }] => Some(*reason),
+        [EventKind::Rejected { reason, .. }] => Some(*reason),
         _ => None,
     }
 }
@@ -128,8 +128,8 @@ fn post_only_that_would_take_is_rejected_and_otherwise_rests() {
     send(&mut s, B, limit(1, Side::Sell, 100, 2, 1));
     let post = |price, nonce| order_with(1, Side::Buy, price, 1, nonce, |o| o.time_in_force = TimeInForce::PostOnly);
     assert_eq!(rejected(&send(&mut s, A, post(100, 1))), Some(RejectReason::WouldCross));
-    assert_eq!(s.last_nonce(&A), 0);
-    assert_eq!(send(&mut s, A, post(99, 1)).len(), 1);
+    assert_eq!(s.last_nonce(&A), 1, "a rejected order uses up its nonce");
+    assert_eq!(send(&mut s, A, post(99, 2)).len(), 1);
     assert_eq!(s.best_price(1, Side::Buy), Some(99));
 }
 
@@ -139,16 +139,16 @@ fn market_order_trades_down_to_its_protective_limit_and_never_rests() {
     send(&mut s, B, limit(1, Side::Buy, 100, 1, 1));
     send(&mut s, B, limit(1, Side::Buy, 95, 1, 2));
     send(&mut s, B, limit(1, Side::Buy, 90, 1, 3));
-    let market_sell = |time_in_force| {
-        order_with(1, Side::Sell, 94, 5, 1, |o| {
+    let market_sell = |time_in_force, nonce| {
+        order_with(1, Side::Sell, 94, 5, nonce, |o| {
             o.order_type = OrderType::Market;
             o.time_in_force = time_in_force;
         })
     };
-    assert_eq!(rejected(&send(&mut s, A, market_sell(TimeInForce::Gtc))), Some(RejectReason::InvalidOrder));
-    let events = send(&mut s, A, market_sell(TimeInForce::Ioc));
+    assert_eq!(rejected(&send(&mut s, A, market_sell(TimeInForce::Gtc, 1))), Some(RejectReason::InvalidOrder));
+    let events = send(&mut s, A, market_sell(TimeInForce::Ioc, 2));
     assert_eq!(fills(&events), [(B, 1, 100, 1), (B, 2, 95, 1)]);
-    assert_eq!(cancel_reasons(&events), [(1, 3, CancelReason::ImmediateOrCancel)]);
+    assert_eq!(cancel_reasons(&events), [(2, 3, CancelReason::ImmediateOrCancel)]);
     assert_eq!(s.best_price(1, Side::Buy), Some(90));
 }
 
@@ -293,13 +293,13 @@ fn circuit_breaker_halts_on_a_move_beyond_the_band_then_resumes() {
 fn size_limits_and_open_order_cap_are_enforced() {
     let mut s = state();
     assert_eq!(rejected(&send(&mut s, A, limit(2, Side::Buy, 10, 1, 1))), Some(RejectReason::BelowMinSize));
-    assert_eq!(rejected(&send(&mut s, A, limit(2, Side::Buy, 10, 1_001, 1))), Some(RejectReason::AboveMaxSize));
-    for nonce in 1..=4 {
+    assert_eq!(rejected(&send(&mut s, A, limit(2, Side::Buy, 10, 1_001, 2))), Some(RejectReason::AboveMaxSize));
+    for nonce in 3..=6 {
         assert_eq!(send(&mut s, A, limit(2, Side::Buy, 10, 2, nonce)).len(), 1);
     }
-    assert_eq!(rejected(&send(&mut s, A, limit(2, Side::Buy, 10, 2, 5))), Some(RejectReason::TooManyOpenOrders));
-    let ioc = order_with(2, Side::Buy, 10, 2, 5, |o| o.time_in_force = TimeInForce::Ioc);
-    assert_eq!(cancel_reasons(&send(&mut s, A, ioc)), [(5, 2, CancelReason::ImmediateOrCancel)]);
+    assert_eq!(rejected(&send(&mut s, A, limit(2, Side::Buy, 10, 2, 7))), Some(RejectReason::TooManyOpenOrders));
+    let ioc = order_with(2, Side::Buy, 10, 2, 8, |o| o.time_in_force = TimeInForce::Ioc);
+    assert_eq!(cancel_reasons(&send(&mut s, A, ioc)), [(8, 2, CancelReason::ImmediateOrCancel)]);
 }
 
 #[test]

@@ -3,23 +3,32 @@
 mod common;
 
 use clob_core::blob_batch::encode_blobs;
-use clob_core::events::{CancelReason, EventKind, RejectReason};
+use clob_core::events::{CancelReason, EventKind, RejectReason, Subject};
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH};
 use clob_core::message::Side;
 use clob_core::ledger::Ledger;
 use clob_core::state::{Balance, OrderKind, State};
-use clob_core::transition::{apply_entries, BlobMap, TransitionError};
+use clob_core::transition::{apply_entries, preview, BlobMap, TransitionError};
 use common::*;
 
 const LOT: u128 = 1_000_000_000_000_000;
 const TICK: u128 = 1_000_000_000_000;
 
-fn apply(state: &mut State, entry: InboxEntry) -> Vec<EventKind> {
+fn apply_named(state: &mut State, entry: InboxEntry) -> Vec<EventKind> {
     apply_entries(state, &[entry], &BlobMap::new()).unwrap().into_iter().map(|event| event.kind).collect()
 }
 
+/// The events of `entry`, rejections without their subject (the tests of subjects use `apply_named`).
+fn apply(state: &mut State, entry: InboxEntry) -> Vec<EventKind> {
+    let unnamed = |kind| match kind {
+        EventKind::Rejected { reason, .. } => EventKind::Rejected { reason, subject: None },
+        other => other,
+    };
+    apply_named(state, entry).into_iter().map(unnamed).collect()
+}
+
 fn rejected(reason: RejectReason) -> Vec<EventKind> {
-    vec![EventKind::Rejected { reason }]
+    vec![EventKind::Rejected { reason, subject: None }]
 }
 
 fn alice() -> [u8; 20] {
@@ -84,8 +93,10 @@ fn crossing_sell_fills_resting_buy_at_maker_price() {
             market: 1,
             maker: alice(),
             maker_nonce: 1,
+            maker_client_order_id: 0,
             taker: bob(),
             taker_nonce: 1,
+            taker_client_order_id: 0,
             price: 2_000,
             quantity: 3,
             taker_side: Side::Sell,
@@ -135,7 +146,7 @@ fn cancel_unlocks_what_remains() {
     apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
-    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, remaining: 3, reason: CancelReason::User }]);
+    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, client_order_id: 0, remaining: 3, reason: CancelReason::User }]);
     assert_eq!(state.balance_of(&alice(), &quote_token()).locked, 0);
     assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
 }
@@ -150,11 +161,31 @@ fn nonce_must_strictly_increase_gaps_allowed() {
 }
 
 #[test]
-fn rejected_order_does_not_consume_its_nonce() {
+fn rejected_order_uses_up_its_nonce_so_a_relayed_copy_never_executes() {
     let mut state = funded();
-    apply(&mut state, direct(alice(), order(Side::Sell, 1, 1, 3)));
-    assert_eq!(state.last_nonce(&alice()), 0);
-    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 3))).len(), 1);
+    // Bob holds nothing: his signed order is rejected, and names him, its market and nonce.
+    let envelope = signed(&key(BOB_KEY), order_with(1, Side::Buy, 2_000, 1, 3, |o| o.client_order_id = 77));
+    let subject = Subject { trader: bob(), message: 1, market: 1, nonce: 3, client_order_id: 77 };
+    assert_eq!(
+        apply_named(&mut state, relay(envelope.clone())),
+        vec![EventKind::Rejected { reason: RejectReason::InsufficientBalance, subject: Some(subject) }]
+    );
+    assert_eq!(state.last_nonce(&bob()), 3);
+    // Funded later, Bob is still safe from anyone who kept the envelope.
+    apply(&mut state, deposit(bob(), quote_token(), 10_000 * TICK));
+    assert_eq!(apply(&mut state, relay(envelope)), rejected(RejectReason::StaleNonce));
+    assert_eq!(state.balance_of(&bob(), &quote_token()).locked, 0);
+}
+
+#[test]
+fn stale_or_unsigned_messages_use_up_no_nonce() {
+    let mut state = funded();
+    apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 5)));
+    apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 2)));
+    assert_eq!(state.last_nonce(&alice()), 5);
+    let forged = envelope(&key(BOB_KEY), alice(), order(Side::Buy, 1, 1, 9)).encode();
+    assert_eq!(apply_named(&mut state, relay(forged)), vec![EventKind::Rejected { reason: RejectReason::BadSignature, subject: None }]);
+    assert_eq!(state.last_nonce(&alice()), 5);
 }
 
 #[test]
@@ -170,8 +201,8 @@ fn unknown_market_zero_amount_and_insufficient_balance_are_rejected() {
     let mut state = funded();
     let unknown = order_with(2, Side::Buy, 1, 1, 1, |_| {});
     assert_eq!(apply(&mut state, direct(alice(), unknown)), rejected(RejectReason::UnknownMarket));
-    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 0, 1, 1))), rejected(RejectReason::InvalidAmount));
-    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 0, 1))), rejected(RejectReason::InvalidAmount));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 0, 1, 2))), rejected(RejectReason::InvalidAmount));
+    assert_eq!(apply(&mut state, direct(alice(), order(Side::Buy, 1, 0, 3))), rejected(RejectReason::InvalidAmount));
     assert_eq!(
         apply(&mut state, direct(bob(), order(Side::Buy, 1, 1, 1))),
         rejected(RejectReason::InsufficientBalance)
@@ -228,7 +259,7 @@ fn blob_batch_applies_each_envelope_on_its_own() {
     let shape: Vec<_> = events.iter().map(|event| (event.position, event.kind.clone())).collect();
     assert_eq!(shape[0], (None, EventKind::Batch { messages: 2 }));
     assert!(matches!(shape[1], (Some(0), EventKind::Accepted { order, .. }) if order.nonce == 1));
-    assert_eq!(shape[2], (Some(1), EventKind::Rejected { reason: RejectReason::BadSignature }));
+    assert_eq!(shape[2], (Some(1), EventKind::Rejected { reason: RejectReason::BadSignature, subject: None }));
 }
 
 #[test]
@@ -257,4 +288,21 @@ fn stored_records_restore_the_same_state_and_root() {
     let restored = Ledger::restore(state.records(), 7).unwrap();
     assert_eq!(restored.root(), root);
     assert_eq!(restored.state, state);
+}
+
+#[test]
+fn preview_names_the_rejection_or_the_lock_and_changes_nothing() {
+    let mut state = funded();
+    apply(&mut state, direct(alice(), order(Side::Buy, 2_000, 5, 4)));
+    let before = state.clone();
+    let lock = preview(&state, &alice(), &order(Side::Buy, 2_000, 3, 5), T0).unwrap().unwrap();
+    assert_eq!((lock.token, lock.amount), (quote_token(), 2_000 * 3 * TICK));
+    assert_eq!(preview(&state, &alice(), &order(Side::Buy, 2_000, 3, 4), T0), Err(RejectReason::StaleNonce));
+    assert_eq!(preview(&state, &alice(), &order_with(2, Side::Buy, 1, 1, 9, |_| {}), T0), Err(RejectReason::UnknownMarket));
+    assert_eq!(preview(&state, &alice(), &cancel(4), T0), Ok(None));
+    assert_eq!(preview(&state, &alice(), &cancel(3), T0), Err(RejectReason::UnknownOrder));
+    // The balance is the caller's to compare: an unfunded trader still learns the lock it needs.
+    let lock = preview(&state, &bob(), &order(Side::Buy, 2_000, 1, 1), T0).unwrap().unwrap();
+    assert_eq!(lock.amount, 2_000 * TICK);
+    assert_eq!(state, before);
 }

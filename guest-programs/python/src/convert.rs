@@ -167,8 +167,10 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             market,
             maker,
             maker_nonce,
+            maker_client_order_id,
             taker,
             taker_nonce,
+            taker_client_order_id,
             price,
             quantity,
             taker_side,
@@ -178,18 +180,21 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("market", market)?;
             dict.set_item("maker", hex0x(maker))?;
             dict.set_item("maker_nonce", maker_nonce)?;
+            dict.set_item("maker_client_order_id", maker_client_order_id)?;
             dict.set_item("taker", hex0x(taker))?;
             dict.set_item("taker_nonce", taker_nonce)?;
+            dict.set_item("taker_client_order_id", taker_client_order_id)?;
             dict.set_item("price", price)?;
             dict.set_item("quantity", quantity)?;
             dict.set_item("taker_side", taker_side.name())?;
             dict.set_item("maker_fee", maker_fee)?;
             dict.set_item("taker_fee", taker_fee)?;
         }
-        EventKind::Cancelled { trader, market, nonce, remaining, reason } => {
+        EventKind::Cancelled { trader, market, nonce, client_order_id, remaining, reason } => {
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
+            dict.set_item("client_order_id", client_order_id)?;
             dict.set_item("remaining", remaining)?;
             dict.set_item("reason", reason.name())?;
             dict.set_item("code", reason.code())?;
@@ -218,9 +223,16 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("reference_price", reference_price)?;
             dict.set_item("until", until)?;
         }
-        EventKind::Rejected { reason } => {
+        EventKind::Rejected { reason, subject } => {
             dict.set_item("reason", reason.name())?;
             dict.set_item("code", reason.code())?;
+            if let Some(subject) = subject {
+                dict.set_item("trader", hex0x(&subject.trader))?;
+                dict.set_item("message", subject.message_name())?;
+                dict.set_item("market", subject.market)?;
+                dict.set_item("nonce", subject.nonce)?;
+                dict.set_item("client_order_id", subject.client_order_id)?;
+            }
         }
         EventKind::Batch { messages } => {
             dict.set_item("messages", messages)?;

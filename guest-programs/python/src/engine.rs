@@ -7,7 +7,7 @@ use clob_core::events::{EventKind, RejectReason};
 use clob_core::ledger::{LeafValue, Ledger};
 use clob_core::message::{Message, Side};
 use clob_core::state::{GenesisConfig, Market, OrderKind, StateKey};
-use clob_core::transition::{apply_direct, apply_entries};
+use clob_core::transition::{apply_direct, apply_entries, preview};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -118,7 +118,7 @@ fn compact_event(out: &mut Vec<u8>, kind: &EventKind) {
         EventKind::Accepted { order, .. } => (1u8, order.nonce, order.price, order.quantity),
         EventKind::Fill { maker_nonce, price, quantity, .. } => (2, *maker_nonce, *price, *quantity),
         EventKind::Cancelled { nonce, remaining, reason, .. } => (3, *nonce, *remaining, u64::from(reason.code())),
-        EventKind::Rejected { reason } => (4, u64::from(reason.code()), 0, 0),
+        EventKind::Rejected { reason, .. } => (4, u64::from(reason.code()), 0, 0),
         _ => (5, 0, 0, 0),
     };
     out.push(tag);
@@ -376,7 +376,7 @@ impl Engine {
             events.clear();
             match Message::decode(message) {
                 Some(message) => apply_direct(&mut ledger.state, &trader, &message, l1_timestamp, &mut events),
-                None => compact_event(&mut out, &EventKind::Rejected { reason: RejectReason::Malformed }),
+                None => compact_event(&mut out, &EventKind::Rejected { reason: RejectReason::Malformed, subject: None }),
             }
             for event in &events {
                 compact_event(&mut out, &event.kind);
@@ -399,6 +399,26 @@ impl Engine {
             Ok(row)
         });
         PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
+    }
+
+    /// Whether `trader`'s encoded `message` would pass the engine's checks now (L1 time `now`),
+    /// changing nothing: `{"reason", "code"}` of the rejection it would get, or `{"token",
+    /// "amount"}` it would lock (token None: nothing). Balances are the caller's to compare.
+    fn preview<'py>(&self, py: Python<'py>, trader: Cow<[u8]>, message: Cow<[u8]>, now: u64) -> PyResult<Bound<'py, PyDict>> {
+        let trader = fixed(&trader, "trader")?;
+        let message = Message::decode(&message).ok_or_else(|| PyValueError::new_err("malformed message"))?;
+        let out = PyDict::new(py);
+        match preview(&self.ledger().state, &trader, &message, now) {
+            Err(reason) => {
+                out.set_item("reason", reason.name())?;
+                out.set_item("code", reason.code())?;
+            }
+            Ok(lock) => {
+                out.set_item("token", lock.map(|lock| hex0x(&lock.token)))?;
+                out.set_item("amount", lock.map_or(0, |lock| lock.amount))?;
+            }
+        }
+        Ok(out)
     }
 
     fn last_nonce(&self, trader: Cow<[u8]>) -> PyResult<u64> {

@@ -214,13 +214,18 @@ pub fn event_json(event: &Event) -> Value {
         EventKind::Triggered { trader, market, nonce, last_price } => json!({
             "type": "triggered", "trader": hex0x(trader), "market": market, "nonce": nonce, "last_price": last_price,
         }),
-        EventKind::Fill { market, maker, maker_nonce, taker, taker_nonce, price, quantity, taker_side, maker_fee, taker_fee } => json!({
+        EventKind::Fill {
+            market, maker, maker_nonce, maker_client_order_id, taker, taker_nonce, taker_client_order_id, price, quantity,
+            taker_side, maker_fee, taker_fee,
+        } => json!({
             "type": "fill", "market": market, "maker": hex0x(maker), "maker_nonce": maker_nonce,
-            "taker": hex0x(taker), "taker_nonce": taker_nonce, "price": price, "quantity": quantity,
+            "maker_client_order_id": maker_client_order_id, "taker": hex0x(taker), "taker_nonce": taker_nonce,
+            "taker_client_order_id": taker_client_order_id, "price": price, "quantity": quantity,
             "taker_side": taker_side.name(), "maker_fee": maker_fee, "taker_fee": taker_fee,
         }),
-        EventKind::Cancelled { trader, market, nonce, remaining, reason } => json!({
-            "type": "cancelled", "trader": hex0x(trader), "market": market, "nonce": nonce, "remaining": remaining,
+        EventKind::Cancelled { trader, market, nonce, client_order_id, remaining, reason } => json!({
+            "type": "cancelled", "trader": hex0x(trader), "market": market, "nonce": nonce,
+            "client_order_id": client_order_id, "remaining": remaining,
             "reason": reason.name(), "code": reason.code(),
         }),
         EventKind::Reduced { trader, market, nonce, quantity } => json!({
@@ -236,7 +241,17 @@ pub fn event_json(event: &Event) -> Value {
         EventKind::Halted { market, price, reference_price, until } => json!({
             "type": "halted", "market": market, "price": price, "reference_price": reference_price, "until": until,
         }),
-        EventKind::Rejected { reason } => json!({"type": "rejected", "reason": reason.name(), "code": reason.code()}),
+        EventKind::Rejected { reason, subject } => {
+            let mut value = json!({"type": "rejected", "reason": reason.name(), "code": reason.code()});
+            if let Some(s) = subject {
+                value["trader"] = json!(hex0x(&s.trader));
+                value["message"] = json!(s.message_name());
+                value["market"] = json!(s.market);
+                value["nonce"] = json!(s.nonce);
+                value["client_order_id"] = json!(s.client_order_id);
+            }
+            value
+        }
         EventKind::Batch { messages } => json!({"type": "batch", "messages": messages}),
     };
     value["index"] = json!(event.index);
