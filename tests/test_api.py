@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+from clobnode.admission import Admission, RateLimiter
 from clobnode.api import ApiContext, make_app
+from clobnode.config import AdmissionConfig
+from clobnode.derivation import KIND_DEPOSIT, InboxEntry
 from clobnode.devnet import DEV_PRIVATE_KEYS
 from clobnode.engine import Engine, devnet_markets
 from clobnode.service import ApiServer
@@ -24,11 +28,27 @@ INBOX = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
 TRADER = Account.from_key(DEV_PRIVATE_KEYS[1])
 
 
+BASE, QUOTE = b"\x01" * 20, b"\x02" * 20
+FUNDS = 10**12  # quote atoms: 10^5 lots at price 100 (10 atoms a tick), the _envelope() order 5,000
+
+
+def _deposit(engine: Engine, trader: str, token: bytes, amount: int) -> None:
+    """A Vault deposit applied as the node applies derived entries (the vault is address zero here)."""
+    index, _ = engine.inbox_position()
+    payload = bytes.fromhex(trader[2:]) + token + amount.to_bytes(32, "big")
+    engine.apply([InboxEntry(index, KIND_DEPOSIT, bytes(20), 1, int(time.time()), payload, bytes(32))], {})
+
+
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[str, Store]]:
-    engine = Engine.genesis(CHAIN_ID, bytes.fromhex(INBOX[2:]), bytes(20), devnet_markets(b"\x01" * 20, b"\x02" * 20))
+    engine = Engine.genesis(CHAIN_ID, bytes.fromhex(INBOX[2:]), bytes(20), devnet_markets(BASE, QUOTE))
+    _deposit(engine, TRADER.address, QUOTE, FUNDS)
     store = Store(tmp_path / "api.sqlite")
-    context = ApiContext(engine, store, CHAIN_ID, bytes.fromhex(INBOX[2:]), status=lambda: {"inbox_next_index": 0, "l1_block": None, "last_verified_batch": None})
+    config = AdmissionConfig(max_pending_per_trader=8, rate_per_s=1_000, burst=1_000)
+    context = ApiContext(
+        engine, store, CHAIN_ID, bytes.fromhex(INBOX[2:]), status=lambda: {"inbox_next_index": 0, "l1_block": None, "last_verified_batch": None},
+        admission=Admission(engine, store, config), limiter=RateLimiter(config.rate_per_s, config.burst),
+    )
     server = ApiServer(make_app(context), "127.0.0.1", 0)
     server.start()
     yield f"http://127.0.0.1:{server.port}", store
@@ -71,7 +91,7 @@ def test_resubmitted_order_is_a_duplicate_not_a_second_order(api: tuple[str, Sto
 
 def test_order_fields_with_a_wallet_signature_are_accepted(api: tuple[str, Store]) -> None:
     url, _ = api
-    fields = {"market": 0, "side": 1, "price": 7, "quantity": 3, "nonce": 9, "expiry": 0}
+    fields = {"market": 0, "side": 0, "price": 7, "quantity": 3, "nonce": 9, "expiry": 0}
     typed = order_typed_data(CHAIN_ID, INBOX, TRADER.address, **fields)
     signature = TRADER.sign_typed_data(full_message=typed).signature
     status, body = _post(url, {"trader": TRADER.address, "order": fields, "signature": "0x" + bytes(signature).hex()})
@@ -113,9 +133,11 @@ def test_body_that_is_not_json_is_refused(api: tuple[str, Store]) -> None:
 
 def test_book_and_account_views_answer_on_a_fresh_exchange(api: tuple[str, Store]) -> None:
     url, _ = api
-    assert _request(url + "/book")[1] == {"market": 0, "bids": [], "asks": []}
-    account = _request(f"{url}/accounts/{TRADER.address}")[1]
-    assert account["balances"] == [] and account["last_nonce"] == 0
+    assert _request(url + "/book")[1] == {"market": 0, "bids": [], "asks": [], "sequence": 1}
+    account = _request(f"{url}/accounts/{Account.create().address}")[1]
+    assert account["balances"] == [] and account["last_nonce"] == "0"
+    funded = _request(f"{url}/accounts/{TRADER.address}")[1]
+    assert funded["balances"] == [{"token": "0x" + QUOTE.hex(), "available": str(FUNDS), "locked": "0"}]
     assert _request(url + "/accounts/0x1234")[0] == 400
     assert _request(url + "/book?market=x")[0] == 400
 
@@ -135,3 +157,76 @@ def test_dashboard_page_is_served(api: tuple[str, Store]) -> None:
     with urllib.request.urlopen(url + "/", timeout=10) as response:
         page = response.read().decode()
     assert "<title>clobnode</title>" in page and "/ws?market=0" in page
+
+
+# ---- admission control: what the node spends blob gas on ----------------------------------
+
+
+def test_unfunded_traders_are_refused_before_any_blob(api: tuple[str, Store]) -> None:
+    url, store = api
+    for _ in range(30):
+        stranger = Account.create()
+        envelope = signed_order(stranger, CHAIN_ID, INBOX, market=0, side=0, price=100, quantity=5, nonce=1)
+        status, answer = _post(url, {"envelope": "0x" + envelope.hex()})
+        assert (status, answer["reason"]) == (422, "INSUFFICIENT_BALANCE"), answer
+    assert store.pending_api_orders(100) == []
+
+
+@pytest.mark.parametrize(
+    "order, reason",
+    [
+        ({"market": 7}, "UNKNOWN_MARKET"),
+        ({"quantity": 2**64 - 1, "price": 2**64 - 1}, "AMOUNT_OVERFLOW"),
+        ({"quantity": 2**64 - 1}, "INSUFFICIENT_BALANCE"),
+        ({"price": 0}, "INVALID_AMOUNT"),
+        ({"expiry": 1}, "EXPIRED"),
+        ({"order_type": 1}, "INVALID_ORDER"),  # a market order that may rest (GTC)
+    ],
+)
+def test_orders_the_engine_would_reject_are_refused_with_its_reason(api: tuple[str, Store], order: dict[str, int], reason: str) -> None:
+    url, store = api
+    status, answer = _post(url, {"envelope": "0x" + _envelope(**order).hex()})
+    assert (status, answer["reason"]) == (422, reason), answer
+    assert store.pending_api_orders(10) == []
+
+
+def test_pending_orders_hold_the_balance_they_will_lock(api: tuple[str, Store]) -> None:
+    url, _ = api
+    lots = FUNDS // (100 * 10) // 2  # half the funds at price 100
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=1).hex()})[0] == 202
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=2).hex()})[0] == 202
+    status, answer = _post(url, {"envelope": "0x" + _envelope(quantity=1, nonce=3).hex()})
+    assert (status, answer["reason"]) == (422, "INSUFFICIENT_BALANCE")
+
+
+def test_a_nonce_must_be_above_the_traders_waiting_messages(api: tuple[str, Store]) -> None:
+    url, _ = api
+    assert _post(url, {"envelope": "0x" + _envelope(nonce=5).hex()})[0] == 202
+    status, answer = _post(url, {"envelope": "0x" + _envelope(nonce=4, price=101).hex()})
+    assert (status, answer["reason"]) == (409, "NONCE_NOT_FRESH")
+
+
+def test_a_trader_has_a_bounded_number_of_waiting_messages(api: tuple[str, Store]) -> None:
+    url, _ = api
+    for nonce in range(1, 9):
+        assert _post(url, {"envelope": "0x" + _envelope(nonce=nonce, quantity=1).hex()})[0] == 202
+    status, answer = _post(url, {"envelope": "0x" + _envelope(nonce=9, quantity=1).hex()})
+    assert (status, answer["reason"]) == (429, "TOO_MANY_PENDING")
+
+
+def test_a_client_over_its_rate_is_told_to_slow_down() -> None:
+    clock = [0.0]
+    limiter = RateLimiter(rate_per_s=2, burst=3, clock=lambda: clock[0])
+    assert [limiter.allow("1.2.3.4") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("5.6.7.8")
+    clock[0] = 0.5
+    assert limiter.allow("1.2.3.4") and not limiter.allow("1.2.3.4")
+
+
+def test_markets_trades_and_order_lookups_answer_on_a_fresh_exchange(api: tuple[str, Store]) -> None:
+    url, _ = api
+    assert _request(url + "/trades?market=0")[1]["trades"] == []
+    assert _request(f"{url}/orders?trader={TRADER.address}")[1] == {"orders": []}
+    status, answer = _request(f"{url}/orders?trader={TRADER.address}&nonce=1")
+    assert (status, answer["reason"]) == (404, "UNKNOWN_ORDER")
+    assert _request(url + "/orders?trader=0x12")[0] == 400

@@ -55,7 +55,7 @@ def test_start_serves_a_funded_devnet_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         deadline = time.monotonic() + 60
         while not _get(f"{api}/fills")["fills"] and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _get(f"{api}/fills")["fills"][0]["quantity"] == 10
+        assert _get(f"{api}/fills")["fills"][0]["quantity"] == "10"
         status = _get(f"{api}/status")
         assert status["prover"] == {"backend": "mock", "insecure": True}
 

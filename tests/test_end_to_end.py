@@ -111,7 +111,9 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         buy = signed_order(trader_a, dep.chain_id, dep.inbox, market=0, side=0, price=PRICE_2000, quantity=1000, nonce=1)
         l1.send_transaction(trader_a, dep.inbox, demo.calldata(inbox, "relaySigned", buy))
 
-        # Trader B: a crossing signed sell of 0.4 BASE through the API, posted by the node as a blob batch.
+        # Trader B: a crossing signed sell of 0.4 BASE through the API, posted by the node as a blob
+        # batch (once the node has derived B's deposit: it admits only what B can pay for).
+        _wait_for(lambda: _balance(_get(f"{api}/accounts/{trader_b.address}"), dep.base_token)[0] > 0, 30, "B's deposit")
         sell = signed_order(trader_b, dep.chain_id, dep.inbox, market=0, side=1, price=PRICE_2000 - 1000, quantity=400, nonce=1)
         status, answer = _post(f"{api}/orders", {"envelope": "0x" + sell.hex()})
         assert status == 202, answer
@@ -150,7 +152,7 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         assert {"MALFORMED_BATCH", "BAD_SIGNATURE"} <= reasons
 
         book = _get(f"{api}/book")
-        assert [(lvl["price"], lvl["quantity"]) for lvl in book["bids"]] == [(PRICE_2000, 600)]
+        assert [(int(lvl["price"]), int(lvl["quantity"])) for lvl in book["bids"]] == [(PRICE_2000, 600)]
         assert book["asks"] == []
 
         batches = _get(f"{api}/batches")["batches"]

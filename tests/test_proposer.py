@@ -13,7 +13,8 @@ import pytest
 from eth_account import Account
 
 from clobnode import demo
-from clobnode.config import L1Config, NodeConfig, ProposerConfig, StoreConfig
+from clobnode.admission import Admission
+from clobnode.config import AdmissionConfig, L1Config, NodeConfig, ProposerConfig, StoreConfig
 from clobnode.contracts import Deployment
 from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
 from clobnode.l1 import Fees, L1Client
@@ -62,17 +63,19 @@ def _proposing_node(l1: L1Client, dep: Deployment, tmp_path: Path, **proposer: A
 
 
 def _accept_order(node: Node, dep: Deployment, nonce: int) -> int:
+    """An order of a funded trader, admitted as the API would (the node has derived the deposits)."""
     envelope = signed_order(TRADER, dep.chain_id, dep.inbox, market=0, side=0, price=100, quantity=1, nonce=nonce)
-    order_id, _ = node.store.add_api_order(envelope, TRADER.address)
+    order_id, _ = node.store.add_api_order(envelope, Admission(node.engine, node.store, AdmissionConfig()).admit(envelope))
     return order_id
 
 
 @pytest.mark.devnet
 def test_stuck_blob_tx_is_replaced_with_bumped_fees_and_the_same_sidecar(anvil: Any, tmp_path: Path) -> None:
     l1 = L1Client(anvil.url)
-    dep = demo.deploy(l1)
+    dep = demo.deploy_and_fund(l1)
     node = _proposing_node(l1, dep, tmp_path, replace_after_s=0.3, inclusion_wait_s=0.05)
     assert node.proposer is not None
+    node.sync()
     order_id = _accept_order(node, dep, 1)
     l1.rpc("evm_setAutomine", [False])
     assert node.proposer.step() is None  # sent, not mined
@@ -99,7 +102,7 @@ def test_stuck_blob_tx_is_replaced_with_bumped_fees_and_the_same_sidecar(anvil: 
 @pytest.mark.devnet
 def test_order_whose_blob_tx_is_reorged_out_is_proposed_again(anvil: Any, tmp_path: Path) -> None:
     l1 = L1Client(anvil.url)
-    dep = demo.deploy(l1)
+    dep = demo.deploy_and_fund(l1)
     node = _proposing_node(l1, dep, tmp_path)
     assert node.proposer is not None
     node.sync()

@@ -10,11 +10,14 @@ from typing import Any
 import clobnode_core
 from aiohttp import web
 
+from .admission import Admission, Refusal, RateLimiter
 from .engine import Engine
 from .signing import ORDER_OPTIONS
 from .errors import ClobnodeError
 from .exits import ExitError, Exits
+from .lifecycle import decimal_strings, order_status, submission_status
 from .market_data import MarketDataFeed
+from .markets import MarketCatalog
 from .metrics import metrics_handler
 from .store import Store
 
@@ -34,6 +37,9 @@ class ApiContext:
     chain_id: int
     inbox: bytes
     status: Callable[[], dict[str, Any]]
+    admission: Admission
+    limiter: RateLimiter
+    catalog: MarketCatalog | None = None
     exits: Exits | None = None
 
 
@@ -90,7 +96,10 @@ def envelope_from_request(body: Any) -> bytes:
 
 
 async def post_order(request: web.Request) -> web.Response:
+    """Admits a signed message: 202 with its id, or 4xx with a machine-readable `reason`."""
     ctx = request.app[CONTEXT]
+    if not ctx.limiter.allow(request.remote or "?"):
+        return _error("too many requests from this client", 429, "RATE_LIMITED")
     try:
         body = await request.json()
     except ValueError:
@@ -101,21 +110,89 @@ async def post_order(request: web.Request) -> web.Response:
     except (ApiError, ValueError) as exc:
         return _error(str(exc))
     if not clobnode_core.verify_envelope(ctx.chain_id, ctx.inbox, envelope):
-        return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)")
-    order_id, is_new = ctx.store.add_api_order(envelope, decoded["trader"])
-    status = 202 if is_new else 200
-    return web.json_response({"id": order_id, "status": "pending" if is_new else "duplicate", "trader": decoded["trader"]}, status=status)
+        return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)", 400, "BAD_SIGNATURE")
+    existing = ctx.store.api_order_id(envelope)
+    if existing is not None:
+        return web.json_response({"id": existing, "status": "duplicate", "trader": decoded["trader"]}, status=200)
+    try:
+        submission = ctx.admission.admit(envelope)
+    except Refusal as refusal:
+        return _error(refusal.detail, refusal.status, refusal.reason)
+    order_id, is_new = ctx.store.add_api_order(envelope, submission)
+    return web.json_response(
+        {"id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
+         "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id)},
+        status=202 if is_new else 200,
+    )
 
 
 async def get_order(request: web.Request) -> web.Response:
+    """An API submission by id, with its stage, its own outcome and its order's lifecycle."""
     ctx = request.app[CONTEXT]
     try:
         order = ctx.store.api_order(int(request.match_info["id"]))
     except ValueError:
         return _error("order id must be an integer")
     if order is None:
-        return _error("no such order", 404)
-    return web.json_response(order)
+        return _error("no such order", 404, "UNKNOWN_ORDER")
+    return web.json_response(submission_status(ctx.store, order))
+
+
+async def get_orders(request: web.Request) -> web.Response:
+    """`?trader=0x…&nonce=N[&market=M]`: one order's lifecycle (from L1, wherever it was sent);
+    `?trader=0x…`: the trader's orders, most recently active first."""
+    ctx = request.app[CONTEXT]
+    try:
+        trader = "0x" + _hex_bytes(request.query.get("trader"), "trader", 20).hex()
+        market = _query_int(request, "market")
+        nonce = _query_int(request, "nonce")
+    except ApiError as exc:
+        return _error(str(exc))
+    if nonce is not None:
+        order = order_status(ctx.store, trader, nonce, market)
+        if order is None:
+            return _error(f"no order {nonce} of {trader} is known to this node", 404, "UNKNOWN_ORDER")
+        return web.json_response(order)
+    orders = []
+    for order_market, order_nonce in ctx.store.trader_order_keys(trader, _limit(request)):
+        if market is None or order_market == market:
+            found = order_status(ctx.store, trader, order_nonce, order_market)
+            if found is not None:
+                found.pop("events", None)
+                orders.append(found)
+    return web.json_response({"orders": orders})
+
+
+async def get_markets(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    if ctx.catalog is None:
+        return _error("this node has no market catalog", 503)
+    return web.json_response({"markets": ctx.catalog.markets()})
+
+
+async def get_trades(request: web.Request) -> web.Response:
+    """Fills, newest first, with their L1 block and timestamp: `?market=`, `?trader=`, `?limit=`,
+    `?before=<sequence>` to page back."""
+    ctx = request.app[CONTEXT]
+    try:
+        market = _query_int(request, "market")
+        before = _query_int(request, "before")
+        trader = request.query.get("trader")
+        trader = None if trader is None else "0x" + _hex_bytes(trader, "trader", 20).hex()
+    except ApiError as exc:
+        return _error(str(exc))
+    rows = ctx.store.trades(market, trader, _limit(request), before)
+    trades = [{"sequence": event_id, "l1_block": block, "l1_timestamp": timestamp, **decimal_strings(fill)} for event_id, fill, block, timestamp in rows]
+    return web.json_response({"trades": trades, "fills": trades})
+
+
+def _query_int(request: web.Request, key: str) -> int | None:
+    value = request.query.get(key)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 20:
+        raise ApiError(f"{key} must be a non-negative integer")
+    return int(value)
 
 
 async def get_book(request: web.Request) -> web.Response:
@@ -126,9 +203,12 @@ async def get_book(request: web.Request) -> web.Response:
     except ValueError:
         return _error("market and depth must be integers")
     try:
-        return web.json_response(ctx.engine.book(market, depth))
+        book = ctx.engine.book(market, depth)
     except (KeyError, ValueError) as exc:
-        return _error(f"unknown market {market}: {exc}", 404)
+        return _error(f"unknown market {market}: {exc}", 404, "UNKNOWN_MARKET")
+    for side in ("bids", "asks"):
+        book[side] = [{"price": str(level["price"]), "quantity": str(level["quantity"]), "orders": level["orders"]} for level in book[side]]
+    return web.json_response(book)
 
 
 async def get_account(request: web.Request) -> web.Response:
@@ -137,7 +217,13 @@ async def get_account(request: web.Request) -> web.Response:
         trader = _hex_bytes(request.match_info["address"], "address", 20)
     except ApiError as exc:
         return _error(str(exc))
-    return web.json_response({"address": "0x" + trader.hex(), **ctx.engine.account(trader)})
+    account = ctx.engine.account(trader)
+    return web.json_response({
+        "address": "0x" + trader.hex(),
+        "balances": [decimal_strings(b) for b in account["balances"]],
+        "open_orders": [decimal_strings(o) for o in account["open_orders"]],
+        "last_nonce": str(account["last_nonce"]),
+    })
 
 
 async def get_withdrawals(request: web.Request) -> web.Response:
@@ -172,11 +258,6 @@ async def get_escape_proof(request: web.Request) -> web.Response:
         return _error(str(exc), 409)
 
 
-async def get_fills(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
-    return web.json_response({"fills": ctx.store.events("fill", limit=_limit(request))})
-
-
 async def get_events(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     return web.json_response({"events": ctx.store.events(request.query.get("type"), limit=_limit(request))})
@@ -206,8 +287,8 @@ def _limit(request: web.Request) -> int:
         return 100
 
 
-def _error(message: str, status: int = 400) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _error(message: str, status: int = 400, reason: str = "BAD_REQUEST") -> web.Response:
+    return web.json_response({"error": message, "reason": reason}, status=status)
 
 
 async def get_dashboard(_request: web.Request) -> web.FileResponse:
@@ -226,11 +307,14 @@ def make_app(context: ApiContext) -> web.Application:
     app.router.add_get("/status", get_status)
     app.router.add_get("/book", get_book)
     app.router.add_post("/orders", post_order)
+    app.router.add_get("/orders", get_orders)
     app.router.add_get("/orders/{id}", get_order)
+    app.router.add_get("/markets", get_markets)
+    app.router.add_get("/trades", get_trades)
     app.router.add_get("/accounts/{address}", get_account)
     app.router.add_get("/accounts/{address}/withdrawals", get_withdrawals)
     app.router.add_get("/accounts/{address}/escape", get_escape_proof)
-    app.router.add_get("/fills", get_fills)
+    app.router.add_get("/fills", get_trades)
     app.router.add_get("/events", get_events)
     app.router.add_get("/batches", get_batches)
     return app

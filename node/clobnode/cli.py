@@ -8,6 +8,7 @@ import shutil
 import signal
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Annotated, Any
@@ -111,6 +112,12 @@ def status(api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127
     typer.echo(json.dumps(_get(f"{api}/status"), indent=2))
 
 
+TIME_IN_FORCE = {"gtc": 0, "ioc": 1, "fok": 2, "post_only": 3}
+#: Orders signed by the CLI die by themselves this long after signing unless told otherwise: an
+#: envelope that never reached L1 cannot be relayed much later (PROTOCOL.md section 5).
+DEFAULT_EXPIRES_IN_S = 300
+
+
 @app.command()
 def order(
     side: Annotated[str, typer.Argument(help="buy or sell")],
@@ -119,25 +126,38 @@ def order(
     key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
     nonce: Annotated[int | None, typer.Option(help="Order nonce (default: milliseconds since the epoch, at least last nonce + 1).")] = None,
     market: Annotated[int, typer.Option()] = 0,
-    expiry: Annotated[int, typer.Option(help="L1 timestamp after which it is void (0 = none).")] = 0,
+    expiry: Annotated[int | None, typer.Option(help="L1 timestamp after which it is void (0 = never; default: --expires-in from now).")] = None,
+    expires_in: Annotated[int, typer.Option(help="Seconds from now after which it is void, unless --expiry is given.")] = DEFAULT_EXPIRES_IN_S,
+    time_in_force: Annotated[str, typer.Option(help="gtc, ioc, fok or post_only.")] = "gtc",
+    client_order_id: Annotated[int, typer.Option(help="Your own id for the order, echoed in its events.")] = 0,
     api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
 ) -> None:
-    """Sign an order (EIP-712) and submit it through a node's API."""
+    """Sign an order (EIP-712) and submit it through a node's API; prints its id and nonce."""
     if side not in ("buy", "sell"):
         raise typer.BadParameter("side must be buy or sell")
+    if time_in_force not in TIME_IN_FORCE:
+        raise typer.BadParameter(f"time in force must be one of {', '.join(TIME_IN_FORCE)}")
     status_doc = _get(f"{api}/status")
     trader = Account.from_key(key)
     if nonce is None:
         # Time-based, so orders sent in a row before the first one lands still get increasing nonces.
         nonce = max(int(_get(f"{api}/accounts/{trader.address}")["last_nonce"]) + 1, time.time_ns() // 1_000_000)
+    if expiry is None:
+        expiry = int(time.time()) + expires_in
     envelope = signed_order(
         trader, status_doc["chain_id"], status_doc["contracts"]["inbox"],
         market=market, side=0 if side == "buy" else 1, price=price, quantity=quantity, nonce=nonce, expiry=expiry,
+        time_in_force=TIME_IN_FORCE[time_in_force], client_order_id=client_order_id,
     )
     body = {"envelope": "0x" + envelope.hex()}
     request = urllib.request.Request(f"{api}/orders", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        typer.echo(response.read().decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            typer.echo(response.read().decode())
+    except urllib.error.HTTPError as exc:
+        refusal = json.loads(exc.read() or b"{}")
+        typer.echo(f"refused ({exc.code} {refusal.get('reason', '')}): {refusal.get('error', exc.reason)}", err=True)
+        raise typer.Exit(1) from None
 
 
 # ---- da: the node's DA store (docs/DA.md) -----------------------------------------------------

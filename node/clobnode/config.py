@@ -64,11 +64,21 @@ class SettlerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AdmissionConfig:
+    """What the API accepts before it spends blob gas on a message (docs/API.md)."""
+
+    max_pending_per_trader: int = 256  # admitted messages of one trader not yet applied
+    rate_per_s: float = 200.0  # requests a client (IP) may send per second, on average
+    burst: int = 400  # ... and at once
+
+
+@dataclass(frozen=True, slots=True)
 class ApiConfig:
     """The REST API."""
 
     host: str = "127.0.0.1"
     port: int = 7700
+    admission: AdmissionConfig = field(default_factory=AdmissionConfig)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,8 +113,26 @@ class Engine:
             return int(self._core.inbox_next_index()), bytes(self._core.inbox_acc())
 
     def book(self, market: int, depth: int) -> dict[str, Any]:
+        """The book's top `depth` levels a side, with `sequence`: the inbox entries applied so far
+        (every node that derived the same entries serves the same book under the same sequence)."""
         with self._lock:
-            return dict(self._core.book(market, depth))
+            return {**dict(self._core.book(market, depth)), "sequence": int(self._core.inbox_next_index())}
+
+    def preview(self, trader: bytes, message: bytes, now: int) -> dict[str, Any]:
+        """The engine's checks of `message` from `trader` at L1 time `now`, changing nothing:
+        `{"reason", "code"}` of the rejection it would get, else `{"token", "amount"}` it would lock."""
+        with self._lock:
+            return dict(self._core.preview(trader, message, now))
+
+    def last_nonce(self, trader: bytes) -> int:
+        with self._lock:
+            return int(self._core.last_nonce(trader))
+
+    def available(self, trader: bytes, token: str) -> int:
+        """The trader's available (unlocked) balance of `token` (0x-hex)."""
+        with self._lock:
+            rows = self._core.balances(trader)
+        return next((int(r["available"]) for r in rows if r["token"] == token.lower()), 0)
 
     def account(self, trader: bytes) -> dict[str, Any]:
         with self._lock:
@@ -130,6 +148,11 @@ class Engine:
         with self._lock:
             proof = self._core.balance_proof(trader, token, list(values))
         return None if proof is None else dict(proof)
+
+    def market_data(self, market: int) -> dict[str, Any]:
+        """Best bid/ask, last trade, halt, 24h OHLCV and the state's L1 timestamp of a market."""
+        with self._lock:
+            return dict(self._core.market_data(market))
 
     def markets(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -11,6 +11,7 @@ from typing import Any
 from eth_account import Account
 
 from . import equivalence
+from .admission import Admission
 from .da_store import DAStore, DAStoreError
 from .config import NodeConfig
 from .contracts import Deployment, load_artifact
@@ -48,7 +49,10 @@ class Node:
         self.engine = self._load_engine()
         self.backend = backend_for(config.prover)
         self.proposer = (
-            Proposer(l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar)
+            Proposer(
+                l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar,
+                Admission(self.engine, self.store, config.api.admission),
+            )
             if config.proposer.private_key
             else None
         )

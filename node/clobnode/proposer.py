@@ -1,5 +1,7 @@
 """Proposer: posts the signed orders the API accepted as blob batches (type-3 txs to `Inbox.proposeBatch`).
 
+Before each batch, the pending messages are checked again against the node's state (admission
+control, `admission.py`); what can no longer execute is dropped with its reason, unposted.
 One blob transaction is in flight at a time. Its orders are `submitted` until its receipt shows
 them `posted` (with the block, so a reorg that removes it puts them back to `pending`: the store
 does that in `rollback_after`). A transaction not included within `replace_after_s` is replaced
@@ -20,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
 from . import kzg
+from .admission import Admission
 from .config import ProposerConfig
 from .errors import ClobnodeError
 from .l1 import Fees, L1Client, L1Error
@@ -90,7 +93,8 @@ class InFlight:
 class Proposer:
     """Drains the pending API orders into blob batches, one transaction in flight at a time."""
 
-    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str) -> None:
+    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission) -> None:
+        self._admission = admission
         self._l1 = l1
         self._account = account
         self._inbox = inbox
@@ -114,7 +118,10 @@ class Proposer:
         """Follow the transaction in flight, or post one blob batch if orders are pending; returns
         the tx hash (hex) of a batch seen included in this step, else None."""
         if self._in_flight is None:
-            pending = self._store.pending_api_orders(self._config.max_orders_per_batch)
+            pending, dropped = self._admission.recheck(self._store.pending_api_orders(self._config.max_orders_per_batch))
+            if dropped:
+                self._store.drop_api_orders(dropped)
+                log.info("dropped %d pending messages that can no longer execute (%s)", len(dropped), ", ".join(sorted({r for _, r in dropped})))
             batch = take_batch(pending, self.max_blobs_per_tx())
             if not batch:
                 return None
@@ -164,6 +171,7 @@ class Proposer:
         flight.tx_hashes.append(tx_hash)
         flight.sent_at = time.monotonic()
         self._store.set_api_orders_status(flight.order_ids, "submitted", "0x" + tx_hash.hex())
+        self._store.set_api_orders_batch(flight.order_ids, flight.sidecar.versioned_hashes[0])
 
     # ---- following ---------------------------------------------------------------------------
 

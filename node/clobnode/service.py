@@ -8,8 +8,10 @@ import threading
 
 from aiohttp import web
 
+from .admission import Admission, RateLimiter
 from .api import ApiContext, make_app
 from .exits import Exits
+from .markets import MarketCatalog
 from .node import Node
 from .store import Store
 
@@ -66,6 +68,9 @@ class NodeService:
             chain_id=node.deployment.chain_id,
             inbox=bytes.fromhex(node.deployment.inbox[2:]),
             status=node.status,
+            admission=Admission(node.engine, api_store, node.config.api.admission),
+            limiter=RateLimiter(node.config.api.admission.rate_per_s, node.config.api.admission.burst),
+            catalog=MarketCatalog.from_l1(node.engine, node.l1),
             exits=Exits(node.l1, node.rollup, api_store, node.engine, node.deployment.deploy_block),
         )
         self.api = ApiServer(make_app(context), node.config.api.host, node.config.api.port)

@@ -1,0 +1,168 @@
+"""A trader sees what happens to every order: admitted or refused with a reason, posted, included,
+resting, filled, replaced, cancelled or rejected by the engine, proven and settled (anvil, real node)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+
+from clobnode import demo
+from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
+from clobnode.contracts import Deployment, load_artifact
+from clobnode.l1 import L1Client
+from clobnode.node import Node
+from clobnode.service import NodeService
+from clobnode.signing import signed_cancel, signed_order, signed_replace
+
+pytestmark = pytest.mark.devnet
+
+PRICE = 200_000  # ticks: 2,000.00 QUOTE per BASE
+A, B = (Account.from_key(key) for key in demo.TRADERS.values())
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _post(url: str, envelope: bytes) -> tuple[int, Any]:
+    body = json.dumps({"envelope": "0x" + envelope.hex()}).encode()
+    request = urllib.request.Request(url + "/orders", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _until(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _order(api: str, trader: Any, nonce: int) -> dict[str, Any] | None:
+    try:
+        return _get(f"{api}/orders?trader={trader.address}&nonce={nonce}&market=0")  # type: ignore[no-any-return]
+    except urllib.error.HTTPError:
+        return None
+
+
+def _status(api: str, trader: Any, nonce: int, status: str) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        order = _order(api, trader, nonce)
+        return order if order is not None and order["status"] == status else None
+    return _until(reached, f"order {nonce} of {trader.address} to be {status}")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def node(anvil: Any, tmp_path: Path) -> Any:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    config = NodeConfig(
+        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
+        store=StoreConfig(path=tmp_path / "node.sqlite"),
+        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
+        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+        api=ApiConfig(port=0),
+    )
+    service = NodeService(Node(config, dep, l1))
+    service.start()
+    _until(lambda: len(_get(f"{service.api_url}/accounts/{B.address}")["balances"]) == 2, "the deposits")
+    yield service, dep, l1
+    service.stop()
+
+
+def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
+    service, dep, l1 = node
+    api = service.api_url
+    sign: dict[str, Any] = {"chain_id": dep.chain_id, "inbox": dep.inbox}
+
+    # An order that rests, with the client's own id echoed everywhere.
+    status, answer = _post(api, signed_order(A, market=0, side=0, price=PRICE, quantity=10, nonce=1, client_order_id=42, **sign))
+    assert status == 202 and (answer["status"], answer["nonce"], answer["client_order_id"]) == ("pending", "1", "42")
+    submission_id = answer["id"]
+    resting = _status(api, A, 1, "resting")
+    assert (resting["quantity"], resting["remaining"], resting["client_order_id"]) == ("10", "10", "42")
+    submission = _get(f"{api}/orders/{submission_id}")
+    assert submission["status"] == "posted" and submission["inbox_index"] == resting["inbox_index"]
+    assert [e["type"] for e in submission["outcome"]] == ["accepted"]
+
+    # B takes 4 of it: A's order is partially filled, B's filled, one trade each side can find.
+    assert _post(api, signed_order(B, market=0, side=1, price=PRICE, quantity=4, nonce=1, **sign))[0] == 202
+    partial = _status(api, A, 1, "partially_filled")
+    assert (partial["filled"], partial["remaining"], partial["average_price"]) == ("4", "6", str(PRICE))
+    assert _status(api, B, 1, "filled")["filled"] == "4"
+    (trade,) = _get(f"{api}/trades?trader={A.address}")["trades"]
+    assert trade["maker_client_order_id"] == "42" and trade["quantity"] == "4" and trade["price"] == str(PRICE)
+    assert trade["l1_timestamp"] > 0 and trade == _get(f"{api}/trades?market=0")["trades"][0]
+    assert _get(f"{api}/trades?market=1")["trades"] == []
+
+    # A replaces the rest at a lower price (new nonce 2), then cancels it.
+    assert _post(api, signed_replace(A, market=0, order_nonce=1, nonce=2, price=PRICE - 100, quantity=6, **sign))[0] == 202
+    replaced = _status(api, A, 1, "cancelled")
+    assert replaced["reason"] == "REPLACED"
+    assert _status(api, A, 2, "resting")["price"] == str(PRICE - 100)
+    assert _post(api, signed_cancel(A, market=0, order_nonce=2, **sign))[0] == 202
+    assert _status(api, A, 2, "cancelled")["reason"] == "USER"
+
+    # An order the engine rejects, sent straight to the Inbox: visible once derived, with the
+    # engine's reason; it used up its nonce, so relaying it again later does nothing.
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    assert _post(api, signed_order(B, market=0, side=1, price=PRICE + 500, quantity=3, nonce=2, **sign))[0] == 202
+    _status(api, B, 2, "resting")
+    post_only_cross = signed_order(A, market=0, side=0, price=PRICE + 500, quantity=1, nonce=3, time_in_force=3, **sign)
+    l1.send_transaction(A, dep.inbox, demo.calldata(inbox, "relaySigned", post_only_cross))
+    rejected = _status(api, A, 3, "rejected")
+    assert rejected["reason"] == "WOULD_CROSS" and rejected["submission"] is None
+    status, answer = _post(api, post_only_cross)
+    assert (status, answer["reason"]) == (409, "STALE_NONCE")
+    l1.send_transaction(A, dep.inbox, demo.calldata(inbox, "relaySigned", post_only_cross))
+    count = int(inbox.functions.count().call())
+    _until(lambda: service.node.engine.inbox_position()[0] == count, "the relayed copy to be derived")
+    assert _order(api, A, 3)["status"] == "rejected"  # type: ignore[index]
+    assert int(_get(f"{api}/accounts/{A.address}")["last_nonce"]) == 3
+
+    # Every order is proven and settled on L1 with the range that holds it; the roots agree.
+    rollup = load_artifact("Rollup").at(l1, dep.rollup)
+    _until(lambda: int(rollup.functions.nextInboxIndex().call()) == count, "the Rollup to verify every entry", 120)
+    settled = _status(api, A, 1, "cancelled")
+    assert settled["stage"] == "settled" and settled["batch"]["status"] == "verified" and settled["batch"]["tx_hash"]
+    assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
+    mine = _get(f"{api}/orders?trader={A.address}")["orders"]
+    assert [(o["nonce"], o["status"]) for o in mine] == [("3", "rejected"), ("2", "cancelled"), ("1", "cancelled")]
+
+
+def test_unfunded_orders_are_refused_and_never_reach_a_blob(node: Any) -> None:
+    service, dep, _ = node
+    api = service.api_url
+    refusals = set()
+    for _ in range(300):
+        stranger = Account.create()
+        status, answer = _post(api, signed_order(stranger, dep.chain_id, dep.inbox, market=0, side=0, price=PRICE, quantity=1, nonce=1))
+        refusals.add((status, answer["reason"]))
+    assert refusals == {(422, "INSUFFICIENT_BALANCE")}
+    assert service.node.store.counts("api_orders", "status") == {}
+    assert _get(f"{api}/markets")["markets"][0]["status"] == "trading"
+
+
+def test_markets_describe_tokens_tick_lot_and_fees(node: Any) -> None:
+    service, dep, _ = node
+    (market,) = _get(f"{service.api_url}/markets")["markets"]
+    assert market["base"] == {"address": dep.base_token.lower(), "symbol": "WETH", "decimals": 18}
+    assert market["symbol"] == "WETH/USDC"
+    assert market["quote"]["decimals"] == 6
+    assert (market["lot_size"], market["tick_size"], market["base_lot"], market["quote_tick"]) == ("0.001", "0.01", "1000000000000000", "10")
+    assert (market["min_size"], market["maker_fee_bps"], market["status"]) == ("1", 0, "trading")
