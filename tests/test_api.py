@@ -156,7 +156,7 @@ def test_dashboard_page_is_served(api: tuple[str, Store]) -> None:
     url, _ = api
     with urllib.request.urlopen(url + "/", timeout=10) as response:
         page = response.read().decode()
-    assert "<title>clobnode</title>" in page and "/ws?market=0" in page
+    assert "<title>clobnode</title>" in page and 'op: "subscribe", channel: "book"' in page
 
 
 # ---- admission control: what the node spends blob gas on ----------------------------------

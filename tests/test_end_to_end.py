@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from eth_account import Account
 
@@ -24,6 +21,7 @@ from clobnode.l1 import L1Client
 from clobnode.node import Node
 from clobnode.service import NodeService
 from clobnode.signing import signed_order
+from feed_client import FeedListener, book_from
 
 pytestmark = pytest.mark.devnet
 
@@ -57,28 +55,6 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 90.0, what: str = 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class FeedListener:
-    """Collects the market-data WebSocket's messages in a background thread."""
-
-    def __init__(self, url: str) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._listen(url),), daemon=True)
-        self._thread.start()
-
-    async def _listen(self, url: str) -> None:
-        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
-            while not self._stop.is_set():
-                try:
-                    self.messages.append(await ws.receive_json(timeout=0.2))
-                except (asyncio.TimeoutError, TimeoutError):
-                    continue
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-
 def _balance(account: dict[str, Any], token: str) -> tuple[int, int]:
     for b in account["balances"]:
         if b["token"].lower() == token.lower():
@@ -103,7 +79,9 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
     service = NodeService(Node(config, dep, l1))
     service.start()
     api = service.api_url
-    feed = FeedListener(api.replace("http://", "ws://") + "/ws?market=0")
+    feed = FeedListener(api.replace("http://", "ws://") + "/ws", [
+        {"op": "subscribe", "channel": "book", "market": 0}, {"op": "subscribe", "channel": "trades", "market": 0},
+    ])
     inbox = load_artifact("Inbox").at(l1, dep.inbox)
     rollup = load_artifact("Rollup").at(l1, dep.rollup)
     try:
@@ -158,10 +136,12 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         batches = _get(f"{api}/batches")["batches"]
         assert batches and all(b["status"] == "verified" and b["insecure"] for b in batches)
 
-        # The market-data WebSocket streamed the fill and the book after it.
-        _wait_for(lambda: any(m["type"] == "event" and m["event"]["type"] == "fill" for m in feed.messages), 10, "the fill on the feed")
-        books = [m for m in feed.messages if m["type"] == "book"]
-        assert feed.messages[0]["type"] == "book" and books[-1]["bids"][0]["quantity"] == 600
+        # The market-data WebSocket streamed the trade, and book deltas that add up to the book.
+        _wait_for(lambda: bool(feed.of("trades", "update")), 10, "the trade on the feed")
+        (trade,) = feed.of("trades", "update")
+        assert (trade["event"]["quantity"], trade["event"]["price"], trade["prev_seq"]) == ("400", str(PRICE_2000), feed.of("trades", "snapshot")[0]["seq"])
+        _wait_for(lambda: book_from(feed.of("book"))[0]["bids"] == {str(PRICE_2000): "600"}, 10, "the book on the feed")
+        assert book_from(feed.of("book"))[1] == _get(f"{api}/book")["sequence"]
     finally:
         feed.stop()
         service.stop()

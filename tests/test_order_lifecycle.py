@@ -21,6 +21,7 @@ from clobnode.l1 import L1Client
 from clobnode.node import Node
 from clobnode.service import NodeService
 from clobnode.signing import signed_cancel, signed_order, signed_replace
+from feed_client import FeedListener
 
 pytestmark = pytest.mark.devnet
 
@@ -85,10 +86,19 @@ def node(anvil: Any, tmp_path: Path) -> Any:
     service.stop()
 
 
+def _chain_holds(messages: list[dict[str, Any]]) -> bool:
+    """Each update names the previous message's seq: no gap."""
+    return all(later["prev_seq"] == earlier["seq"] for earlier, later in zip(messages, messages[1:]))
+
+
 def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
     service, dep, l1 = node
     api = service.api_url
     sign: dict[str, Any] = {"chain_id": dep.chain_id, "inbox": dep.inbox}
+    ws = api.replace("http://", "ws://") + "/ws"
+    mine = [{"op": "subscribe", "channel": channel, "trader": A.address} for channel in ("orders", "fills", "balances")]
+    watcher = FeedListener(ws, mine)  # stays connected throughout
+    dropped = FeedListener(ws, mine[:1])  # leaves after the partial fill, resumes at the end
 
     # An order that rests, with the client's own id echoed everywhere.
     status, answer = _post(api, signed_order(A, market=0, side=0, price=PRICE, quantity=10, nonce=1, client_order_id=42, **sign))
@@ -105,6 +115,9 @@ def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
     partial = _status(api, A, 1, "partially_filled")
     assert (partial["filled"], partial["remaining"], partial["average_price"]) == ("4", "6", str(PRICE))
     assert _status(api, B, 1, "filled")["filled"] == "4"
+    _until(lambda: any(m["event"]["type"] == "fill" for m in dropped.of("orders", "update")), "the fill on the feed")
+    dropped.stop()
+    last_seen = dropped.of("orders")[-1]["seq"]
     (trade,) = _get(f"{api}/trades?trader={A.address}")["trades"]
     assert trade["maker_client_order_id"] == "42" and trade["quantity"] == "4" and trade["price"] == str(PRICE)
     assert trade["l1_timestamp"] > 0 and trade == _get(f"{api}/trades?market=0")["trades"][0]
@@ -141,8 +154,30 @@ def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
     settled = _status(api, A, 1, "cancelled")
     assert settled["stage"] == "settled" and settled["batch"]["status"] == "verified" and settled["batch"]["tx_hash"]
     assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
-    mine = _get(f"{api}/orders?trader={A.address}")["orders"]
-    assert [(o["nonce"], o["status"]) for o in mine] == [("3", "rejected"), ("2", "cancelled"), ("1", "cancelled")]
+    orders = _get(f"{api}/orders?trader={A.address}")["orders"]
+    assert [(o["nonce"], o["status"]) for o in orders] == [("3", "rejected"), ("2", "cancelled"), ("1", "cancelled")]
+
+    # The WebSocket told the trader every step, numbered without a gap: acceptance, fill,
+    # replacement, cancel, rejection (twice: the relayed copy too), and the balances after each.
+    watcher.stop()
+    updates = watcher.of("orders")
+    assert updates[0]["type"] == "snapshot" and _chain_holds(updates)
+    kinds = [(m["event"]["type"], m["event"]["nonce"] if "nonce" in m["event"] else m["event"]["maker_nonce"]) for m in updates[1:]]
+    assert kinds[:2] == [("accepted", "1"), ("fill", "1")]
+    assert ("cancelled", "1") in kinds and ("accepted", "2") in kinds and ("cancelled", "2") in kinds
+    assert kinds[-2:] == [("rejected", "3"), ("rejected", "3")]
+    assert [m["event"]["type"] for m in watcher.of("fills", "update")] == ["fill"] and _chain_holds(watcher.of("fills"))
+    balances = watcher.of("balances")
+    assert _chain_holds(balances) and balances[-1]["balances"] == _get(f"{api}/accounts/{A.address}")["balances"]
+
+    # A client that dropped out resumes from the last seq it saw and gets exactly what it missed.
+    resumed = FeedListener(ws, [{**mine[0], "since": last_seen}])
+    missed = [m for m in updates if m["type"] == "update" and m["seq"] > last_seen]
+    _until(lambda: len(resumed.of("orders", "update")) >= len(missed), "the replay")
+    time.sleep(0.5)
+    resumed.stop()
+    assert resumed.of("orders")[0] == {"type": "resumed", "channel": "orders", "trader": A.address.lower(), "since": last_seen}
+    assert resumed.of("orders", "update") == missed and missed[0]["prev_seq"] == last_seen
 
 
 def test_unfunded_orders_are_refused_and_never_reach_a_blob(node: Any) -> None:

@@ -254,10 +254,15 @@ class Store:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def events_after(self, last_id: int, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-        """Events recorded after row `last_id`, oldest first, with their row ids (for streaming)."""
-        rows = self.db.execute("SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit)).fetchall()
-        return [(int(r[0]), json.loads(r[1])) for r in rows]
+    def events_after(self, last_id: int, limit: int = 1000) -> list[tuple[int, dict[str, Any], int, int]]:
+        """(row id, event, L1 block, L1 timestamp) of the events recorded after row `last_id`,
+        oldest first (for streaming)."""
+        rows = self.db.execute(
+            "SELECT e.id, e.body, en.l1_block, en.l1_timestamp FROM events e JOIN entries en ON en.idx = e.idx "
+            "WHERE e.id > ? ORDER BY e.id LIMIT ?",
+            (last_id, limit),
+        ).fetchall()
+        return [(int(r[0]), json.loads(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def last_event_id(self) -> int:
         row = self._one("SELECT MAX(id) FROM events")
