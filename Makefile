@@ -10,13 +10,17 @@ TOOLS := tools/node_modules
 FOUNDRY_BIN := $(TOOLS)/@foundry-rs
 export PATH := $(CURDIR)/$(FOUNDRY_BIN)/forge-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/anvil-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/cast-linux-amd64/bin:$(PATH)
 
-.PHONY: start test bootstrap tools venv core contracts zkvm clean
+.PHONY: start test bootstrap tools venv core contracts zkvm browser clean
 
 start: bootstrap
 	$(VENV)/bin/clobnode start
 
-test: bootstrap zkvm
+test: bootstrap zkvm browser
 	bash scripts/run-tests.sh
+
+# Debian's Chromium, for the dashboard test (headless).
+browser:
+	bash scripts/install-browser.sh
 
 bootstrap: tools venv core contracts
 

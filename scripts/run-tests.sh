@@ -18,7 +18,7 @@ forge test 2>&1 | tee "$logs/forge.log" || status=1
 
 echo "== pytest (node, end to end on anvil) =="
 # The zkVM tests (tests/test_sp1.py) need `make zkvm`, which `make test` runs first.
-CLOBNODE_REQUIRE_ZKVM="${CLOBNODE_REQUIRE_ZKVM:-1}" .venv/bin/python -m pytest -q -m "not slow" tests 2>&1 | tee "$logs/pytest.log" || status=1
+CLOBNODE_REQUIRE_ZKVM="${CLOBNODE_REQUIRE_ZKVM:-1}" CLOBNODE_REQUIRE_BROWSER="${CLOBNODE_REQUIRE_BROWSER:-$([ "$(id -u)" -eq 0 ] && echo 1 || echo 0)}" .venv/bin/python -m pytest -q -m "not slow" tests 2>&1 | tee "$logs/pytest.log" || status=1
 
 passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(

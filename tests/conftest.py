@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from clobnode import demo
+from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
 from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
 from clobnode.kzg import FIELD_ELEMENTS_PER_BLOB
 from clobnode.l1 import L1Client
+from clobnode.node import Node
+from clobnode.service import NodeService
 
 
 @pytest.fixture
@@ -26,6 +35,32 @@ def cancun_anvil() -> Iterator[Anvil]:
     """A fresh anvil on the Cancun hardfork (EIP-4844 sidecars)."""
     with Anvil(AnvilConfig(hardfork="cancun")) as node:
         yield node
+
+
+@pytest.fixture
+def trading_node(anvil: Anvil, tmp_path: Path) -> Iterator[tuple[NodeService, Any, L1Client]]:
+    """A node serving its API on a funded devnet (demo traders A and B), proposing and settling
+    (mock proofs), once it has derived the deposits: (service, deployment, L1 client)."""
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    config = NodeConfig(
+        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
+        store=StoreConfig(path=tmp_path / "node.sqlite"),
+        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
+        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+        api=ApiConfig(port=0),
+    )
+    service = NodeService(Node(config, dep, l1))
+    service.start()
+    trader_b = Account.from_key(demo.TRADERS["B"]).address
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{service.api_url}/accounts/{trader_b}", timeout=10) as response:
+            if len(json.loads(response.read())["balances"]) == 2:
+                break
+        time.sleep(0.2)
+    yield service, dep, l1
+    service.stop()
 
 
 @pytest.fixture

@@ -15,11 +15,7 @@ import pytest
 from eth_account import Account
 
 from clobnode import demo
-from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
-from clobnode.contracts import Deployment, load_artifact
-from clobnode.l1 import L1Client
-from clobnode.node import Node
-from clobnode.service import NodeService
+from clobnode.contracts import load_artifact
 from clobnode.signing import signed_cancel, signed_order, signed_replace
 from feed_client import FeedListener
 
@@ -68,31 +64,13 @@ def _status(api: str, trader: Any, nonce: int, status: str) -> dict[str, Any]:
     return _until(reached, f"order {nonce} of {trader.address} to be {status}")  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def node(anvil: Any, tmp_path: Path) -> Any:
-    l1 = L1Client(anvil.url)
-    dep = demo.deploy_and_fund(l1)
-    config = NodeConfig(
-        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
-        store=StoreConfig(path=tmp_path / "node.sqlite"),
-        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
-        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
-        api=ApiConfig(port=0),
-    )
-    service = NodeService(Node(config, dep, l1))
-    service.start()
-    _until(lambda: len(_get(f"{service.api_url}/accounts/{B.address}")["balances"]) == 2, "the deposits")
-    yield service, dep, l1
-    service.stop()
-
-
 def _chain_holds(messages: list[dict[str, Any]]) -> bool:
     """Each update names the previous message's seq: no gap."""
     return all(later["prev_seq"] == earlier["seq"] for earlier, later in zip(messages, messages[1:]))
 
 
-def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
-    service, dep, l1 = node
+def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> None:
+    service, dep, l1 = trading_node
     api = service.api_url
     sign: dict[str, Any] = {"chain_id": dep.chain_id, "inbox": dep.inbox}
     ws = api.replace("http://", "ws://") + "/ws"
@@ -180,8 +158,8 @@ def test_a_traders_orders_move_through_their_lifecycle(node: Any) -> None:
     assert resumed.of("orders", "update") == missed and missed[0]["prev_seq"] == last_seen
 
 
-def test_unfunded_orders_are_refused_and_never_reach_a_blob(node: Any) -> None:
-    service, dep, _ = node
+def test_unfunded_orders_are_refused_and_never_reach_a_blob(trading_node: Any) -> None:
+    service, dep, _ = trading_node
     api = service.api_url
     refusals = set()
     for _ in range(300):
@@ -193,8 +171,8 @@ def test_unfunded_orders_are_refused_and_never_reach_a_blob(node: Any) -> None:
     assert _get(f"{api}/markets")["markets"][0]["status"] == "trading"
 
 
-def test_markets_describe_tokens_tick_lot_and_fees(node: Any) -> None:
-    service, dep, _ = node
+def test_markets_describe_tokens_tick_lot_and_fees(trading_node: Any) -> None:
+    service, dep, _ = trading_node
     (market,) = _get(f"{service.api_url}/markets")["markets"]
     assert market["base"] == {"address": dep.base_token.lower(), "symbol": "WETH", "decimals": 18}
     assert market["symbol"] == "WETH/USDC"
