@@ -46,7 +46,7 @@ def book_from(messages: list[dict[str, Any]]) -> tuple[dict[str, dict[str, str]]
             book = {side: {p: q for p, q in m[side]} for side in ("bids", "asks")}
             sequence = m["sequence"]
         elif m["type"] == "update":
-            if m["prev_sequence"] != sequence:
+            if m["prevSequence"] != sequence:
                 return book, None
             for side in ("bids", "asks"):
                 for price, quantity in m[side]:

@@ -135,7 +135,7 @@ def test_book_and_account_views_answer_on_a_fresh_exchange(api: tuple[str, Store
     url, _ = api
     assert _request(url + "/book")[1] == {"market": 0, "bids": [], "asks": [], "sequence": 1}
     account = _request(f"{url}/accounts/{Account.create().address}")[1]
-    assert account["balances"] == [] and account["last_nonce"] == "0"
+    assert account["balances"] == [] and account["lastNonce"] == "0"
     funded = _request(f"{url}/accounts/{TRADER.address}")[1]
     assert funded["balances"] == [{"token": "0x" + QUOTE.hex(), "available": str(FUNDS), "locked": "0"}]
     assert _request(url + "/accounts/0x1234")[0] == 400
@@ -230,3 +230,29 @@ def test_markets_trades_and_order_lookups_answer_on_a_fresh_exchange(api: tuple[
     status, answer = _request(f"{url}/orders?trader={TRADER.address}&nonce=1")
     assert (status, answer["reason"]) == (404, "UNKNOWN_ORDER")
     assert _request(url + "/orders?trader=0x12")[0] == 400
+
+
+def test_fields_carry_the_signed_names_and_unknown_ones_are_refused(api: tuple[str, Store]) -> None:
+    url, store = api
+    fields = {"market": 0, "side": "buy", "price": "7", "quantity": 3, "nonce": 11, "timeInForce": "post_only", "clientOrderId": "99"}
+    typed = order_typed_data(CHAIN_ID, INBOX, TRADER.address, market=0, side=0, price=7, quantity=3, nonce=11, time_in_force=3, client_order_id=99)
+    signature = "0x" + bytes(TRADER.sign_typed_data(full_message=typed).signature).hex()
+    status, body = _post(url, {"trader": TRADER.address, "order": fields, "signature": signature})
+    assert (status, body["clientOrderId"], body["nonce"]) == (202, "99", "11"), body
+    snake = {**fields, "client_order_id": 99, "nonce": 12}
+    status, body = _post(url, {"trader": TRADER.address, "order": snake, "signature": signature})
+    assert status == 400 and body["error"].startswith("order.client_order_id: is not a field"), body
+    status, body = _post(url, {"envelope": "0x" + _envelope().hex(), "order": fields})
+    assert status == 400 and "either envelope" in body["error"]
+    assert len(store.pending_api_orders(10)) == 1
+
+
+def test_openapi_document_describes_every_route_and_model(api: tuple[str, Store]) -> None:
+    url, _ = api
+    document = _request(url + "/openapi.json")[1]
+    assert document["openapi"].startswith("3.1")
+    assert {"/orders", "/orders/{id}", "/markets", "/book", "/trades", "/accounts/{address}", "/status"} <= set(document["paths"])
+    order = document["components"]["schemas"]["OrderFields"]
+    assert order["additionalProperties"] is False and "clientOrderId" in order["properties"] and "timeInForce" in order["properties"]
+    assert document["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SubmitRequest"}
+    assert "429" in document["paths"]["/orders"]["post"]["responses"]

@@ -16,7 +16,9 @@ import pytest
 from eth_account import Account
 
 from clobnode import demo
+from clobnode.contracts import load_artifact
 from clobnode.devnet import free_port
+from clobnode.l1 import L1Client
 
 pytestmark = pytest.mark.devnet
 
@@ -40,7 +42,25 @@ def _wait_for_api(api: str, process: subprocess.Popen[str], timeout: float = 60.
     raise AssertionError("the API never answered")
 
 
-def test_start_serves_a_funded_devnet_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def _cli(*args: str, key: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`clobnode ARGS` with the trader's key in the environment (never on the command line)."""
+    env = {k: v for k, v in os.environ.items() if k != "CLOBNODE_TRADER_KEY"}
+    if key is not None:
+        env["CLOBNODE_TRADER_KEY"] = key
+    return subprocess.run([*CLOBNODE, *args], check=check, capture_output=True, text=True, env=env, timeout=60)
+
+
+def _until(condition: Any, what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) -> None:
     port = free_port()
     api = f"http://127.0.0.1:{port}"
     log = (tmp_path / "start.log").open("w+")
@@ -50,27 +70,72 @@ def test_start_serves_a_funded_devnet_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     )
     try:
         _wait_for_api(api, process)
-        for side, price, key in (("buy", "200000", demo.TRADERS["A"]), ("sell", "199000", demo.TRADERS["B"])):
-            subprocess.run([*CLOBNODE, "order", side, price, "10", "--key", key, "--api", api], check=True, capture_output=True)
-        deadline = time.monotonic() + 60
-        while not _get(f"{api}/fills")["fills"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _get(f"{api}/fills")["fills"][0]["quantity"] == "10"
         status = _get(f"{api}/status")
         assert status["prover"] == {"backend": "mock", "insecure": True}
-
-        # Trader A takes 5 QUOTE back to L1: request, wait for the proof, claim.
         log.flush()
         rpc_url = next(line.split()[2] for line in Path(log.name).read_text().splitlines() if line.strip().startswith("L1 RPC"))
-        trader_a = Account.from_key(demo.TRADERS["A"]).address
-        quote = status["contracts"]["quote_token"]
-        exits = ["--key", demo.TRADERS["A"], "--rpc-url", rpc_url, "--api", api]
-        subprocess.run([*CLOBNODE, "withdraw", quote, "5000000", *exits], check=True, capture_output=True)
-        deadline = time.monotonic() + 60
-        while not _get(f"{api}/accounts/{trader_a}/withdrawals")["withdrawals"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        claimed = subprocess.run([*CLOBNODE, "claim", *exits], check=True, capture_output=True, text=True)
-        assert "1 withdrawal(s) claimed" in claimed.stdout
+        quote = status["contracts"]["quoteToken"]
+        on = ["--api", api, "--rpc-url", rpc_url]
+        carol = Account.create()
+        b = demo.TRADERS["B"]
+
+        # Carol gets dev tokens and ether on L1, then deposits with the CLI.
+        l1 = L1Client(rpc_url)
+        l1.rpc("anvil_setBalance", [carol.address, hex(10**20)])
+        token = load_artifact("DevToken").at(l1, quote)
+        l1.send_transaction(carol, quote, bytes.fromhex(token.encode_abi("mint", args=[carol.address, 10_000 * 10**6])[2:]))
+        deposited = json.loads(_cli("deposit", quote, str(10_000 * 10**6), *on, key=carol.key.hex()).stdout)
+        assert deposited["deposited"] == str(10_000 * 10**6)
+        balance = lambda: json.loads(_cli("balance", "--trader", carol.address, "--api", api).stdout)["balances"]  # noqa: E731
+        _until(balance, "Carol's deposit")
+
+        def order_status(nonce: str) -> dict[str, Any]:
+            return json.loads(_cli("orders", "--nonce", nonce, "--trader", carol.address, "--api", api, check=False).stdout or "{}")
+
+        def reaches(nonce: str, state: str) -> dict[str, Any]:
+            return _until(lambda: (o := order_status(nonce)).get("status") == state and o, f"order {nonce} {state}")  # type: ignore[no-any-return]
+
+        # An order that rests, a partial fill by B, a replace, a cancel.
+        rests = json.loads(_cli("order", "buy", "190000", "10", "--client-order-id", "5", "--api", api, key=carol.key.hex()).stdout)
+        assert rests["status"] == "pending" and rests["clientOrderId"] == "5"
+        first = rests["nonce"]
+        reaches(first, "resting")
+        _cli("order", "sell", "190000", "4", "--api", api, key=b)
+        assert reaches(first, "partially_filled")["filled"] == "4"
+        replaced = json.loads(_cli("replace", first, "189000", "6", "--api", api, key=carol.key.hex()).stdout)
+        second = replaced["nonce"]
+        assert reaches(first, "cancelled")["reason"] == "REPLACED"
+        reaches(second, "resting")
+        _cli("cancel", second, "--api", api, key=carol.key.hex())
+        assert reaches(second, "cancelled")["reason"] == "USER"
+
+        # A post-only order that would cross: the node refuses it in one line; sent to L1
+        # directly, the engine rejects it with the same reason.
+        _cli("order", "sell", "191000", "2", "--api", api, key=b)
+        _until(lambda: _get(f"{api}/book")["asks"], "B's ask")
+        refused = _cli("order", "buy", "191000", "1", "--time-in-force", "post_only", "--api", api, key=carol.key.hex(), check=False)
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "WOULD_CROSS" in refused.stderr
+        direct = json.loads(_cli("order", "buy", "191000", "1", "--time-in-force", "post_only", "--direct", *on, key=carol.key.hex()).stdout)
+        assert reaches(direct["nonce"], "rejected")["reason"] == "WOULD_CROSS"
+        fills = json.loads(_cli("fills", "--trader", carol.address, "--api", api).stdout)
+        assert [f["quantity"] for f in fills] == ["4"]
+
+        # Carol takes 5 QUOTE back to L1: request, wait for the proof, claim.
+        _cli("withdraw", quote, "5000000", *on, key=carol.key.hex())
+        _until(lambda: _get(f"{api}/accounts/{carol.address}/withdrawals")["withdrawals"], "the proven withdrawal")
+        claimed = json.loads(_cli("claim", *on, key=carol.key.hex()).stdout)
+        assert claimed == {"claimed": 1, "alreadyPaid": 0}
+
+        # Ordinary mistakes are one line each.
+        for args, key, words in (
+            (("balance", "--api", api), "0x1234", "not a 32-byte hex private key"),
+            (("balance", "--api", api), None, "no key"),
+            (("order", "buy", "1", "1", "--api", "http://127.0.0.1:9"), carol.key.hex(), "cannot reach the node"),
+            (("escape", quote, *on), carol.key.hex(), "vault.escape reverted: notfrozen()"),
+        ):
+            failed = _cli(*args, key=key, check=False)
+            assert failed.returncode != 0 and len(failed.stderr.strip().splitlines()) == 1 and words in failed.stderr.lower(), failed.stderr
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -112,7 +112,7 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         _wait_for(settled, what="the Rollup to verify every inbox entry")
         assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
 
-        fills = _get(f"{api}/fills")["fills"]
+        fills = _get(f"{api}/trades")["trades"]
         assert len(fills) == 1
         fill = fills[0]
         assert fill["maker"].lower() == trader_a.address.lower()
@@ -139,7 +139,7 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         # The market-data WebSocket streamed the trade, and book deltas that add up to the book.
         _wait_for(lambda: bool(feed.of("trades", "update")), 10, "the trade on the feed")
         (trade,) = feed.of("trades", "update")
-        assert (trade["event"]["quantity"], trade["event"]["price"], trade["prev_seq"]) == ("400", str(PRICE_2000), feed.of("trades", "snapshot")[0]["seq"])
+        assert (trade["event"]["quantity"], trade["event"]["price"], trade["prevSeq"]) == ("400", str(PRICE_2000), feed.of("trades", "snapshot")[0]["seq"])
         _wait_for(lambda: book_from(feed.of("book"))[0]["bids"] == {str(PRICE_2000): "600"}, 10, "the book on the feed")
         assert book_from(feed.of("book"))[1] == _get(f"{api}/book")["sequence"]
     finally:

@@ -59,7 +59,7 @@ def test_withdrawal_is_claimed_once_with_the_nodes_proof(setup: Any) -> None:
     assert trader.claim_withdrawals(l1, dep.vault, relayer, [claim]) == []  # already paid: nothing sent
 
     vault = load_artifact("Vault").at(l1, dep.vault)
-    again = demo.calldata(vault, "claimWithdrawal", claim["batch_number"], claim["trader"], claim["token"], int(claim["amount"]), claim["inbox_index"], [bytes.fromhex(p[2:]) for p in claim["proof"]])
+    again = demo.calldata(vault, "claimWithdrawal", claim["batchNumber"], claim["trader"], claim["token"], int(claim["amount"]), claim["inboxIndex"], [bytes.fromhex(p[2:]) for p in claim["proof"]])
     with pytest.raises(L1Error):
         l1.send_transaction(relayer, dep.vault, again)
     available = {b["token"].lower(): b["available"] for b in node.engine.account(bytes.fromhex(ALICE.address[2:]))["balances"]}

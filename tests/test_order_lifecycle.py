@@ -66,7 +66,7 @@ def _status(api: str, trader: Any, nonce: int, status: str) -> dict[str, Any]:
 
 def _chain_holds(messages: list[dict[str, Any]]) -> bool:
     """Each update names the previous message's seq: no gap."""
-    return all(later["prev_seq"] == earlier["seq"] for earlier, later in zip(messages, messages[1:]))
+    return all(later["prevSeq"] == earlier["seq"] for earlier, later in zip(messages, messages[1:]))
 
 
 def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> None:
@@ -80,25 +80,25 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
 
     # An order that rests, with the client's own id echoed everywhere.
     status, answer = _post(api, signed_order(A, market=0, side=0, price=PRICE, quantity=10, nonce=1, client_order_id=42, **sign))
-    assert status == 202 and (answer["status"], answer["nonce"], answer["client_order_id"]) == ("pending", "1", "42")
+    assert status == 202 and (answer["status"], answer["nonce"], answer["clientOrderId"]) == ("pending", "1", "42")
     submission_id = answer["id"]
     resting = _status(api, A, 1, "resting")
-    assert (resting["quantity"], resting["remaining"], resting["client_order_id"]) == ("10", "10", "42")
+    assert (resting["quantity"], resting["remaining"], resting["clientOrderId"]) == ("10", "10", "42")
     submission = _get(f"{api}/orders/{submission_id}")
-    assert submission["status"] == "posted" and submission["inbox_index"] == resting["inbox_index"]
+    assert submission["status"] == "posted" and submission["inboxIndex"] == resting["inboxIndex"]
     assert [e["type"] for e in submission["outcome"]] == ["accepted"]
 
     # B takes 4 of it: A's order is partially filled, B's filled, one trade each side can find.
     assert _post(api, signed_order(B, market=0, side=1, price=PRICE, quantity=4, nonce=1, **sign))[0] == 202
     partial = _status(api, A, 1, "partially_filled")
-    assert (partial["filled"], partial["remaining"], partial["average_price"]) == ("4", "6", str(PRICE))
+    assert (partial["filled"], partial["remaining"], partial["averagePrice"]) == ("4", "6", str(PRICE))
     assert _status(api, B, 1, "filled")["filled"] == "4"
     _until(lambda: any(m["event"]["type"] == "fill" for m in dropped.of("orders", "update")), "the fill on the feed")
     dropped.stop()
     last_seen = dropped.of("orders")[-1]["seq"]
     (trade,) = _get(f"{api}/trades?trader={A.address}")["trades"]
-    assert trade["maker_client_order_id"] == "42" and trade["quantity"] == "4" and trade["price"] == str(PRICE)
-    assert trade["l1_timestamp"] > 0 and trade == _get(f"{api}/trades?market=0")["trades"][0]
+    assert trade["makerClientOrderId"] == "42" and trade["quantity"] == "4" and trade["price"] == str(PRICE)
+    assert trade["l1Timestamp"] > 0 and trade == _get(f"{api}/trades?market=0")["trades"][0]
     assert _get(f"{api}/trades?market=1")["trades"] == []
 
     # A replaces the rest at a lower price (new nonce 2), then cancels it.
@@ -124,13 +124,13 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     count = int(inbox.functions.count().call())
     _until(lambda: service.node.engine.inbox_position()[0] == count, "the relayed copy to be derived")
     assert _order(api, A, 3)["status"] == "rejected"  # type: ignore[index]
-    assert int(_get(f"{api}/accounts/{A.address}")["last_nonce"]) == 3
+    assert int(_get(f"{api}/accounts/{A.address}")["lastNonce"]) == 3
 
     # Every order is proven and settled on L1 with the range that holds it; the roots agree.
     rollup = load_artifact("Rollup").at(l1, dep.rollup)
     _until(lambda: int(rollup.functions.nextInboxIndex().call()) == count, "the Rollup to verify every entry", 120)
     settled = _status(api, A, 1, "cancelled")
-    assert settled["stage"] == "settled" and settled["batch"]["status"] == "verified" and settled["batch"]["tx_hash"]
+    assert settled["stage"] == "settled" and settled["batch"]["status"] == "verified" and settled["batch"]["txHash"]
     assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
     orders = _get(f"{api}/orders?trader={A.address}")["orders"]
     assert [(o["nonce"], o["status"]) for o in orders] == [("3", "rejected"), ("2", "cancelled"), ("1", "cancelled")]
@@ -140,7 +140,7 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     watcher.stop()
     updates = watcher.of("orders")
     assert updates[0]["type"] == "snapshot" and _chain_holds(updates)
-    kinds = [(m["event"]["type"], m["event"]["nonce"] if "nonce" in m["event"] else m["event"]["maker_nonce"]) for m in updates[1:]]
+    kinds = [(m["event"]["type"], m["event"]["nonce"] if "nonce" in m["event"] else m["event"]["makerNonce"]) for m in updates[1:]]
     assert kinds[:2] == [("accepted", "1"), ("fill", "1")]
     assert ("cancelled", "1") in kinds and ("accepted", "2") in kinds and ("cancelled", "2") in kinds
     assert kinds[-2:] == [("rejected", "3"), ("rejected", "3")]
@@ -155,7 +155,7 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     time.sleep(0.5)
     resumed.stop()
     assert resumed.of("orders")[0] == {"type": "resumed", "channel": "orders", "trader": A.address.lower(), "since": last_seen}
-    assert resumed.of("orders", "update") == missed and missed[0]["prev_seq"] == last_seen
+    assert resumed.of("orders", "update") == missed and missed[0]["prevSeq"] == last_seen
 
 
 def test_unfunded_orders_are_refused_and_never_reach_a_blob(trading_node: Any) -> None:
@@ -177,5 +177,5 @@ def test_markets_describe_tokens_tick_lot_and_fees(trading_node: Any) -> None:
     assert market["base"] == {"address": dep.base_token.lower(), "symbol": "WETH", "decimals": 18}
     assert market["symbol"] == "WETH/USDC"
     assert market["quote"]["decimals"] == 6
-    assert (market["lot_size"], market["tick_size"], market["base_lot"], market["quote_tick"]) == ("0.001", "0.01", "1000000000000000", "10")
-    assert (market["min_size"], market["maker_fee_bps"], market["status"]) == ("1", 0, "trading")
+    assert (market["lotSize"], market["tickSize"], market["baseLot"], market["quoteTick"]) == ("0.001", "0.01", "1000000000000000", "10")
+    assert (market["minSize"], market["makerFeeBps"], market["status"]) == ("1", 0, "trading")

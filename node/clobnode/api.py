@@ -1,24 +1,28 @@
-"""API: the node's REST interface (aiohttp) — orders in; book, accounts, fills, batches out."""
+"""API: the node's REST interface (aiohttp). Signed messages in (admission control); markets,
+book, orders and their lifecycle, trades, accounts, batches and exits out. Every body is one of
+the models in `api_models.py`, and `GET /openapi.json` describes them all (`openapi.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import clobnode_core
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
 
-from .admission import Admission, Refusal, RateLimiter
+from . import api_models as m
+from .admission import Admission, RateLimiter, Refusal
 from .engine import Engine
-from .signing import ORDER_OPTIONS
 from .errors import ClobnodeError
 from .exits import ExitError, Exits
 from .lifecycle import decimal_strings, order_status, submission_status
 from .market_data import MarketDataFeed
 from .markets import MarketCatalog
 from .metrics import metrics_handler
+from .openapi import Route, openapi_document
 from .store import Store
 
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
@@ -46,6 +50,16 @@ class ApiContext:
 CONTEXT = web.AppKey("context", ApiContext)
 
 
+def respond(model: type[BaseModel], data: dict[str, Any], status: int = 200) -> web.Response:
+    """`data` (snake_case) checked against `model` and sent in its wire form (camelCase keys)."""
+    body = m.camel_keys(model.model_validate(data).model_dump(by_alias=True, mode="json"))
+    return web.json_response(body, status=status)
+
+
+def _error(message: str, status: int = 400, reason: str = "BAD_REQUEST") -> web.Response:
+    return respond(m.ErrorResponse, {"error": message, "reason": reason}, status)
+
+
 def _hex_bytes(value: Any, what: str, size: int | None = None) -> bytes:
     if not isinstance(value, str) or not value.startswith("0x"):
         raise ApiError(f"{what} must be a 0x-prefixed hex string")
@@ -58,41 +72,48 @@ def _hex_bytes(value: Any, what: str, size: int | None = None) -> bytes:
     return raw
 
 
-def _uint(body: dict[str, Any], key: str, bits: int) -> int:
-    value = body.get(key)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**bits:
-        raise ApiError(f"{key} must be an integer in [0, 2^{bits})")
-    return value
-
-
-_ENUM_OPTIONS = ("order_type", "time_in_force", "stp")
+def _validation_message(exc: ValidationError) -> str:
+    """The first problem, in one line: where (camelCase path) and what."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"])
+    if first["type"] == "string_pattern_mismatch":
+        message = "must be 0x-prefixed hex" + (" of 20 bytes" if "{40}" in str(first.get("ctx", {}).get("pattern", "")) else "")
+    elif first["type"] == "extra_forbidden":
+        message = "is not a field of this request (field names are the signed message's: PROTOCOL.md section 3)"
+    return f"{where}: {message}" if where else message
 
 
 def envelope_from_request(body: Any) -> bytes:
-    """Accepts {"envelope": "0x…"} or {"trader", "order": {…}, "signature"} / {"trader", "cancel": {…}, "signature"}."""
+    """The envelope a `SubmitRequest` body carries or describes."""
     if not isinstance(body, dict):
         raise ApiError("request body must be a JSON object")
-    if "envelope" in body:
-        return _hex_bytes(body["envelope"], "envelope")
-    trader = _hex_bytes(body.get("trader"), "trader", 20)
-    signature = _hex_bytes(body.get("signature"), "signature", 65)
-    if isinstance(body.get("order"), dict):
-        o = body["order"]
-        side = o.get("side")
-        side = {"buy": 0, "sell": 1}.get(side, side) if isinstance(side, str) else side
+    try:
+        request = m.SubmitRequest.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(_validation_message(exc)) from exc
+    if request.envelope is not None:
+        return _hex_bytes(request.envelope, "envelope")
+    assert request.trader is not None and request.signature is not None
+    trader = _hex_bytes(request.trader, "trader", 20)
+    signature = _hex_bytes(request.signature, "signature", 65)
+    if request.order is not None:
+        fields = request.order.numbers()
         message = clobnode_core.encode_order(
-            _uint(o, "market", 32), _uint({"side": side}, "side", 1), _uint(o, "price", 64),
-            _uint(o, "quantity", 64), _uint(o, "nonce", 64), _uint(o, "expiry", 64) if "expiry" in o else 0,
-            **{k: _uint(o, k, 8 if k in _ENUM_OPTIONS else 64) for k in ORDER_OPTIONS if k in o},
+            fields.pop("market"), fields.pop("side"), fields.pop("price"), fields.pop("quantity"), fields.pop("nonce"), fields.pop("expiry"), **fields,
         )
-    elif isinstance(body.get("cancel"), dict):
-        c = body["cancel"]
-        message = clobnode_core.encode_cancel(_uint(c, "market", 32), _uint(c, "order_nonce", 64))
+    elif request.cancel is not None:
+        message = clobnode_core.encode_cancel(request.cancel.market, request.cancel.order_nonce)
+    elif request.cancel_all is not None:
+        message = clobnode_core.encode_cancel_all(request.cancel_all.market, request.cancel_all.nonce)
     else:
-        raise ApiError("request needs 'envelope', or 'trader' + 'order'/'cancel' + 'signature'")
+        r = request.replace
+        assert r is not None
+        message = clobnode_core.encode_replace(r.market, r.order_nonce, r.nonce, r.price, r.quantity)
     return bytes(clobnode_core.encode_envelope(trader, message, signature))
+
+
+# ---- orders ---------------------------------------------------------------------------------
 
 
 async def post_order(request: web.Request) -> web.Response:
@@ -113,17 +134,16 @@ async def post_order(request: web.Request) -> web.Response:
         return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)", 400, "BAD_SIGNATURE")
     existing = ctx.store.api_order_id(envelope)
     if existing is not None:
-        return web.json_response({"id": existing, "status": "duplicate", "trader": decoded["trader"]}, status=200)
+        return respond(m.SubmitResponse, {"id": existing, "status": "duplicate", "trader": decoded["trader"]})
     try:
         submission = ctx.admission.admit(envelope)
     except Refusal as refusal:
         return _error(refusal.detail, refusal.status, refusal.reason)
     order_id, is_new = ctx.store.add_api_order(envelope, submission)
-    return web.json_response(
-        {"id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
-         "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id)},
-        status=202 if is_new else 200,
-    )
+    return respond(m.SubmitResponse, {
+        "id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
+        "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id),
+    }, 202 if is_new else 200)
 
 
 async def get_order(request: web.Request) -> web.Response:
@@ -135,7 +155,7 @@ async def get_order(request: web.Request) -> web.Response:
         return _error("order id must be an integer")
     if order is None:
         return _error("no such order", 404, "UNKNOWN_ORDER")
-    return web.json_response(submission_status(ctx.store, order))
+    return respond(m.Submission, submission_status(ctx.store, order))
 
 
 async def get_orders(request: web.Request) -> web.Response:
@@ -152,27 +172,46 @@ async def get_orders(request: web.Request) -> web.Response:
         order = order_status(ctx.store, trader, nonce, market)
         if order is None:
             return _error(f"no order {nonce} of {trader} is known to this node", 404, "UNKNOWN_ORDER")
-        return web.json_response(order)
+        return respond(m.OrderStatus, order)
     orders = []
     for order_market, order_nonce in ctx.store.trader_order_keys(trader, _limit(request)):
         if market is None or order_market == market:
             found = order_status(ctx.store, trader, order_nonce, order_market)
             if found is not None:
-                found.pop("events", None)
+                found["events"] = []
                 orders.append(found)
-    return web.json_response({"orders": orders})
+    return respond(m.Orders, {"orders": orders})
+
+
+# ---- market data ----------------------------------------------------------------------------
 
 
 async def get_markets(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     if ctx.catalog is None:
         return _error("this node has no market catalog", 503)
-    return web.json_response({"markets": ctx.catalog.markets()})
+    return respond(m.Markets, {"markets": ctx.catalog.markets()})
+
+
+async def get_book(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    try:
+        market = _query_int(request, "market") or 0
+        depth = max(1, min(_query_int(request, "depth") or 20, 500))
+    except ApiError as exc:
+        return _error(str(exc))
+    try:
+        book = ctx.engine.book(market, depth)
+    except (KeyError, ValueError) as exc:
+        return _error(f"unknown market {market}: {exc}", 404, "UNKNOWN_MARKET")
+    for side in ("bids", "asks"):
+        book[side] = [{"price": str(level["price"]), "quantity": str(level["quantity"]), "orders": level["orders"]} for level in book[side]]
+    return respond(m.Book, book)
 
 
 async def get_trades(request: web.Request) -> web.Response:
     """Fills, newest first, with their L1 block and timestamp: `?market=`, `?trader=`, `?limit=`,
-    `?before=<sequence>` to page back."""
+    `?before=<seq>` to page back."""
     ctx = request.app[CONTEXT]
     try:
         market = _query_int(request, "market")
@@ -182,33 +221,11 @@ async def get_trades(request: web.Request) -> web.Response:
     except ApiError as exc:
         return _error(str(exc))
     rows = ctx.store.trades(market, trader, _limit(request), before)
-    trades = [{"sequence": event_id, "l1_block": block, "l1_timestamp": timestamp, **decimal_strings(fill)} for event_id, fill, block, timestamp in rows]
-    return web.json_response({"trades": trades, "fills": trades})
+    trades = [{"seq": event_id, "l1_block": block, "l1_timestamp": timestamp, **decimal_strings(fill)} for event_id, fill, block, timestamp in rows]
+    return respond(m.Trades, {"trades": trades})
 
 
-def _query_int(request: web.Request, key: str) -> int | None:
-    value = request.query.get(key)
-    if value is None:
-        return None
-    if not value.isdigit() or len(value) > 20:
-        raise ApiError(f"{key} must be a non-negative integer")
-    return int(value)
-
-
-async def get_book(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
-    try:
-        market = int(request.query.get("market", "0"))
-        depth = max(1, min(int(request.query.get("depth", "20")), 500))
-    except ValueError:
-        return _error("market and depth must be integers")
-    try:
-        book = ctx.engine.book(market, depth)
-    except (KeyError, ValueError) as exc:
-        return _error(f"unknown market {market}: {exc}", 404, "UNKNOWN_MARKET")
-    for side in ("bids", "asks"):
-        book[side] = [{"price": str(level["price"]), "quantity": str(level["quantity"]), "orders": level["orders"]} for level in book[side]]
-    return web.json_response(book)
+# ---- accounts and exits ---------------------------------------------------------------------
 
 
 async def get_account(request: web.Request) -> web.Response:
@@ -218,7 +235,7 @@ async def get_account(request: web.Request) -> web.Response:
     except ApiError as exc:
         return _error(str(exc))
     account = ctx.engine.account(trader)
-    return web.json_response({
+    return respond(m.Account, {
         "address": "0x" + trader.hex(),
         "balances": [decimal_strings(b) for b in account["balances"]],
         "open_orders": [decimal_strings(o) for o in account["open_orders"]],
@@ -239,7 +256,7 @@ async def get_withdrawals(request: web.Request) -> web.Response:
         claims = ctx.exits.withdrawal_claims(trader)
     except ExitError as exc:
         return _error(str(exc), 409)
-    return web.json_response({"withdrawals": [c.as_json() for c in claims]})
+    return respond(m.Withdrawals, {"withdrawals": [c.as_json() for c in claims]})
 
 
 async def get_escape_proof(request: web.Request) -> web.Response:
@@ -253,14 +270,18 @@ async def get_escape_proof(request: web.Request) -> web.Response:
     if ctx.exits is None:
         return _error("this node does not follow the Rollup", 503)
     try:
-        return web.json_response(ctx.exits.escape_proof(trader, token))
+        return respond(m.EscapeProof, ctx.exits.escape_proof(trader, token))
     except ExitError as exc:
         return _error(str(exc), 409)
 
 
+# ---- the node -------------------------------------------------------------------------------
+
+
 async def get_events(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    return web.json_response({"events": ctx.store.events(request.query.get("type"), limit=_limit(request))})
+    events = [decimal_strings(e) for e in ctx.store.events(request.query.get("type"), limit=_limit(request))]
+    return respond(m.Events, {"events": events})
 
 
 async def get_batches(request: web.Request) -> web.Response:
@@ -273,11 +294,15 @@ async def get_batches(request: web.Request) -> web.Response:
             "public_values": clobnode_core.decode_public_values(b.public_values),
             "tx_hash": b.tx_hash, "error": b.error,
         })
-    return web.json_response({"batches": batches})
+    return respond(m.Batches, {"batches": batches})
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return web.json_response(request.app[CONTEXT].status())
+    return respond(m.Status, request.app[CONTEXT].status())
+
+
+async def get_dashboard(_request: web.Request) -> web.FileResponse:
+    return web.FileResponse(DASHBOARD)
 
 
 def _limit(request: web.Request) -> int:
@@ -287,12 +312,39 @@ def _limit(request: web.Request) -> int:
         return 100
 
 
-def _error(message: str, status: int = 400, reason: str = "BAD_REQUEST") -> web.Response:
-    return web.json_response({"error": message, "reason": reason}, status=status)
+def _query_int(request: web.Request, key: str) -> int | None:
+    value = request.query.get(key)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 20:
+        raise ApiError(f"{key} must be a non-negative integer")
+    return int(value)
 
 
-async def get_dashboard(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(DASHBOARD)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_TRADER = ("trader", "a 20-byte address, 0x-hex")
+
+#: Every JSON route: what `make_app` serves and what `GET /openapi.json` describes.
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/orders", post_order, "Submit a signed order, cancel, cancel-all or replace", m.SubmitResponse, request=m.SubmitRequest,
+          errors=(400, 409, 422, 429), status=202),
+    Route("GET", "/orders/{id}", get_order, "An API submission with its stage, outcome and order", m.Submission, errors=(400, 404)),
+    Route("GET", "/orders", get_orders, "One order's lifecycle (with nonce) or a trader's orders", m.OrderStatus,
+          query=(_TRADER, ("nonce", "the order's nonce"), ("market", "a market id"), ("limit", "at most this many orders")),
+          errors=(400, 404), alternatives=(m.Orders,)),
+    Route("GET", "/markets", get_markets, "Every market: tokens, tick, lot, sizes, fees, status", m.Markets),
+    Route("GET", "/book", get_book, "L2 depth with its sequence", m.Book, query=(("market", "a market id"), ("depth", "levels a side, 1..500")), errors=(400, 404)),
+    Route("GET", "/trades", get_trades, "Fills, newest first", m.Trades,
+          query=(("market", "a market id"), _TRADER, ("limit", "1..1000"), ("before", "only fills with a smaller seq")), errors=(400,)),
+    Route("GET", "/fills", get_trades, "The same as /trades", m.Trades, query=(("market", "a market id"), _TRADER, ("limit", "1..1000"), ("before", "seq"))),
+    Route("GET", "/accounts/{address}", get_account, "Balances, open orders, last nonce", m.Account, errors=(400,)),
+    Route("GET", "/accounts/{address}/withdrawals", get_withdrawals, "Vault.claimWithdrawal arguments of verified withdrawals", m.Withdrawals, errors=(400, 409, 503)),
+    Route("GET", "/accounts/{address}/escape", get_escape_proof, "Vault.escape arguments against the verified root", m.EscapeProof,
+          query=(("token", "the token's address"),), errors=(400, 409, 503)),
+    Route("GET", "/events", get_events, "Engine events, newest first", m.Events, query=(("type", "an event type"), ("limit", "1..1000"))),
+    Route("GET", "/batches", get_batches, "Proven ranges and their settlement", m.Batches, query=(("limit", "1..1000"),)),
+    Route("GET", "/status", get_status, "Chain, contracts, L1 cursor, inbox position, state root, prover", m.Status),
+)
 
 
 def make_app(context: ApiContext) -> web.Application:
@@ -301,20 +353,15 @@ def make_app(context: ApiContext) -> web.Application:
     feed = MarketDataFeed(context.engine, context.store)
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
+    document = openapi_document(ROUTES)
+
+    async def get_openapi(_request: web.Request) -> web.Response:
+        return web.json_response(document)
+
     app.router.add_get("/", get_dashboard)
     app.router.add_get("/ws", feed.handle)
     app.router.add_get("/metrics", metrics_handler(context.status, context.store))
-    app.router.add_get("/status", get_status)
-    app.router.add_get("/book", get_book)
-    app.router.add_post("/orders", post_order)
-    app.router.add_get("/orders", get_orders)
-    app.router.add_get("/orders/{id}", get_order)
-    app.router.add_get("/markets", get_markets)
-    app.router.add_get("/trades", get_trades)
-    app.router.add_get("/accounts/{address}", get_account)
-    app.router.add_get("/accounts/{address}/withdrawals", get_withdrawals)
-    app.router.add_get("/accounts/{address}/escape", get_escape_proof)
-    app.router.add_get("/fills", get_trades)
-    app.router.add_get("/events", get_events)
-    app.router.add_get("/batches", get_batches)
+    app.router.add_get("/openapi.json", get_openapi)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
     return app

@@ -7,24 +7,22 @@ import logging
 import shutil
 import signal
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from eth_account import Account
 
-from . import demo, trader
+from . import demo, trader_cli
 from .config import ApiConfig, L1Config, NodeConfig, ProposerConfig, ProverConfig, SettlerConfig, StoreConfig
 from .contracts import Deployment
+from .client import Client
 from .da_store import DAStore, DAStoreError
+from .errors import ClobnodeError
 from .devnet import Anvil
 from .l1 import L1Client
 from .node import Node
 from .service import NodeService
-from .signing import signed_order
 
 app = typer.Typer(help="clobnode: a based zk-rollup node for a central limit order book exchange.", no_args_is_help=True)
 
@@ -109,101 +107,10 @@ def _print_banner(service: NodeService, dep: Deployment, rpc_url: str, devnet: b
 @app.command()
 def status(api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700") -> None:
     """Print a running node's status."""
-    typer.echo(json.dumps(_get(f"{api}/status"), indent=2))
-
-
-TIME_IN_FORCE = {"gtc": 0, "ioc": 1, "fok": 2, "post_only": 3}
-#: Orders signed by the CLI die by themselves this long after signing unless told otherwise: an
-#: envelope that never reached L1 cannot be relayed much later (PROTOCOL.md section 5).
-DEFAULT_EXPIRES_IN_S = 300
-
-
-@app.command()
-def order(
-    side: Annotated[str, typer.Argument(help="buy or sell")],
-    price: Annotated[int, typer.Argument(help="Price in ticks.")],
-    quantity: Annotated[int, typer.Argument(help="Quantity in lots.")],
-    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
-    nonce: Annotated[int | None, typer.Option(help="Order nonce (default: milliseconds since the epoch, at least last nonce + 1).")] = None,
-    market: Annotated[int, typer.Option()] = 0,
-    expiry: Annotated[int | None, typer.Option(help="L1 timestamp after which it is void (0 = never; default: --expires-in from now).")] = None,
-    expires_in: Annotated[int, typer.Option(help="Seconds from now after which it is void, unless --expiry is given.")] = DEFAULT_EXPIRES_IN_S,
-    time_in_force: Annotated[str, typer.Option(help="gtc, ioc, fok or post_only.")] = "gtc",
-    client_order_id: Annotated[int, typer.Option(help="Your own id for the order, echoed in its events.")] = 0,
-    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
-) -> None:
-    """Sign an order (EIP-712) and submit it through a node's API; prints its id and nonce."""
-    if side not in ("buy", "sell"):
-        raise typer.BadParameter("side must be buy or sell")
-    if time_in_force not in TIME_IN_FORCE:
-        raise typer.BadParameter(f"time in force must be one of {', '.join(TIME_IN_FORCE)}")
-    status_doc = _get(f"{api}/status")
-    trader = Account.from_key(key)
-    if nonce is None:
-        # Time-based, so orders sent in a row before the first one lands still get increasing nonces.
-        nonce = max(int(_get(f"{api}/accounts/{trader.address}")["last_nonce"]) + 1, time.time_ns() // 1_000_000)
-    if expiry is None:
-        expiry = int(time.time()) + expires_in
-    envelope = signed_order(
-        trader, status_doc["chain_id"], status_doc["contracts"]["inbox"],
-        market=market, side=0 if side == "buy" else 1, price=price, quantity=quantity, nonce=nonce, expiry=expiry,
-        time_in_force=TIME_IN_FORCE[time_in_force], client_order_id=client_order_id,
-    )
-    body = {"envelope": "0x" + envelope.hex()}
-    request = urllib.request.Request(f"{api}/orders", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            typer.echo(response.read().decode())
-    except urllib.error.HTTPError as exc:
-        refusal = json.loads(exc.read() or b"{}")
-        typer.echo(f"refused ({exc.code} {refusal.get('reason', '')}): {refusal.get('error', exc.reason)}", err=True)
-        raise typer.Exit(1) from None
+    typer.echo(json.dumps(Client(api).status(), indent=2))
 
 
 # ---- da: the node's DA store (docs/DA.md) -----------------------------------------------------
-
-@app.command()
-def withdraw(
-    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
-    amount: Annotated[int, typer.Argument(help="Amount in token atoms.")],
-    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
-    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
-    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
-) -> None:
-    """Request a withdrawal on L1 (an Inbox WITHDRAWAL entry); claim it once a batch proves it."""
-    contracts = _get(f"{api}/status")["contracts"]
-    receipt = trader.request_withdrawal(L1Client(rpc_url), contracts["inbox"], Account.from_key(key), token, amount)
-    typer.echo(f"withdrawal requested in L1 block {receipt.block_number} (tx 0x{receipt.tx_hash.hex()})")
-
-
-@app.command()
-def claim(
-    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
-    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
-    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
-) -> None:
-    """Claim every proven, unpaid withdrawal of the trader from the Vault."""
-    account = Account.from_key(key)
-    contracts = _get(f"{api}/status")["contracts"]
-    claims = _get(f"{api}/accounts/{account.address}/withdrawals")["withdrawals"]
-    receipts = trader.claim_withdrawals(L1Client(rpc_url), contracts["vault"], account, claims)
-    typer.echo(f"{len(receipts)} withdrawal(s) claimed, {len(claims) - len(receipts)} already paid")
-
-
-@app.command()
-def escape(
-    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
-    key: Annotated[str, typer.Option(envvar="CLOBNODE_TRADER_KEY", help="Trader private key.")],
-    rpc_url: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
-    api: Annotated[str, typer.Option(help="Node API URL.")] = "http://127.0.0.1:7700",
-) -> None:
-    """Escape hatch: take the last proven balance of `token` out of a frozen rollup."""
-    account = Account.from_key(key)
-    contracts = _get(f"{api}/status")["contracts"]
-    proof = _get(f"{api}/accounts/{account.address}/escape?token={token}")
-    receipt = trader.escape(L1Client(rpc_url), contracts["vault"], account, proof)
-    typer.echo(f"escaped {int(proof['available']) + int(proof['locked'])} of {token} (tx 0x{receipt.tx_hash.hex()})")
-
 
 da_app = typer.Typer(help="The node's DA store: Reed-Solomon coded copies of every blob it derived from.", no_args_is_help=True)
 app.add_typer(da_app, name="da")
@@ -314,10 +221,17 @@ def bench_prove_command(
     typer.echo(json.dumps(report, indent=2) if as_json else bench_prove.table(report))
 
 
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
+trader_cli.register(app)
+
+
+def run() -> None:
+    """The `clobnode` command: a failure the user can act on is one line on stderr, not a traceback."""
+    try:
+        app()
+    except (ClobnodeError, OSError) as exc:
+        typer.echo(f"clobnode: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
-    app()
+    run()

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from web3 import Web3
@@ -99,6 +100,36 @@ def _load_artifact(directory: Path, name: str) -> Artifact:
 def load_artifact(name: str) -> Artifact:
     """The artifact of contract `name` (cached per process)."""
     return _load_artifact(artifacts_dir(), name)
+
+
+#: The contracts whose custom errors a revert may carry (ours and the OpenZeppelin ones they use).
+ERROR_SOURCES = ("Inbox", "Vault", "Rollup", "DevToken", "MockVerifier")
+
+
+def describe_revert(data: bytes | None) -> str:
+    """A revert's data in words: `Error(string)`, `Panic(uint256)`, or a custom error of our
+    contracts decoded by their ABIs (`InsufficientFee(required=…, paid=…)`)."""
+    if not data or len(data) < 4:
+        return "reverted without a reason"
+    selector, body = data[:4], data[4:]
+    errors = [("Error", [{"name": "reason", "type": "string"}]), ("Panic", [{"name": "code", "type": "uint256"}])]
+    for name in ERROR_SOURCES:
+        try:
+            abi = load_artifact(name).abi
+        except ContractsError:
+            continue
+        errors += [(str(item["name"]), list(item.get("inputs", []))) for item in abi if item.get("type") == "error"]
+    for name, inputs in errors:
+        types = [str(i["type"]) for i in inputs]
+        if Web3.keccak(text=f"{name}({','.join(types)})")[:4] != selector:
+            continue
+        try:
+            values = abi_decode(types, body)
+        except Exception:  # a selector clash with undecodable data: say what we know
+            return f"{name}(…)"
+        shown = ", ".join(f"{i.get('name') or '_'}={v.hex() if isinstance(v, bytes) else v}" for i, v in zip(inputs, values))
+        return f"{name}({shown})"
+    return f"custom error 0x{selector.hex()} (not one of {', '.join(ERROR_SOURCES)})"
 
 
 def deploy(l1: L1Client, account: LocalAccount, name: str, *args: Any) -> ChecksumAddress:

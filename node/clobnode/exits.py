@@ -47,9 +47,10 @@ class WithdrawalClaim:
     proof: tuple[bytes, ...]
 
     def as_json(self) -> dict[str, Any]:
+        """The claim as the API serves it (`api_models.WithdrawalClaim`)."""
         return {
-            "batch_number": self.batch_number, "trader": self.trader, "token": self.token, "amount": str(self.amount),
-            "inbox_index": self.inbox_index, "proof": ["0x" + p.hex() for p in self.proof],
+            "batchNumber": self.batch_number, "trader": self.trader, "token": self.token, "amount": str(self.amount),
+            "inboxIndex": self.inbox_index, "proof": ["0x" + p.hex() for p in self.proof],
         }
 
 
@@ -109,7 +110,7 @@ class Exits:
         if bytes(proof["root"]) != verified_root:
             raise ExitError("the node's state tree at the verified index does not lead to the verified root")
         return {
-            "state_root": "0x" + verified_root.hex(), "inbox_index": verified_index, "token": to_checksum_address(token),
+            "stateRoot": "0x" + verified_root.hex(), "inboxIndex": verified_index, "token": to_checksum_address(token),
             "available": str(proof["available"]), "locked": str(proof["locked"]),
             "proof": ["0x" + bytes(p).hex() for p in proof["siblings"]],
         }

@@ -28,7 +28,7 @@ def fold(history: list[tuple[int, dict[str, Any], int, int]], trader: str, nonce
     status, reason = "included", None
     for event_id, event, l1_block, l1_timestamp in history:
         kind = event["type"]
-        order["events"].append({"sequence": event_id, "l1_block": l1_block, "l1_timestamp": l1_timestamp, **decimal_strings(event)})
+        order["events"].append({"seq": event_id, "l1_block": l1_block, "l1_timestamp": l1_timestamp, **decimal_strings(event)})
         if kind == "rejected":
             status, reason = "rejected", event["reason"]
             order.update(market=event["market"], client_order_id=str(event["client_order_id"]))
@@ -121,5 +121,7 @@ def submission_status(store: Store, submission: dict[str, Any]) -> dict[str, Any
     if submission["message"] in ("order", "replace"):
         order = fold(store.order_history(submission["trader"], int(submission["nonce"]), submission["market"]), submission["trader"], int(submission["nonce"]))
         if order is not None:
+            order["stage"] = _stage(store, order.get("inbox_index"))
+            order["batch"] = batch_of(store, order.get("inbox_index"))
             result["order"] = order
     return result

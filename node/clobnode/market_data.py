@@ -1,13 +1,14 @@
 """Market data: the `/ws` WebSocket. Channels per market (book deltas, trades) and per trader
 (orders, fills, balances), each with a snapshot on subscribe, sequence numbers that let a client
-see a gap, and resume from a sequence number. The protocol is in docs/API.md.
+see a gap, and resume from a sequence number. The protocol is in docs/API.md; keys are camelCase
+on the wire, as in the REST API (`api_models.py`).
 
 Event channels (trades, orders, fills, balances) number their messages with the node's event
 sequence (`seq`, the event log's row id: increasing, never reused); every update also carries
-`prev_seq`, the `seq` of the previous message of that subscription, so a client that missed
+`prevSeq`, the `seq` of the previous message of that subscription, so a client that missed
 one can tell. Subscribing with `since` replays what the client missed from the event log. The
 book channel numbers its messages with the book's `sequence` (inbox entries applied, as
-`GET /book` does): a snapshot, then updates with `prev_sequence` and the levels that changed
+`GET /book` does): a snapshot, then updates with `prevSequence` and the levels that changed
 (quantity "0": the level is gone).
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .api_models import camel_keys
 from .engine import Engine
 from .lifecycle import decimal_strings
 from .store import Store, order_refs
@@ -164,7 +166,7 @@ class MarketDataFeed:
             if client.ws.closed:
                 return
             with contextlib.suppress(ConnectionResetError):
-                await client.ws.send_json(message)
+                await client.ws.send_json(camel_keys(message))
                 self.messages_sent += 1
 
     def _on_request(self, client: Client, text: str) -> None:
