@@ -15,12 +15,11 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from clobnode import demo
-from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
 from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
 from clobnode.kzg import FIELD_ELEMENTS_PER_BLOB
 from clobnode.l1 import L1Client
-from clobnode.node import Node
 from clobnode.service import NodeService
+from devnet_node import start_node
 
 
 @pytest.fixture
@@ -43,15 +42,7 @@ def trading_node(anvil: Anvil, tmp_path: Path) -> Iterator[tuple[NodeService, An
     (mock proofs), once it has derived the deposits: (service, deployment, L1 client)."""
     l1 = L1Client(anvil.url)
     dep = demo.deploy_and_fund(l1)
-    config = NodeConfig(
-        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
-        store=StoreConfig(path=tmp_path / "node.sqlite"),
-        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
-        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
-        api=ApiConfig(port=0),
-    )
-    service = NodeService(Node(config, dep, l1))
-    service.start()
+    service = start_node(l1, dep, tmp_path)
     trader_b = Account.from_key(demo.TRADERS["B"]).address
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

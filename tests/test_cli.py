@@ -19,6 +19,7 @@ from clobnode import demo
 from clobnode.contracts import load_artifact
 from clobnode.devnet import free_port
 from clobnode.l1 import L1Client
+from waiting import until
 
 pytestmark = pytest.mark.devnet
 
@@ -50,16 +51,6 @@ def _cli(*args: str, key: str | None = None, check: bool = True) -> subprocess.C
     return subprocess.run([*CLOBNODE, *args], check=check, capture_output=True, text=True, env=env, timeout=60)
 
 
-def _until(condition: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) -> None:
     port = free_port()
     api = f"http://127.0.0.1:{port}"
@@ -87,13 +78,13 @@ def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) ->
         deposited = json.loads(_cli("deposit", quote, str(10_000 * 10**6), *on, key=carol.key.hex()).stdout)
         assert deposited["deposited"] == str(10_000 * 10**6)
         balance = lambda: json.loads(_cli("balance", "--trader", carol.address, "--api", api).stdout)["balances"]  # noqa: E731
-        _until(balance, "Carol's deposit")
+        until(balance, "Carol's deposit")
 
         def order_status(nonce: str) -> dict[str, Any]:
             return json.loads(_cli("orders", "--nonce", nonce, "--trader", carol.address, "--api", api, check=False).stdout or "{}")
 
         def reaches(nonce: str, state: str) -> dict[str, Any]:
-            return _until(lambda: (o := order_status(nonce)).get("status") == state and o, f"order {nonce} {state}")  # type: ignore[no-any-return]
+            return until(lambda: (o := order_status(nonce)).get("status") == state and o, f"order {nonce} {state}")  # type: ignore[no-any-return]
 
         # An order that rests, a partial fill by B, a replace, a cancel.
         rests = json.loads(_cli("order", "buy", "190000", "10", "--client-order-id", "5", "--api", api, key=carol.key.hex()).stdout)
@@ -112,7 +103,7 @@ def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) ->
         # A post-only order that would cross: the node refuses it in one line; sent to L1
         # directly, the engine rejects it with the same reason.
         _cli("order", "sell", "191000", "2", "--api", api, key=b)
-        _until(lambda: _get(f"{api}/book")["asks"], "B's ask")
+        until(lambda: _get(f"{api}/book")["asks"], "B's ask")
         refused = _cli("order", "buy", "191000", "1", "--time-in-force", "post_only", "--api", api, key=carol.key.hex(), check=False)
         assert refused.returncode == 1 and refused.stdout == ""
         assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "WOULD_CROSS" in refused.stderr
@@ -123,7 +114,7 @@ def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) ->
 
         # Carol takes 5 QUOTE back to L1: request, wait for the proof, claim.
         _cli("withdraw", quote, "5000000", *on, key=carol.key.hex())
-        _until(lambda: _get(f"{api}/accounts/{carol.address}/withdrawals")["withdrawals"], "the proven withdrawal")
+        until(lambda: _get(f"{api}/accounts/{carol.address}/withdrawals")["withdrawals"], "the proven withdrawal")
         claimed = json.loads(_cli("claim", *on, key=carol.key.hex()).stdout)
         assert claimed == {"claimed": 1, "alreadyPaid": 0}
 

@@ -14,13 +14,11 @@ import pytest
 from eth_account import Account
 
 from clobnode import demo
-from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
 from clobnode.contracts import load_artifact
 from clobnode.devnet import DEV_PRIVATE_KEYS
 from clobnode.l1 import L1Client
-from clobnode.node import Node
-from clobnode.service import NodeService
 from clobnode.signing import signed_order
+from devnet_node import start_node
 from feed_client import FeedListener, book_from
 
 pytestmark = pytest.mark.devnet
@@ -69,15 +67,7 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
     demo.mint_and_deposit(l1, dep, trader_a, dep.quote_token, 10_000 * QUOTE)
     demo.mint_and_deposit(l1, dep, trader_b, dep.base_token, 10 * BASE)
 
-    config = NodeConfig(
-        l1=L1Config(rpc_url=anvil.url, poll_interval_s=0.1),
-        store=StoreConfig(path=tmp_path / "node.sqlite"),
-        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
-        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
-        api=ApiConfig(port=0),
-    )
-    service = NodeService(Node(config, dep, l1))
-    service.start()
+    service = start_node(l1, dep, tmp_path)
     api = service.api_url
     feed = FeedListener(api.replace("http://", "ws://") + "/ws", [
         {"op": "subscribe", "channel": "book", "market": 0}, {"op": "subscribe", "channel": "trades", "market": 0},

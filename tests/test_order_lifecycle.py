@@ -7,7 +7,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from clobnode import demo
 from clobnode.contracts import load_artifact
 from clobnode.signing import signed_cancel, signed_order, signed_replace
 from feed_client import FeedListener
+from waiting import until
 
 pytestmark = pytest.mark.devnet
 
@@ -40,16 +40,6 @@ def _post(url: str, envelope: bytes) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read())
 
 
-def _until(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _order(api: str, trader: Any, nonce: int) -> dict[str, Any] | None:
     try:
         return _get(f"{api}/orders?trader={trader.address}&nonce={nonce}&market=0")  # type: ignore[no-any-return]
@@ -61,7 +51,7 @@ def _status(api: str, trader: Any, nonce: int, status: str) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:
         order = _order(api, trader, nonce)
         return order if order is not None and order["status"] == status else None
-    return _until(reached, f"order {nonce} of {trader.address} to be {status}")  # type: ignore[no-any-return]
+    return until(reached, f"order {nonce} of {trader.address} to be {status}")  # type: ignore[no-any-return]
 
 
 def _chain_holds(messages: list[dict[str, Any]]) -> bool:
@@ -93,7 +83,7 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     partial = _status(api, A, 1, "partially_filled")
     assert (partial["filled"], partial["remaining"], partial["averagePrice"]) == ("4", "6", str(PRICE))
     assert _status(api, B, 1, "filled")["filled"] == "4"
-    _until(lambda: any(m["event"]["type"] == "fill" for m in dropped.of("orders", "update")), "the fill on the feed")
+    until(lambda: any(m["event"]["type"] == "fill" for m in dropped.of("orders", "update")), "the fill on the feed")
     dropped.stop()
     last_seen = dropped.of("orders")[-1]["seq"]
     (trade,) = _get(f"{api}/trades?trader={A.address}")["trades"]
@@ -122,13 +112,13 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     assert (status, answer["reason"]) == (409, "STALE_NONCE")
     l1.send_transaction(A, dep.inbox, demo.calldata(inbox, "relaySigned", post_only_cross))
     count = int(inbox.functions.count().call())
-    _until(lambda: service.node.engine.inbox_position()[0] == count, "the relayed copy to be derived")
+    until(lambda: service.node.engine.inbox_position()[0] == count, "the relayed copy to be derived")
     assert _order(api, A, 3)["status"] == "rejected"  # type: ignore[index]
     assert int(_get(f"{api}/accounts/{A.address}")["lastNonce"]) == 3
 
     # Every order is proven and settled on L1 with the range that holds it; the roots agree.
     rollup = load_artifact("Rollup").at(l1, dep.rollup)
-    _until(lambda: int(rollup.functions.nextInboxIndex().call()) == count, "the Rollup to verify every entry", 120)
+    until(lambda: int(rollup.functions.nextInboxIndex().call()) == count, "the Rollup to verify every entry", 120)
     settled = _status(api, A, 1, "cancelled")
     assert settled["stage"] == "settled" and settled["batch"]["status"] == "verified" and settled["batch"]["txHash"]
     assert bytes(rollup.functions.stateRoot().call()) == service.node.engine.state_root()
@@ -151,7 +141,7 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     # A client that dropped out resumes from the last seq it saw and gets exactly what it missed.
     resumed = FeedListener(ws, [{**mine[0], "since": last_seen}])
     missed = [m for m in updates if m["type"] == "update" and m["seq"] > last_seen]
-    _until(lambda: len(resumed.of("orders", "update")) >= len(missed), "the replay")
+    until(lambda: len(resumed.of("orders", "update")) >= len(missed), "the replay")
     time.sleep(0.5)
     resumed.stop()
     assert resumed.of("orders")[0] == {"type": "resumed", "channel": "orders", "trader": A.address.lower(), "since": last_seen}

@@ -15,7 +15,7 @@ from . import trader
 from .api_models import ORDER_TYPES, SELF_TRADE_PREVENTION, SIDES, TIMES_IN_FORCE
 from .client import ALL_MARKETS, DEFAULT_EXPIRES_IN_S, Client, ClientError
 from .keys import load_account
-from .l1 import L1Client
+from .l1 import L1Client, L1Receipt
 from .signing import signed_cancel, signed_order
 
 Api = Annotated[str, typer.Option("--api", envvar="CLOBNODE_API", help="Node API URL.")]
@@ -32,6 +32,11 @@ def _client(api: str, keystore: Path | None = None, account: str | None = None, 
 
 def _print(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2))
+
+
+def _landed(receipt: L1Receipt, **fields: Any) -> dict[str, Any]:
+    """What an L1 transaction did: `fields`, its block and its hash."""
+    return {**fields, "l1Block": receipt.block_number, "txHash": "0x" + receipt.tx_hash.hex()}
 
 
 def _l1(rpc_url: str | None) -> L1Client:
@@ -87,7 +92,7 @@ def order(
         trigger_price=trigger_price, display_quantity=display_quantity, client_order_id=client_order_id,
     )
     receipt = trader.relay_signed(_l1(rpc_url), inbox, client._me(), envelope)
-    _print({"nonce": str(nonce), "direct": True, "l1Block": receipt.block_number, "txHash": "0x" + receipt.tx_hash.hex()})
+    _print(_landed(receipt, nonce=str(nonce), direct=True))
 
 
 def cancel(
@@ -106,7 +111,7 @@ def cancel(
         return
     chain_id, inbox = client.domain()
     receipt = trader.relay_signed(_l1(rpc_url), inbox, client._me(), signed_cancel(client._me(), chain_id, inbox, market=market, order_nonce=order_nonce))
-    _print({"direct": True, "l1Block": receipt.block_number, "txHash": "0x" + receipt.tx_hash.hex()})
+    _print(_landed(receipt, direct=True))
 
 
 def cancel_all(
@@ -133,9 +138,13 @@ def replace(
     _print(_client(api, keystore, account).replace(market, order_nonce, price, quantity))
 
 
+Token = Annotated[str, typer.Argument(help="ERC-20 address.")]
+Atoms = Annotated[int, typer.Argument(help="Amount in token atoms.")]
+
+
 def deposit(
-    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
-    amount: Annotated[int, typer.Argument(help="Amount in token atoms.")],
+    token: Token,
+    amount: Atoms,
     rpc_url: RpcUrl = None,
     api: Api = DEFAULT_API,
     keystore: Keystore = None,
@@ -145,12 +154,12 @@ def deposit(
     client = _client(api, keystore, account)
     contracts = client.status()["contracts"]
     receipt = trader.deposit(_l1(rpc_url), contracts["vault"], contracts["inbox"], client._me(), token, amount)
-    _print({"deposited": str(amount), "token": token, "l1Block": receipt.block_number, "txHash": "0x" + receipt.tx_hash.hex()})
+    _print(_landed(receipt, deposited=str(amount), token=token))
 
 
 def withdraw(
-    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
-    amount: Annotated[int, typer.Argument(help="Amount in token atoms.")],
+    token: Token,
+    amount: Atoms,
     rpc_url: RpcUrl = None,
     api: Api = DEFAULT_API,
     keystore: Keystore = None,
@@ -159,7 +168,7 @@ def withdraw(
     """Request a withdrawal on L1 (an Inbox WITHDRAWAL entry); `claim` it once a batch proves it."""
     client = _client(api, keystore, account)
     receipt = trader.request_withdrawal(_l1(rpc_url), client.status()["contracts"]["inbox"], client._me(), token, amount)
-    _print({"requested": str(amount), "token": token, "l1Block": receipt.block_number, "txHash": "0x" + receipt.tx_hash.hex()})
+    _print(_landed(receipt, requested=str(amount), token=token))
 
 
 def claim(rpc_url: RpcUrl = None, api: Api = DEFAULT_API, keystore: Keystore = None, account: AccountName = None) -> None:
@@ -171,7 +180,7 @@ def claim(rpc_url: RpcUrl = None, api: Api = DEFAULT_API, keystore: Keystore = N
 
 
 def escape(
-    token: Annotated[str, typer.Argument(help="ERC-20 address.")],
+    token: Token,
     rpc_url: RpcUrl = None,
     api: Api = DEFAULT_API,
     keystore: Keystore = None,
@@ -181,7 +190,7 @@ def escape(
     client = _client(api, keystore, account)
     proof = client.get(f"/accounts/{client._me().address}/escape?token={token}")
     receipt = trader.escape(_l1(rpc_url), client.status()["contracts"]["vault"], client._me(), proof)
-    _print({"escaped": str(int(proof["available"]) + int(proof["locked"])), "token": token, "txHash": "0x" + receipt.tx_hash.hex()})
+    _print(_landed(receipt, escaped=str(int(proof["available"]) + int(proof["locked"])), token=token))
 
 
 def _who(trader_address: str | None, keystore: Path | None, account: str | None) -> str:

@@ -1,0 +1,26 @@
+"""A full node on a devnet for tests: follows L1, serves its API on a free port, proposes blob
+batches and settles mock-proven ranges with the demo keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clobnode import demo
+from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
+from clobnode.contracts import Deployment
+from clobnode.l1 import L1Client
+from clobnode.node import Node
+from clobnode.service import NodeService
+
+
+def start_node(l1: L1Client, dep: Deployment, data_dir: Path) -> NodeService:
+    config = NodeConfig(
+        l1=L1Config(rpc_url=l1.url, poll_interval_s=0.1),
+        store=StoreConfig(path=data_dir / "node.sqlite"),
+        proposer=ProposerConfig(private_key=demo.PROPOSER_KEY),
+        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+        api=ApiConfig(port=0),
+    )
+    service = NodeService(Node(config, dep, l1))
+    service.start()
+    return service
