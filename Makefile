@@ -10,13 +10,17 @@ TOOLS := tools/node_modules
 FOUNDRY_BIN := $(TOOLS)/@foundry-rs
 export PATH := $(CURDIR)/$(FOUNDRY_BIN)/forge-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/anvil-linux-amd64/bin:$(CURDIR)/$(FOUNDRY_BIN)/cast-linux-amd64/bin:$(PATH)
 
-.PHONY: start test bootstrap tools venv core contracts zkvm browser clean
+.PHONY: start test bootstrap tools venv core contracts zkvm browser lint clean
 
 start: bootstrap
 	$(VENV)/bin/clobnode start
 
 test: bootstrap zkvm browser
 	bash scripts/run-tests.sh
+
+# Static checks of the node (ruff, pinned in pyproject's test extras); `make test` runs them too.
+lint: venv
+	$(VENV)/bin/ruff check node tests scripts
 
 # Debian's Chromium, for the dashboard test (headless).
 browser:

@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import ckzg  # type: ignore[import-not-found]
+from clobnode.da import kzg
 from eth_hash.auto import keccak
-
-from clobnode import kzg
 
 CASES = [("data", b"clobnode-blob-0"), ("field", b"clobnode-blob-1"), ("data", b"")]
 

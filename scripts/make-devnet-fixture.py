@@ -23,19 +23,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
-
 import clobnode_core
-from clobnode import demo, equivalence
-from clobnode.config import ApiConfig, L1Config, NodeConfig, ProverConfig, SettlerConfig, StoreConfig
-from clobnode.contracts import deploy_devnet
-from clobnode.contracts import load_artifact
-from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
-from clobnode.l1 import L1Client
+from clobnode.config import (
+    ApiConfig,
+    L1Config,
+    NodeConfig,
+    ProverConfig,
+    SettlerConfig,
+    StoreConfig,
+)
+from clobnode.da import equivalence
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
+from clobnode.exchange.signing import signed_order
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import deploy_devnet, load_artifact
 from clobnode.node import Node
+from clobnode.roles.settler import header_tuple
 from clobnode.service import NodeService
-from clobnode.settler import header_tuple
-from clobnode.signing import signed_order
+from eth_account import Account
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "devnet_batch.json"
@@ -86,7 +92,7 @@ def main() -> int:
     prover = ProverConfig(backend="sp1", sp1_mode="execute") if use_sp1 else ProverConfig()
     vkey = b"\x00" * 32
     if use_sp1:
-        from clobnode.prover_sp1 import Sp1Backend
+        from clobnode.proving.sp1 import Sp1Backend
 
         vkey = Sp1Backend("execute").vkey()
     with Anvil(AnvilConfig()) as anvil, tempfile.TemporaryDirectory() as tmp:
@@ -124,8 +130,8 @@ def main() -> int:
             openings = equivalence.openings_for_range(service.node.store, batch.inbox_start, batch.inbox_end)
             sp1_fixture = None
             if use_sp1:
-                from clobnode.prover import guest_input_for_range
-                from clobnode.prover_sp1 import run_host
+                from clobnode.proving.guest_input import guest_input_for_range
+                from clobnode.proving.sp1 import run_host
 
                 sp1_fixture = run_host("execute", guest_input_for_range(node.store, node.engine, batch.inbox_start, batch.inbox_end))
         finally:

@@ -34,8 +34,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "node"))
-from clobnode.prover import prove_entries  # noqa: E402
-from clobnode.prover_sp1 import run_host  # noqa: E402
+from clobnode.proving.guest_input import prove_entries
+from clobnode.proving.sp1 import run_host
 
 CHAIN_ID, INBOX, VAULT = 31337, b"\x01" * 20, b"\x02" * 20
 BASE, QUOTE = b"\xb0" * 20, b"\xc0" * 20
@@ -199,7 +199,7 @@ def summarize_trace(trace: dict[str, Any], top: int = 25) -> dict[str, Any]:
                 inclusive[name] += 1
             stack = stacks["data"][stack][prefix_at]
     total = len(samples["data"])
-    rows = lambda counts: [(name, n, round(100 * n / total, 1)) for name, n in counts.most_common(top)]  # noqa: E731
+    rows = lambda counts: [(name, n, round(100 * n / total, 1)) for name, n in counts.most_common(top)]
     return {"samples": total, "inclusive": rows(inclusive), "exclusive": rows(exclusive)}
 
 

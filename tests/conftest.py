@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-
-from clobnode import demo
-from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
-from clobnode.kzg import FIELD_ELEMENTS_PER_BLOB
-from clobnode.l1 import L1Client
+from clobnode.da.kzg import FIELD_ELEMENTS_PER_BLOB
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
+from clobnode.l1.client import L1Client
 from clobnode.service import NodeService
 from devnet_node import start_node
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 
 
 @pytest.fixture

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clobnode import demo
-from clobnode.config import ApiConfig, L1Config, NodeConfig, ProposerConfig, SettlerConfig, StoreConfig
-from clobnode.contracts import Deployment
-from clobnode.l1 import L1Client
+from clobnode.config import (
+    ApiConfig,
+    L1Config,
+    NodeConfig,
+    ProposerConfig,
+    SettlerConfig,
+    StoreConfig,
+)
+from clobnode.dev import demo
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import Deployment
 from clobnode.node import Node
 from clobnode.service import NodeService
 

@@ -25,7 +25,7 @@ class FeedListener:
             while not self._stop.is_set():
                 try:
                     self.messages.append(await ws.receive_json(timeout=0.2))
-                except (asyncio.TimeoutError, TimeoutError):
+                except TimeoutError:
                     continue
 
     def of(self, channel: str, kind: str | None = None) -> list[dict[str, Any]]:

@@ -11,17 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
-
-from clobnode.admission import Admission, RateLimiter
-from clobnode.api import ApiContext, make_app
+from clobnode.api.admission import Admission, RateLimiter
+from clobnode.api.app import ApiContext, make_app
 from clobnode.config import AdmissionConfig
-from clobnode.derivation import KIND_DEPOSIT, InboxEntry
-from clobnode.devnet import DEV_PRIVATE_KEYS
-from clobnode.engine import Engine, devnet_markets
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
+from clobnode.exchange.engine import Engine, devnet_markets
+from clobnode.exchange.signing import order_typed_data, signed_order
+from clobnode.l1.derivation import KIND_DEPOSIT, InboxEntry
 from clobnode.service import ApiServer
-from clobnode.signing import order_typed_data, signed_order
-from clobnode.store import Store
+from clobnode.storage.store import Store
+from eth_account import Account
 
 CHAIN_ID = 31337
 INBOX = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
@@ -143,7 +142,7 @@ def test_book_and_account_views_answer_on_a_fresh_exchange(api: tuple[str, Store
 
 
 def test_metrics_are_prometheus_text(api: tuple[str, Store]) -> None:
-    url, store = api
+    url, _ = api
     _post(url, {"envelope": "0x" + _envelope().hex()})
     with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
         assert response.headers["Content-Type"].startswith("text/plain")

@@ -10,9 +10,8 @@ from types import ModuleType
 import ckzg  # type: ignore[import-not-found]
 import clobnode_core
 import pytest
+from clobnode.da import kzg
 from eth_hash.auto import keccak
-
-from clobnode import kzg
 
 ROOT = Path(__file__).parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "blob_evaluation.json").read_text())

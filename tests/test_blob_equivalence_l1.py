@@ -9,17 +9,17 @@ from typing import Any
 
 import clobnode_core
 import pytest
+from clobnode.config import L1Config, NodeConfig, SettlerConfig, StoreConfig
+from clobnode.da import equivalence, kzg
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
+from clobnode.exchange.signing import signed_order
+from clobnode.l1.client import L1Client, L1Error
+from clobnode.l1.contracts import Deployment, load_artifact
+from clobnode.node import Node
+from clobnode.roles.settler import header_tuple
 from eth_account import Account
 from web3 import Web3
-
-from clobnode import demo, equivalence, kzg
-from clobnode.config import L1Config, NodeConfig, SettlerConfig, StoreConfig
-from clobnode.contracts import Deployment, load_artifact
-from clobnode.devnet import DEV_PRIVATE_KEYS
-from clobnode.l1 import L1Client, L1Error
-from clobnode.node import Node
-from clobnode.settler import header_tuple
-from clobnode.signing import signed_order
 
 pytestmark = pytest.mark.devnet
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import clobnode_core
 import pytest
-from eth_account import Account
-
-from clobnode import demo, kzg
 from clobnode.config import L1Config, NodeConfig, StoreConfig
-from clobnode.contracts import load_artifact
-from clobnode.l1 import L1Client, L1Error, fetch_beacon_blobs
+from clobnode.da import kzg
+from clobnode.dev import demo
+from clobnode.l1.client import L1Client, L1Error, fetch_beacon_blobs
+from clobnode.l1.contracts import load_artifact
 from clobnode.node import Node
+from eth_account import Account
 
 pytestmark = pytest.mark.devnet
 

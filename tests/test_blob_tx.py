@@ -1,4 +1,4 @@
-"""Specification of blob transactions through clobnode.l1 against a real anvil L1."""
+"""Specification of blob transactions through clobnode.l1.client against a real anvil L1."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 import rlp  # type: ignore[import-untyped]  # ships no stubs
+from clobnode.da import kzg
+from clobnode.da.kzg import SidecarForm
+from clobnode.dev.devnet import Anvil, AnvilConfig
+from clobnode.l1.client import GAS_PER_BLOB, L1Client, L1Error, wrap_blob_transaction
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
-
-from clobnode import kzg
-from clobnode.devnet import Anvil, AnvilConfig
-from clobnode.kzg import SidecarForm
-from clobnode.l1 import GAS_PER_BLOB, L1Client, L1Error, wrap_blob_transaction
 
 SINK = "0x000000000000000000000000000000000000dEaD"
 # Creation code that reverts with the 4 bytes 0xdeadbeef.

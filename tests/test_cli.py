@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clobnode.dev import demo
+from clobnode.dev.devnet import free_port
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import load_artifact
 from eth_account import Account
-
-from clobnode import demo
-from clobnode.contracts import load_artifact
-from clobnode.devnet import free_port
-from clobnode.l1 import L1Client
 from waiting import until
 
 pytestmark = pytest.mark.devnet
@@ -77,7 +76,7 @@ def test_a_trader_journey_through_the_cli_on_a_started_devnet(tmp_path: Path) ->
         l1.send_transaction(carol, quote, bytes.fromhex(token.encode_abi("mint", args=[carol.address, 10_000 * 10**6])[2:]))
         deposited = json.loads(_cli("deposit", quote, str(10_000 * 10**6), *on, key=carol.key.hex()).stdout)
         assert deposited["deposited"] == str(10_000 * 10**6)
-        balance = lambda: json.loads(_cli("balance", "--trader", carol.address, "--api", api).stdout)["balances"]  # noqa: E731
+        balance = lambda: json.loads(_cli("balance", "--trader", carol.address, "--api", api).stdout)["balances"]
         until(balance, "Carol's deposit")
 
         def order_status(nonce: str) -> dict[str, Any]:

@@ -1,16 +1,22 @@
-"""Specification of clobnode.contracts: forge artifacts, deployment and the Deployment record."""
+"""Specification of clobnode.l1.contracts: forge artifacts, deployment and the Deployment record."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from clobnode.da import kzg
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import (
+    ContractsError,
+    Deployment,
+    artifacts_dir,
+    deploy,
+    deploy_devnet,
+    load_artifact,
+)
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-
-from clobnode import kzg
-from clobnode.contracts import ContractsError, Deployment, artifacts_dir, deploy, deploy_devnet, load_artifact
-from clobnode.l1 import L1Client
 
 
 def _artifacts_built() -> bool:

@@ -8,12 +8,16 @@ from typing import Any
 
 import clobnode_core
 import pytest
+from clobnode.exchange.signing import (
+    cancel_all_typed_data,
+    cancel_typed_data,
+    order_typed_data,
+    replace_typed_data,
+)
+from clobnode.proving.guest_input import prove_entries
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
-
-from clobnode.prover import prove_entries
-from clobnode.signing import cancel_all_typed_data, cancel_typed_data, order_typed_data, replace_typed_data
 
 VECTORS = Path(__file__).parent / "vectors"
 MESSAGES = json.loads((VECTORS / "messages.json").read_text())["cases"]

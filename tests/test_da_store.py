@@ -7,9 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from clobnode import kzg
-from clobnode.da_store import DATA_PIECES, TOTAL_PIECES, DAStore, DAStoreError, encode_pieces, piece_hash, recover_blob
+from clobnode.da import kzg
+from clobnode.da.store import (
+    DATA_PIECES,
+    TOTAL_PIECES,
+    DAStore,
+    DAStoreError,
+    encode_pieces,
+    piece_hash,
+    recover_blob,
+)
 
 
 @pytest.fixture
@@ -91,9 +98,8 @@ def test_sampled_choices_of_eight_lost_pieces_recover(make_blob: Callable[[int],
 
 
 def test_da_cli_verifies_and_recovers_from_the_node_database(tmp_path: Path, make_blob: Callable[[int], bytes]) -> None:
-    from typer.testing import CliRunner
-
     from clobnode.cli import app
+    from typer.testing import CliRunner
 
     blob = make_blob(9)
     versioned_hash = kzg.blob_versioned_hash(blob)

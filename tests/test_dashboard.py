@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clobnode.dev import demo
+from clobnode.exchange.signing import signed_order
 from eth_account import Account
-
-from clobnode import demo
-from clobnode.signing import signed_order
 
 pytestmark = pytest.mark.devnet
 
@@ -34,9 +33,9 @@ def _post(api: str, envelope: bytes) -> None:
 
 
 def _table(dom: str, table_id: str) -> list[list[str]]:
-    match = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', dom, re.S)
+    match = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', dom, re.DOTALL)
     assert match, f"no table {table_id}"
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.DOTALL)]
 
 
 def test_dashboard_shows_markets_book_trades_and_a_traders_orders(trading_node: Any, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Specification of clobnode.devnet: the embedded anvil L1."""
+"""Specification of clobnode.dev.devnet: the embedded anvil L1."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import socket
 from pathlib import Path
 
 import pytest
+from clobnode.dev.devnet import (
+    DEV_ADDRESSES,
+    DEV_PRIVATE_KEYS,
+    Anvil,
+    AnvilConfig,
+    DevnetError,
+    find_anvil,
+)
+from clobnode.l1.client import L1Client
 from eth_account import Account
-
-from clobnode.devnet import DEV_ADDRESSES, DEV_PRIVATE_KEYS, Anvil, AnvilConfig, DevnetError, find_anvil
-from clobnode.l1 import L1Client
 
 
 def _port_is_free(port: int) -> bool:
@@ -38,7 +44,7 @@ def test_find_anvil_without_any_anvil_says_make_tools(monkeypatch: pytest.Monkey
     monkeypatch.delenv("CLOBNODE_ANVIL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("clobnode.devnet._search_roots", lambda: [tmp_path])
+    monkeypatch.setattr("clobnode.dev.devnet._search_roots", lambda: [tmp_path])
     with pytest.raises(DevnetError, match="make tools"):
         find_anvil()
 

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
-
-from clobnode import demo
-from clobnode.contracts import load_artifact
-from clobnode.devnet import DEV_PRIVATE_KEYS
-from clobnode.l1 import L1Client
-from clobnode.signing import signed_order
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
+from clobnode.exchange.signing import signed_order
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import load_artifact
 from devnet_node import start_node
+from eth_account import Account
 from feed_client import FeedListener, book_from
 
 pytestmark = pytest.mark.devnet

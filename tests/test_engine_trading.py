@@ -6,10 +6,9 @@ from __future__ import annotations
 import struct
 
 import clobnode_core
+from clobnode.exchange.signing import signed_cancel_all, signed_order, signed_replace
 from eth_account import Account
 from eth_utils import keccak
-
-from clobnode.signing import signed_cancel_all, signed_order, signed_replace
 
 INBOX = bytes.fromhex("5fbdb2315678afecb367f032d93f642f64180aa3")
 VAULT = bytes.fromhex("e7f1725e7734ce288f8367e1bb143e90bb3f0512")
@@ -145,7 +144,7 @@ def test_wallet_signed_options_cancel_all_and_replace_verify() -> None:
 
 
 def test_engine_bench_runs_a_small_mixed_stream() -> None:
-    from clobnode import bench
+    from clobnode.dev import bench_engine as bench
 
     report = bench.run(inputs=2_000, resting=2_000, chunk=500)
     assert report["inputs"] == 2_000 and report["inputs_per_second"] > 0 and report["events"] > 2_000

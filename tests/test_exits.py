@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clobnode.config import L1Config, NodeConfig, SettlerConfig, StoreConfig
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
+from clobnode.exchange.exits import Exits
+from clobnode.l1.client import L1Client, L1Error
+from clobnode.l1.contracts import DEVNET_ESCAPE_DEADLINE, Deployment, load_artifact
+from clobnode.node import Node
+from clobnode.trader import onchain as trader
 from eth_account import Account
 from eth_utils import keccak
-
-from clobnode import demo, trader
-from clobnode.config import L1Config, NodeConfig, SettlerConfig, StoreConfig
-from clobnode.contracts import DEVNET_ESCAPE_DEADLINE, Deployment, load_artifact
-from clobnode.devnet import DEV_PRIVATE_KEYS
-from clobnode.exits import Exits
-from clobnode.l1 import L1Client, L1Error
-from clobnode.node import Node
 
 pytestmark = pytest.mark.devnet
 

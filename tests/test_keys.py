@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from clobnode.trader.keys import KeySourceError, load_account
 from eth_account import Account
-
-from clobnode.keys import KeySourceError, load_account
 
 
 def test_a_keystore_is_decrypted_with_the_password_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,7 +22,7 @@ def test_a_keystore_is_decrypted_with_the_password_from_the_environment(tmp_path
 
 
 def test_a_named_account_is_read_from_foundrys_keystores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("clobnode.keys.FOUNDRY_KEYSTORES", tmp_path)
+    monkeypatch.setattr("clobnode.trader.keys.FOUNDRY_KEYSTORES", tmp_path)
     account = Account.create()
     (tmp_path / "dave").write_text(json.dumps(Account.encrypt(account.key, "pw", iterations=2)))
     monkeypatch.setenv("CLOBNODE_KEYSTORE_PASSWORD", "pw")

@@ -1,4 +1,4 @@
-"""Specification of clobnode.kzg: commitments, versioned hashes, proofs and sidecars."""
+"""Specification of clobnode.da.kzg: commitments, versioned hashes, proofs and sidecars."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
-
-from clobnode import kzg
-from clobnode.kzg import BYTES_PER_BLOB, CELLS_PER_EXT_BLOB, KzgError, SidecarForm
+from clobnode.da import kzg
+from clobnode.da.kzg import BYTES_PER_BLOB, CELLS_PER_EXT_BLOB, KzgError, SidecarForm
 
 ZERO_BLOB = bytes(BYTES_PER_BLOB)
 # The commitment to the zero polynomial is the compressed G1 point at infinity.

@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
-
-from clobnode import demo
 from clobnode.config import L1Config, NodeConfig, StoreConfig
-from clobnode.contracts import Deployment, load_artifact
-from clobnode.devnet import DEV_PRIVATE_KEYS
-from clobnode.l1 import L1Client
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
+from clobnode.exchange.signing import signed_order
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
-from clobnode.signing import signed_order
+from eth_account import Account
 
 pytestmark = pytest.mark.devnet
 

@@ -7,15 +7,14 @@ import json
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from clobnode.dev import demo
+from clobnode.exchange.signing import signed_cancel, signed_order, signed_replace
+from clobnode.l1.contracts import load_artifact
 from eth_account import Account
-
-from clobnode import demo
-from clobnode.contracts import load_artifact
-from clobnode.signing import signed_cancel, signed_order, signed_replace
 from feed_client import FeedListener
 from waiting import until
 
@@ -56,7 +55,7 @@ def _status(api: str, trader: Any, nonce: int, status: str) -> dict[str, Any]:
 
 def _chain_holds(messages: list[dict[str, Any]]) -> bool:
     """Each update names the previous message's seq: no gap."""
-    return all(later["prevSeq"] == earlier["seq"] for earlier, later in zip(messages, messages[1:]))
+    return all(later["prevSeq"] == earlier["seq"] for earlier, later in pairwise(messages))
 
 
 def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> None:

@@ -10,17 +10,22 @@ from typing import Any
 
 import clobnode_core
 import pytest
-from eth_account import Account
-
-from clobnode import demo
-from clobnode.admission import Admission
-from clobnode.config import AdmissionConfig, L1Config, NodeConfig, ProposerConfig, StoreConfig
-from clobnode.contracts import Deployment
-from clobnode.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
-from clobnode.l1 import Fees, L1Client
+from clobnode.api.admission import Admission
+from clobnode.config import (
+    AdmissionConfig,
+    L1Config,
+    NodeConfig,
+    ProposerConfig,
+    StoreConfig,
+)
+from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
+from clobnode.exchange.signing import signed_order
+from clobnode.l1.client import Fees, L1Client
+from clobnode.l1.contracts import Deployment
 from clobnode.node import Node
-from clobnode.proposer import bumped, take_batch
-from clobnode.signing import signed_order
+from clobnode.roles.proposer import bumped, take_batch
+from eth_account import Account
 
 TRADER = Account.from_key(DEV_PRIVATE_KEYS[1])
 

@@ -14,10 +14,17 @@ from typing import Any
 
 import clobnode_core
 import pytest
-
 from clobnode.config import ProverConfig
-from clobnode.prover import ProverError, backend_for, prove_entries
-from clobnode.prover_sp1 import Sp1Backend, Sp1Fixture, guest_elf, host_binary, run_host
+from clobnode.proving.backend import ProverError
+from clobnode.proving.backends import backend_for
+from clobnode.proving.guest_input import prove_entries
+from clobnode.proving.sp1 import (
+    Sp1Backend,
+    Sp1Fixture,
+    guest_elf,
+    host_binary,
+    run_host,
+)
 
 pytestmark = pytest.mark.zkvm
 

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import clobnode_core
 import pytest
-
-from clobnode.derivation import InboxEntry
-from clobnode.engine import Engine
-from clobnode.prover import guest_input_for_range
-from clobnode.state_store import StateStoreError
-from clobnode.store import Store
+from clobnode.exchange.engine import Engine
+from clobnode.l1.derivation import InboxEntry
+from clobnode.proving.guest_input import guest_input_for_range
+from clobnode.storage.state_store import StateStoreError
+from clobnode.storage.store import Store
 
 RESTING, TRADERS = 20_000, 2_000
 MID = 1_000_000

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import clobnode_core
 import pytest
+from clobnode.proving.backend import ProverError
+from clobnode.proving.zisk import emulator_binary, guest_elf, run_ziskemu
 from test_sp1 import TRANSITIONS, vector_guest_input
-
-from clobnode.prover import ProverError
-from clobnode.prover_zisk import emulator_binary, guest_elf, run_ziskemu
 
 pytestmark = [
     pytest.mark.zkvm,

@@ -8,21 +8,31 @@ import shutil
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from eth_account import Account
 
-from . import demo, trader_cli
-from .config import ApiConfig, L1Config, NodeConfig, ProposerConfig, ProverConfig, SettlerConfig, StoreConfig
-from .contracts import Deployment
-from .client import Client
-from .da_store import DAStore, DAStoreError
-from .errors import ClobnodeError
-from .devnet import Anvil
-from .l1 import L1Client
-from .node import Node
-from .service import NodeService
+from clobnode.config import (
+    ApiConfig,
+    L1Config,
+    NodeConfig,
+    ProposerConfig,
+    ProverConfig,
+    SettlerConfig,
+    StoreConfig,
+)
+from clobnode.da.store import DAStore, DAStoreError
+from clobnode.dev import demo
+from clobnode.dev.devnet import Anvil
+from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import Deployment
+from clobnode.node import Node
+from clobnode.service import NodeService
+from clobnode.trader import cli as trader_cli
+from clobnode.trader.client import Client
 
 app = typer.Typer(help="clobnode: a based zk-rollup node for a central limit order book exchange.", no_args_is_help=True)
 
@@ -171,7 +181,7 @@ def da_recover(
     if out is not None:
         out.write_bytes(recovery.blob)
     typer.echo(json.dumps({
-        "versioned_hash": "0x" + h.hex(), "verified": True, "ignored": skip,
+        "versioned_hash": to_hex(h), "verified": True, "ignored": skip,
         "missing": list(recovery.missing), "tampered": list(recovery.tampered), "out": str(out) if out else None,
     }))
 
@@ -189,7 +199,7 @@ def bench_engine_command(
     chunk: Annotated[int, typer.Option(help="Inputs per Engine.apply_batch call.")] = 10_000,
 ) -> None:
     """Matching engine throughput through the extension's batch API (signatures excluded)."""
-    from . import bench
+    from clobnode.dev import bench_engine as bench
 
     typer.echo(json.dumps(bench.run(inputs, resting, chunk), indent=2))
 
@@ -202,7 +212,7 @@ def bench_da_command(
     precompute: Annotated[int, typer.Option(help="ckzg trusted-setup precompute level.")] = 8,
 ) -> None:
     """Orders per blob, bytes per order, encode + commit + cell proofs of a batch, decode + verify."""
-    from . import bench_da
+    from clobnode.dev import bench_da
 
     typer.echo(json.dumps(bench_da.run(blobs, repeat, workers, precompute), indent=2))
 
@@ -215,7 +225,7 @@ def bench_prove_command(
     sp1: Annotated[bool, typer.Option(help="Measure SP1 cycles (needs make zkvm).")] = True,
 ) -> None:
     """What one 32-order range costs to prove as the exchange grows: SP1 cycles, guest input bytes, node DB growth."""
-    from . import bench_prove
+    from clobnode.dev import bench_prove
 
     report = bench_prove.run(bench_prove.parse_sizes(sizes), planted_asks=planted, sp1=sp1 and bench_prove.sp1_available())
     typer.echo(json.dumps(report, indent=2) if as_json else bench_prove.table(report))

@@ -1,40 +1,37 @@
-"""Node: wires the components (watcher, engine, store, proposer, prover, settler) and runs their loop."""
+"""Node: wires the roles (follower, proposer, prover and settler) over one engine and store, and
+runs their loop. Each role's rules live in its own module under `roles/`."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 from eth_account import Account
 
-from . import equivalence
-from .admission import Admission
-from .da_store import DAStore, DAStoreError
-from .config import NodeConfig
-from .contracts import Deployment, load_artifact
-from .derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
-from .engine import Engine, devnet_markets
-from .errors import ClobnodeError
-from .l1 import L1Client, L1Error, beacon_genesis_time
-from .proposer import Proposer
-from .prover import backend_for, guest_input_for_range, next_range
-from .settler import Settler
-from .state_store import StateStoreError
-from .store import BatchRecord, Store
-from .watcher import L1Block, L1Watcher
+from clobnode.api.admission import Admission
+from clobnode.config import NodeConfig
+from clobnode.da.store import DAStore
+from clobnode.errors import ClobnodeError
+from clobnode.exchange.engine import Engine
+from clobnode.hexbytes import to_hex
+from clobnode.l1.client import L1Client
+from clobnode.l1.contracts import Deployment, load_artifact
+from clobnode.l1.watcher import L1Watcher
+from clobnode.proving.backends import backend_for
+from clobnode.roles.follower import Follower
+from clobnode.roles.proposer import Proposer
+from clobnode.roles.prover import Prover
+from clobnode.roles.settler import Settler
+from clobnode.storage.store import BatchRecord, Store
 
 log = logging.getLogger(__name__)
 
 
-class BlobUnavailable(ClobnodeError):
-    """A blob batch's blob cannot be fetched yet; the block is retried later."""
-
-
 class Node:
-    """One clobnode: a pure function of L1 plus the optional proposer and prover/settler roles."""
+    """One clobnode: a pure function of L1 (the follower) plus the optional proposer and
+    prover/settler roles."""
 
     def __init__(self, config: NodeConfig, deployment: Deployment, l1: L1Client) -> None:
         self.config = config
@@ -42,11 +39,10 @@ class Node:
         self.l1 = l1
         self.store = Store(config.store.path)
         self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
-        self._genesis_time: int | None = None  # the beacon chain's, for beacon_block_id = "slot"
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
-        self.watcher = L1Watcher(l1.w3, self.inbox, config.l1)
-        self.engine = self._load_engine()
+        self.follower = Follower(config, deployment, l1, L1Watcher(l1.w3, self.inbox, config.l1), self.store, self.da)
+        self.engine: Engine = self.follower.engine
         self.backend = backend_for(config.prover)
         self.proposer = (
             Proposer(
@@ -61,164 +57,32 @@ class Node:
             if config.settler.private_key
             else None
         )
+        self.prover = (
+            Prover(self.store, self.engine, self.backend, self.settler, config.prover.max_range, self.follower.prune_state)
+            if self.settler is not None
+            else None
+        )
 
-    def genesis_engine(self) -> Engine:
-        d = self.deployment
-        return Engine.genesis(d.chain_id, _addr(d.inbox), _addr(d.vault), devnet_markets(_addr(d.base_token), _addr(d.quote_token)))
-
-    def _load_engine(self) -> Engine:
-        """The state as stored (checked against its recorded root), or genesis on a fresh store."""
-        point = self.store.state.latest()
-        if point is None:
-            engine = self.genesis_engine()
-            self.store.record_genesis(self.deployment.deploy_block - 1, engine.state_root(), engine.records())
-            return engine
-        engine = Engine.restore(self.store.state.records())
-        if engine.state_root() != point.state_root:
-            raise StateStoreError(f"stored state has root 0x{engine.state_root().hex()}, block {point.l1_block} recorded 0x{point.state_root.hex()}")
-        return engine
-
-    # ---- following L1 -----------------------------------------------------------------------
+    # ---- the roles, one step each -----------------------------------------------------------
 
     def sync(self) -> int:
         """Derive and apply confirmed L1 blocks; returns how many blocks were processed."""
-        last = self.store.last_block()
-        number = last[0] + 1 if last else self.deployment.deploy_block
-        last_hash = last[1] if last else None
-        head = self.watcher.confirmed_head()
-        processed = 0
-        while number <= head and processed < self.config.l1.max_blocks_per_step:
-            block = self.watcher.block(number)
-            reorg = self.watcher.find_reorg(block, last_hash, self.store.recent_block_hashes())
-            if reorg is not None:
-                self.rollback(reorg.common_ancestor)
-                return processed
-            self._apply_block(block)
-            last_hash, number, processed = block.hash, number + 1, processed + 1
-        return processed
-
-    def _apply_block(self, block: L1Block) -> None:
-        next_index, acc = self.engine.inbox_position()
-        entries = check_stream(next_index, acc, block.entries)
-        blobs = self._blobs_for(entries, block.number)
-        try:
-            events = self.engine.apply(entries, blobs)
-            state = self.engine.commit() if entries else None
-            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, state)
-        except BaseException:
-            self._reload_engine()
-            raise
-        if entries:
-            log.info("L1 block %d: %d inbox entries, %d events", block.number, len(entries), len(events))
-
-    def _blobs_for(self, entries: Sequence[InboxEntry], l1_block: int) -> dict[bytes, bytes]:
-        """Every blob the block's blob batches refer to, from the DA store or L1 (verified), then stored."""
-        blobs: dict[bytes, bytes] = {}
-        wanted = [h for e in entries if e.kind == KIND_BLOB_BATCH for h in e.versioned_hashes()]
-        missing = []
-        for versioned_hash in wanted:
-            blob = self.store.get_blob(versioned_hash)
-            if blob is None and (blob := self._recover_from_da(versioned_hash)) is not None:
-                self.store.put_blob(versioned_hash, blob, l1_block)
-            if blob is None:
-                missing.append(versioned_hash)
-            else:
-                blobs[versioned_hash] = blob
-        if missing:
-            fetched = self._fetch_blobs(missing, l1_block, entries[0].l1_timestamp)
-            for versioned_hash in missing:
-                self.store.put_blob(versioned_hash, fetched[versioned_hash], l1_block)
-            blobs.update(fetched)
-        for versioned_hash, blob in blobs.items():
-            if versioned_hash not in self.da:
-                self.da.put(versioned_hash, blob, l1_block)
-        return blobs
-
-    def _recover_from_da(self, versioned_hash: bytes) -> bytes | None:
-        """A blob this node derived before (L1 prunes blobs after ~18 days), from its RS pieces."""
-        if versioned_hash not in self.da:
-            return None
-        try:
-            return self.da.recover(versioned_hash).blob
-        except DAStoreError as exc:
-            log.warning("DA store cannot recover blob 0x%s: %s", versioned_hash.hex(), exc)
-            return None
-
-    def _fetch_blobs(self, hashes: Sequence[bytes], l1_block: int, l1_timestamp: int) -> dict[bytes, bytes]:
-        """Blobs from the L1 RPC or the configured beacon API, each verified against its hash."""
-        config = self.config.l1
-        try:
-            if config.beacon_url is None:
-                return {h: self.l1.get_blob(h) for h in hashes}
-            block_id: int | str = l1_block
-            if config.beacon_block_id == "slot":
-                block_id = (l1_timestamp - self._beacon_genesis_time()) // config.seconds_per_slot
-            return self.l1.get_blobs_from_beacon(config.beacon_url, block_id, hashes)
-        except L1Error as exc:
-            raise BlobUnavailable(f"blobs of L1 block {l1_block}: {exc}") from exc
-
-    def _beacon_genesis_time(self) -> int:
-        if self._genesis_time is None:
-            assert self.config.l1.beacon_url is not None
-            self._genesis_time = beacon_genesis_time(self.config.l1.beacon_url, self.l1.request_timeout)
-        return self._genesis_time
+        return self.follower.sync()
 
     def rollback(self, common_ancestor: int) -> None:
-        log.warning("L1 reorg: rolling back to block %d", common_ancestor)
-        try:
-            reverted = self.store.rollback_after(common_ancestor)
-        except StateStoreError as exc:
-            # Deeper than the journal: derive everything again from L1.
-            log.warning("reorg below the state journal (%s): deriving the exchange again from genesis", exc)
-            self.store.forget_everything()
-            self.engine.reset_to(self.genesis_engine().records())
-            self.store.record_genesis(self.deployment.deploy_block - 1, self.engine.state_root(), self.engine.records())
-            return
-        self.engine.revert(reverted)
-
-    def _reload_engine(self) -> None:
-        """The engine as the store holds it (after a failed write left it ahead)."""
-        self.engine.reset_to(self.store.state.records())
-
-    def prune_state(self, verified_index: int) -> None:
-        """Forget the state journal below what the prover, the escape hatch and a reorg may need."""
-        verified = self.store.state.at_index(verified_index)
-        head = self.store.state.latest()
-        if verified is None or head is None:
-            return
-        below = min(verified.l1_block, head.l1_block - self.config.store.reorg_window_blocks)
-        with self.store.transaction():
-            removed = self.store.state.prune(below)
-        if removed:
-            log.info("pruned %d state journal rows up to L1 block %d", removed, below)
-
-    # ---- proving and settling ---------------------------------------------------------------
+        self.follower.rollback(common_ancestor)
 
     def prove_next(self) -> BatchRecord | None:
-        """Prove the longest range from the Rollup's next inbox index that ends at a block boundary."""
-        assert self.settler is not None
-        _, start = self.settler.rollup_position()
-        span = next_range(self.store, start, self.config.prover.max_range)
-        if span is None:
-            return None
-        last = next(iter(self.store.batches(limit=1)), None)
-        if last is not None and last.status == "failed" and (last.inbox_start, last.inbox_end) == span:
-            return None  # the Rollup refused exactly this range; wait for new entries instead of retrying
-        proof = self.backend.prove(guest_input_for_range(self.store, self.engine, *span))
-        batch_id = self.store.add_batch(span[0], span[1], proof.backend, proof.public_values, proof.proof)
-        log.info("proved inbox range [%d, %d) with %s%s", span[0], span[1], proof.backend, " (INSECURE mock)" if proof.insecure else "")
-        return next(b for b in self.store.batches(limit=5) if b.id == batch_id)
+        assert self.prover is not None, "proving needs a settler key"
+        return self.prover.prove_next()
 
     def prove_and_settle(self) -> None:
-        if self.settler is None:
-            return
-        _, verified_index = self.settler.rollup_position()
-        self.prune_state(verified_index)
-        batch = self.store.open_batch() or self.prove_next()
-        if batch is not None:
-            openings = equivalence.openings_for_range(self.store, batch.inbox_start, batch.inbox_end)
-            equivalence.check_blobs_hash(openings, batch.public_values)
-            self.settler.submit(batch, [o.as_tuple() for o in openings])
+        if self.prover is not None:
+            self.prover.prove_and_settle()
+
+    def _propose(self) -> None:
+        if self.proposer is not None:
+            self.proposer.step()
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -231,10 +95,6 @@ class Node:
                 log.warning("%s: %s", role.__name__, exc)
             except Exception:  # an RPC hiccup or a bug must not stop the node; the next pass retries
                 log.exception("%s failed", role.__name__)
-
-    def _propose(self) -> None:
-        if self.proposer is not None:
-            self.proposer.step()
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -250,13 +110,9 @@ class Node:
             "contracts": json.loads(self.deployment.to_json()),
             "l1_block": last[0] if last else None,
             "inbox_next_index": next_index,
-            "inbox_acc": "0x" + acc.hex(),
-            "state_root": "0x" + self.engine.state_root().hex(),
+            "inbox_acc": to_hex(acc),
+            "state_root": to_hex(self.engine.state_root()),
             "last_verified_batch": None if verified is None else {"id": verified.id, "inbox_end": verified.inbox_end, "tx_hash": verified.tx_hash},
             "prover": {"backend": self.backend.name, "insecure": self.backend.insecure},
             "proposer": self.proposer is not None,
         }
-
-
-def _addr(value: str) -> bytes:
-    return bytes.fromhex(value[2:])

@@ -8,12 +8,12 @@ import threading
 
 from aiohttp import web
 
-from .admission import Admission, RateLimiter
-from .api import ApiContext, make_app
-from .exits import Exits
-from .markets import MarketCatalog
-from .node import Node
-from .store import Store
+from clobnode.api.admission import Admission, RateLimiter
+from clobnode.api.app import ApiContext, make_app
+from clobnode.exchange.exits import Exits
+from clobnode.exchange.markets import MarketCatalog
+from clobnode.node import Node
+from clobnode.storage.store import Store
 
 log = logging.getLogger(__name__)
 

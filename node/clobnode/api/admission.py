@@ -1,0 +1,127 @@
+"""Admission: what a node agrees to post in a blob, checked before the API answers `202`.
+
+Derivation never refuses anything: every message that reaches L1 is applied by the engine, which
+records a rejection with its reason. Admission is about what *this* node spends blob gas on. A
+message is admitted when the engine's own checks pass on the node's current state (the core's
+`preview`), when its nonce is above every nonce of the trader's messages not yet applied, when
+the trader's available balance covers the lock on top of those messages' locks, and when the
+trader has fewer than `max_pending_per_trader` of them. The proposer checks again at batch
+time and drops, with the reason, what can no longer execute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import clobnode_core
+
+from clobnode.config import AdmissionConfig
+from clobnode.errors import ClobnodeError
+from clobnode.exchange.engine import Engine
+from clobnode.storage.store import ApiSubmission, Store
+
+#: Engine rejections that say "the nonce is used", which the API reports as a conflict.
+_NONCE_REASONS = frozenset({"STALE_NONCE", "NONCE_NOT_FRESH"})
+
+
+class Refusal(ClobnodeError):
+    """A message the node will not post: `reason` is machine-readable, `status` the HTTP code."""
+
+    def __init__(self, reason: str, detail: str, status: int = 422) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.status = status
+
+
+def submission_of(trader: str, message: dict[str, object]) -> ApiSubmission:
+    """The admission record of a decoded message, before its lock is known."""
+    kind = str(message["type"])
+    nonce = message["order_nonce"] if kind == "cancel" else message["nonce"]
+    return ApiSubmission(trader, kind, int(message["market"]), int(nonce), int(message.get("client_order_id", 0)), None, 0)  # type: ignore[call-overload]
+
+
+@dataclass(slots=True)
+class Admission:
+    """The checks, over the engine's state and the store's not-yet-applied messages."""
+
+    engine: Engine
+    store: Store
+    config: AdmissionConfig
+    clock: Callable[[], float] = time.time
+
+    def admit(self, envelope: bytes) -> ApiSubmission:
+        """The submission to record for a signature-checked envelope, or `Refusal`."""
+        decoded = clobnode_core.decode_envelope(envelope)
+        trader = str(decoded["trader"]).lower()
+        last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
+        in_flight = self.store.in_flight_api_orders(trader, last_nonce)
+        if len(in_flight) >= self.config.max_pending_per_trader:
+            raise Refusal("TOO_MANY_PENDING", f"{len(in_flight)} messages of this trader are waiting for L1 (at most {self.config.max_pending_per_trader})", 429)
+        return self.check(envelope[20:-65], submission_of(trader, decoded["message"]), in_flight)
+
+    def check(self, message: bytes, submission: ApiSubmission, in_flight: Sequence[ApiSubmission]) -> ApiSubmission:
+        """`submission` with its lock, if `message` may execute after the trader's `in_flight` ones."""
+        trader = bytes.fromhex(submission.trader[2:])
+        own = [m for m in in_flight if m.message != "cancel"]
+        if submission.message != "cancel" and own and submission.nonce <= max(m.nonce for m in own):
+            raise Refusal("NONCE_NOT_FRESH", f"nonce {submission.nonce} is not above {max(m.nonce for m in own)}, the nonce of a message of this trader still waiting for L1", 409)
+        if submission.message == "cancel" and any(m.message == "order" and (m.market, m.nonce) == (submission.market, submission.nonce) for m in own):
+            return submission  # cancels an order still on its way: the engine will find it
+        preview = self.engine.preview(trader, message, int(self.clock()))
+        if "reason" in preview:
+            reason = str(preview["reason"])
+            raise Refusal(reason, f"the engine would reject this {submission.message}: {reason}", 409 if reason in _NONCE_REASONS else 422)
+        token, amount = preview["token"], int(preview["amount"])
+        if token is None:
+            return submission
+        held = sum(m.lock_amount for m in in_flight if m.lock_token == token)
+        available = self.engine.available(trader, str(token))
+        if available < held + amount:
+            raise Refusal("INSUFFICIENT_BALANCE", f"locks {amount} of token {token}; available {available}, of which {held} is held by this trader's messages waiting for L1")
+        return ApiSubmission(submission.trader, submission.message, submission.market, submission.nonce, submission.client_order_id, str(token), amount)
+
+    def recheck(self, pending: Iterable[tuple[int, bytes]]) -> tuple[list[tuple[int, bytes]], list[tuple[int, str]]]:
+        """Splits pending (id, envelope) into those still worth posting, in order, and (id, reason)
+        of those that can no longer execute (funds gone, nonce used on L1, expired, ...)."""
+        keep: list[tuple[int, bytes]] = []
+        dropped: list[tuple[int, str]] = []
+        ahead: dict[str, list[ApiSubmission]] = {}
+        for order_id, envelope in pending:
+            decoded = clobnode_core.decode_envelope(envelope)
+            trader = str(decoded["trader"]).lower()
+            if trader not in ahead:
+                last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
+                ahead[trader] = self.store.in_flight_api_orders(trader, last_nonce, statuses=("submitted", "posted"))
+            try:
+                submission = self.check(envelope[20:-65], submission_of(trader, decoded["message"]), ahead[trader])
+            except Refusal as refusal:
+                dropped.append((order_id, refusal.reason))
+                continue
+            ahead[trader].append(submission)
+            keep.append((order_id, envelope))
+        return keep, dropped
+
+
+@dataclass(slots=True)
+class RateLimiter:
+    """A token bucket per client: `rate_per_s` requests a second on average, `burst` at once."""
+
+    rate_per_s: float
+    burst: int
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def allow(self, client: str) -> bool:
+        now = self.clock()
+        tokens, then = self._buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate_per_s)
+        if len(self._buckets) > 100_000:  # forget idle clients rather than grow without bound
+            self._buckets = {c: v for c, v in self._buckets.items() if now - v[1] < 60}
+        if tokens < 1:
+            self._buckets[client] = (tokens, now)
+            return False
+        self._buckets[client] = (tokens - 1, now)
+        return True

@@ -1,0 +1,1 @@
+"""Data availability: KZG blobs and sidecars, the Reed-Solomon DA store, blob equivalence."""

@@ -1,0 +1,1 @@
+"""Development: the embedded anvil devnet, demo roles, benchmarks."""

@@ -1,0 +1,1 @@
+"""The exchange: the Rust engine behind one lock, signing, markets, order lifecycle, exits."""

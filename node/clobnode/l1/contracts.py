@@ -1,0 +1,237 @@
+"""The L1 contracts from the node's side: forge artifacts, deployment, and the deployed addresses."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.contract import Contract
+
+from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
+from clobnode.l1.client import L1Client, L1Error
+
+#: Environment variable: the forge `out/` directory to load artifacts from.
+ARTIFACTS_ENV: Final = "CLOBNODE_ARTIFACTS"
+ZERO_BYTES32: Final = bytes(32)
+
+#: Devnet Rollup timing (seconds): an unproven entry older than the escape deadline lets anyone
+#: freeze the Rollup; a verifier change waits the (longer) upgrade delay. See docs/CONTRACTS.md.
+DEVNET_ESCAPE_DEADLINE: Final = 7 * 24 * 3600
+DEVNET_UPGRADE_DELAY: Final = 8 * 24 * 3600
+
+#: Builds the genesis state root from (chain_id, inbox, vault, base_token, quote_token).
+GenesisRootFn = Callable[[int, str, str, str, str], bytes]
+
+
+class ContractsError(ClobnodeError):
+    """A contract artifact is missing or malformed, or a deployment failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """A compiled contract: its ABI and creation bytecode (from forge's `out/<Name>.sol/<Name>.json`)."""
+
+    name: str
+    abi: tuple[Mapping[str, Any], ...]
+    bytecode: bytes
+
+    def _factory(self) -> type[Contract]:
+        return Web3().eth.contract(abi=list(self.abi), bytecode=self.bytecode)
+
+    def creation_data(self, *args: Any) -> bytes:
+        """Creation bytecode followed by the ABI-encoded constructor arguments."""
+        try:
+            data = self._factory().constructor(*args).data_in_transaction
+        except Exception as exc:
+            raise ContractsError(f"{self.name} constructor{args!r}: {exc}") from exc
+        return Web3.to_bytes(hexstr=data)
+
+    def encode_call(self, function: str, *args: Any) -> bytes:
+        """Calldata for `function(*args)` of this contract."""
+        try:
+            return Web3.to_bytes(hexstr=self._factory().encode_abi(function, args=list(args)))
+        except Exception as exc:
+            raise ContractsError(f"{self.name}.{function}{args!r}: {exc}") from exc
+
+    def at(self, l1: L1Client, address: str) -> Contract:
+        """A web3 contract object bound to `address` on `l1` (for views and event decoding)."""
+        return l1.w3.eth.contract(address=Web3.to_checksum_address(address), abi=list(self.abi))
+
+
+def _search_roots() -> list[Path]:
+    roots = [Path.cwd().resolve(), Path(__file__).resolve().parent]
+    return [d for root in roots for d in (root, *root.parents)]
+
+
+def artifacts_dir() -> Path:
+    """forge's `out/`: env CLOBNODE_ARTIFACTS, else the nearest `out/` beside a foundry.toml,
+    searched upward from the working directory and from this package."""
+    override = os.environ.get(ARTIFACTS_ENV)
+    if override:
+        return Path(override)
+    for directory in _search_roots():
+        if (directory / "foundry.toml").is_file():
+            return directory / "out"
+    raise ContractsError(f"no foundry.toml found; set {ARTIFACTS_ENV} to forge's out/ directory")
+
+
+@functools.cache
+def _load_artifact(directory: Path, name: str) -> Artifact:
+    path = directory / f"{name}.sol" / f"{name}.json"
+    try:
+        raw = json.loads(path.read_text())
+        bytecode = Web3.to_bytes(hexstr=raw["bytecode"]["object"])
+    except FileNotFoundError:
+        raise ContractsError(f"artifact {path} not found: run `make contracts` (forge build)") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ContractsError(f"artifact {path} is malformed: {exc}") from exc
+    return Artifact(name=name, abi=tuple(raw["abi"]), bytecode=bytecode)
+
+
+def load_artifact(name: str) -> Artifact:
+    """The artifact of contract `name` (cached per process)."""
+    return _load_artifact(artifacts_dir(), name)
+
+
+#: The contracts whose custom errors a revert may carry (ours and the OpenZeppelin ones they use).
+ERROR_SOURCES = ("Inbox", "Vault", "Rollup", "DevToken", "MockVerifier")
+
+
+def describe_revert(data: bytes | None) -> str:
+    """A revert's data in words: `Error(string)`, `Panic(uint256)`, or a custom error of our
+    contracts decoded by their ABIs (`InsufficientFee(required=…, paid=…)`)."""
+    if not data or len(data) < 4:
+        return "reverted without a reason"
+    selector, body = data[:4], data[4:]
+    errors = [("Error", [{"name": "reason", "type": "string"}]), ("Panic", [{"name": "code", "type": "uint256"}])]
+    for name in ERROR_SOURCES:
+        try:
+            abi = load_artifact(name).abi
+        except ContractsError:
+            continue
+        errors += [(str(item["name"]), list(item.get("inputs", []))) for item in abi if item.get("type") == "error"]
+    for name, inputs in errors:
+        types = [str(i["type"]) for i in inputs]
+        if Web3.keccak(text=f"{name}({','.join(types)})")[:4] != selector:
+            continue
+        try:
+            values = abi_decode(types, body)
+        except (DecodingError, ValueError, OverflowError):  # a selector clash with undecodable data: say what we know
+            return f"{name}(…)"
+        shown = ", ".join(f"{i.get('name') or '_'}={v.hex() if isinstance(v, bytes) else v}" for i, v in zip(inputs, values))
+        return f"{name}({shown})"
+    return f"custom error 0x{selector.hex()} (not one of {', '.join(ERROR_SOURCES)})"
+
+
+def deploy(l1: L1Client, account: LocalAccount, name: str, *args: Any) -> ChecksumAddress:
+    """Deploy contract `name` with constructor `args` from `account`; return its address."""
+    return _deploy(l1, account, name, *args)[0]
+
+
+def _deploy(l1: L1Client, account: LocalAccount, name: str, *args: Any) -> tuple[ChecksumAddress, int]:
+    data = load_artifact(name).creation_data(*args)
+    try:
+        receipt = l1.send_transaction(account, None, data)
+    except L1Error as exc:
+        revert = f" (revert data 0x{exc.revert_data.hex()})" if exc.revert_data else ""
+        raise ContractsError(f"deploying {name} failed: {exc}{revert}") from exc
+    if receipt.contract_address is None:
+        raise ContractsError(f"deploying {name}: the receipt has no contract address")
+    return receipt.contract_address, receipt.block_number
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Where one clobnode deployment lives on L1; `deploy_block` is the Inbox's creation block
+    (no inbox entry is older, so a node derives from there)."""
+
+    chain_id: int
+    inbox: ChecksumAddress
+    vault: ChecksumAddress
+    rollup: ChecksumAddress
+    verifier: ChecksumAddress
+    base_token: ChecksumAddress
+    quote_token: ChecksumAddress
+    deploy_block: int
+    genesis_state_root: bytes = ZERO_BYTES32
+    program_vkey: bytes = ZERO_BYTES32
+
+    def to_json(self) -> str:
+        """The deployment as a JSON object (bytes as 0x-hex)."""
+        fields = asdict(self)
+        for key in ("genesis_state_root", "program_vkey"):
+            fields[key] = to_hex(fields[key])
+        return json.dumps(fields, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Deployment:
+        """Parse `to_json` output (addresses are checksummed, bytes read from 0x-hex)."""
+        try:
+            raw = json.loads(text)
+            addresses = {
+                key: Web3.to_checksum_address(raw[key])
+                for key in ("inbox", "vault", "rollup", "verifier", "base_token", "quote_token")
+            }
+            return cls(
+                chain_id=int(raw["chain_id"]),
+                deploy_block=int(raw["deploy_block"]),
+                genesis_state_root=Web3.to_bytes(hexstr=raw.get("genesis_state_root", "0x" + "00" * 32)),
+                program_vkey=Web3.to_bytes(hexstr=raw.get("program_vkey", "0x" + "00" * 32)),
+                **addresses,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContractsError(f"malformed deployment JSON: {exc}") from exc
+
+
+def deploy_devnet(
+    l1: L1Client,
+    deployer: LocalAccount,
+    genesis_root_fn: GenesisRootFn,
+    *,
+    program_vkey: bytes = ZERO_BYTES32,
+    base_token: tuple[str, str, int] = ("Dev Wrapped Ether", "WETH", 18),
+    quote_token: tuple[str, str, int] = ("Dev USD Coin", "USDC", 6),
+) -> Deployment:
+    """Deploy a full dev stack: base and quote DevTokens, the Inbox (and its Vault) with zero
+    anti-spam fees, the MockVerifier and the Rollup whose genesis root `genesis_root_fn` computes
+    (owned by `deployer`), then bind the Vault to the Rollup."""
+    chain_id = l1.chain_id()
+    base = deploy(l1, deployer, "DevToken", *base_token)
+    quote = deploy(l1, deployer, "DevToken", *quote_token)
+    inbox, deploy_block = _deploy(l1, deployer, "Inbox", 0, 0, deployer.address)
+    vault = Web3.to_checksum_address(load_artifact("Inbox").at(l1, inbox).functions.vault().call())
+    verifier = deploy(l1, deployer, "MockVerifier")
+    genesis = bytes(genesis_root_fn(chain_id, inbox, vault, base, quote))
+    if len(genesis) != 32:
+        raise ContractsError(f"genesis_root_fn returned {len(genesis)} bytes, not 32")
+    rollup = deploy(
+        l1, deployer, "Rollup", inbox, verifier, bytes(program_vkey), genesis,
+        deployer.address, DEVNET_UPGRADE_DELAY, DEVNET_ESCAPE_DEADLINE,
+    )
+    try:
+        l1.send_transaction(deployer, vault, load_artifact("Vault").encode_call("bindRollup", rollup))
+    except L1Error as exc:
+        raise ContractsError(f"binding the Vault to the Rollup failed: {exc}") from exc
+    return Deployment(
+        chain_id=chain_id,
+        inbox=inbox,
+        vault=vault,
+        rollup=rollup,
+        verifier=verifier,
+        base_token=base,
+        quote_token=quote,
+        deploy_block=deploy_block,
+        genesis_state_root=genesis,
+        program_vkey=bytes(program_vkey),
+    )

@@ -1,0 +1,68 @@
+"""L1 watcher: follows L1 blocks behind a confirmation depth and detects reorgs by parent hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.contract import Contract
+
+from clobnode.config import L1Config
+from clobnode.errors import ClobnodeError
+from clobnode.l1.derivation import InboxEntry, entry_from_log_args
+
+
+class WatcherError(ClobnodeError):
+    """L1 could not be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class L1Block:
+    """One L1 block and the Inbox entries appended in it."""
+
+    number: int
+    hash: bytes
+    parent_hash: bytes
+    timestamp: int
+    entries: tuple[InboxEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reorg:
+    """The chain no longer contains our block `number`; `common_ancestor` is the last block we share."""
+
+    number: int
+    common_ancestor: int
+
+
+class L1Watcher:
+    """Reads confirmed blocks and the Inbox's `EntryAppended` logs, one block at a time."""
+
+    def __init__(self, w3: Web3, inbox: Contract, config: L1Config) -> None:
+        self._w3 = w3
+        self._inbox = inbox
+        self._config = config
+        self._topic = inbox.events.EntryAppended().topic
+
+    def confirmed_head(self) -> int:
+        return int(self._w3.eth.block_number) - self._config.confirmations
+
+    def block(self, number: int) -> L1Block:
+        header = self._w3.eth.get_block(number)
+        block_hash = bytes(header["hash"])
+        logs = self._w3.eth.get_logs({"blockHash": block_hash, "address": self._inbox.address, "topics": [self._topic]})
+        event = self._inbox.events.EntryAppended()
+        entries = tuple(entry_from_log_args(event.process_log(log)["args"]) for log in logs)
+        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries)
+
+    def canonical_hash(self, number: int) -> bytes:
+        return bytes(self._w3.eth.get_block(number)["hash"])
+
+    def find_reorg(self, block: L1Block, known_hash: bytes | None, known_hashes: dict[int, bytes]) -> Reorg | None:
+        """A reorg if `block` does not extend our last block; walks back to the common ancestor."""
+        if known_hash is None or block.parent_hash == known_hash:
+            return None
+        for number in sorted(known_hashes, reverse=True):
+            if self.canonical_hash(number) == known_hashes[number]:
+                return Reorg(block.number - 1, number)
+        raise WatcherError(f"reorg deeper than the {len(known_hashes)} blocks the node remembers")

@@ -1,0 +1,1 @@
+"""The node's roles besides following L1: the proposer, the prover, the settler."""

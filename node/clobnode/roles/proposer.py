@@ -1,0 +1,236 @@
+"""Proposer: posts the signed orders the API accepted as blob batches (type-3 txs to `Inbox.proposeBatch`).
+
+Before each batch, the pending messages are checked again against the node's state (admission
+control, `api/admission.py`); what can no longer execute is dropped with its reason, unposted.
+One blob transaction is in flight at a time. Its orders are `submitted` until its receipt shows
+them `posted` (with the block, so a reorg that removes it puts them back to `pending`: the store
+does that in `rollback_after`). A transaction not included within `replace_after_s` is replaced
+at the same nonce with bumped fees (EIP-1559 fees +10%, blob fee ×2 — the mempool's replacement
+rules), reusing its sidecar; one whose nonce another transaction took, or that reverted, returns
+its orders to `pending`. An order is therefore never lost: at worst it is posted twice, and the
+nonce rule rejects the second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import clobnode_core
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from clobnode.api.admission import Admission
+from clobnode.config import ProposerConfig
+from clobnode.da import kzg
+from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
+from clobnode.l1.client import Fees, L1Client, L1Error
+from clobnode.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Replacement bumps: geth and reth require >= 10% on both EIP-1559 fees and >= 100% on the blob fee.
+FEE_BUMP_NUMERATOR, FEE_BUMP_DENOMINATOR = 11, 10
+BLOB_FEE_BUMP = 2
+#: Batch bytes besides the messages' own: version, codec, storedLength, rawLength, count (PROTOCOL.md 4).
+_V2_OVERHEAD = 1 + 1 + 4 + 4 + 4
+
+
+class ProposerError(ClobnodeError):
+    """A blob batch could not be posted."""
+
+
+def take_batch(envelopes: list[tuple[int, bytes]], max_blobs: int) -> list[tuple[int, bytes]]:
+    """The longest prefix of `envelopes` whose blob batch (compression included) fits `max_blobs`."""
+    def fits(count: int) -> bool:
+        return len(clobnode_core.encode_blob_batch([e for _, e in envelopes[:count]])) <= max_blobs
+
+    if fits(len(envelopes)):
+        return envelopes  # the common case: one encoding
+    # What fits uncompressed always fits (the encoder stores the messages as they are at worst).
+    room, low = max_blobs * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD, 0
+    for _, envelope in envelopes:
+        room -= 2 + len(envelope)
+        if room < 0:
+            break
+        low += 1
+    high = len(envelopes) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return envelopes[:low]
+
+
+def bumped(fees: Fees, blob_fee: int, market: Fees, market_blob_fee: int) -> tuple[Fees, int]:
+    """Fees for a replacement: at least the replacement rules' bump, at least the market now."""
+    def bump(value: int) -> int:
+        return value * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR + 1
+
+    tip = max(bump(fees.max_priority_fee_per_gas), market.max_priority_fee_per_gas)
+    cap = max(bump(fees.max_fee_per_gas), market.max_fee_per_gas, tip)
+    return Fees(max_fee_per_gas=cap, max_priority_fee_per_gas=tip), max(blob_fee * BLOB_FEE_BUMP, market_blob_fee)
+
+
+@dataclass(slots=True)
+class InFlight:
+    """The blob transaction being waited for: every hash it was sent under, and what to resend."""
+
+    order_ids: list[int]
+    nonce: int
+    fees: Fees
+    blob_fee: int
+    sidecar: kzg.BlobSidecar
+    tx_hashes: list[bytes] = field(default_factory=list)
+    sent_at: float = 0.0
+    gas: int | None = None  # the first send's estimate, kept: a re-estimate against a pool that
+    # holds the original sees warm storage and comes out too low
+
+
+class Proposer:
+    """Drains the pending API orders into blob batches, one transaction in flight at a time."""
+
+    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission) -> None:
+        self._admission = admission
+        self._l1 = l1
+        self._account = account
+        self._inbox = inbox
+        self._store = store
+        self._config = config
+        self._sidecar = sidecar
+        self._calldata = bytes.fromhex(inbox.encode_abi("proposeBatch", args=[])[2:])
+        self._blob_fee: int | None = None  # the Inbox's anti-spam fee per blob, immutable: read once
+        self._max_blobs: int | None = None
+        self._in_flight: InFlight | None = None
+        self._requeue_unknown_submissions()
+
+    def max_blobs_per_tx(self) -> int:
+        """The configured bound, lowered to the L1's per-transaction blob limit when it says one."""
+        if self._max_blobs is None:
+            limit = self._l1.blob_limit_per_tx()
+            self._max_blobs = min(self._config.max_blobs_per_tx, limit) if limit else self._config.max_blobs_per_tx
+        return self._max_blobs
+
+    def step(self) -> str | None:
+        """Follow the transaction in flight, or post one blob batch if orders are pending; returns
+        the tx hash (hex) of a batch seen included in this step, else None."""
+        if self._in_flight is None:
+            pending, dropped = self._admission.recheck(self._store.pending_api_orders(self._config.max_orders_per_batch))
+            if dropped:
+                self._store.drop_api_orders(dropped)
+                log.info("dropped %d pending messages that can no longer execute (%s)", len(dropped), ", ".join(sorted({r for _, r in dropped})))
+            batch = take_batch(pending, self.max_blobs_per_tx())
+            if not batch:
+                return None
+            if not self._send_new(batch):
+                return None
+        return self._follow()
+
+    # ---- sending ---------------------------------------------------------------------------
+
+    def _blob_fee_cap(self) -> int:
+        return max(2 * self._l1.blob_base_fee(), self._config.max_fee_per_blob_gas_floor)
+
+    def _send_new(self, batch: list[tuple[int, bytes]]) -> bool:
+        blobs = clobnode_core.encode_blob_batch([envelope for _, envelope in batch])
+        try:
+            if self._blob_fee is None:
+                self._blob_fee = int(self._inbox.functions.blobFee().call())
+            form = self._l1.sidecar_form() if self._sidecar == "auto" else kzg.SidecarForm(self._sidecar)
+            # One transaction in flight at a time: the L1's pending count is the next nonce (a
+            # cached one can be stale after a reorg removed our transactions).
+            self._l1.reset_nonce(self._account.address)
+            flight = InFlight(
+                order_ids=[order_id for order_id, _ in batch],
+                nonce=self._l1.next_nonce(self._account.address),
+                fees=self._l1.suggest_fees(),
+                blob_fee=self._blob_fee_cap(),
+                sidecar=kzg.build_sidecar(blobs, form),
+            )
+            self._submit(flight)
+        except (L1Error, kzg.KzgError) as exc:
+            log.warning("blob batch of %d orders not posted: %s", len(batch), exc)
+            self._l1.reset_nonce(self._account.address)
+            return False
+        self._in_flight = flight
+        log.info("sent blob batch: %d orders in %d blob(s), tx 0x%s", len(batch), len(blobs), flight.tx_hashes[-1].hex())
+        return True
+
+    def _submit(self, flight: InFlight) -> None:
+        tx_hash = self._l1.submit_blob_transaction(
+            self._account, self._inbox.address, self._calldata, flight.sidecar,
+            value=(self._blob_fee or 0) * len(flight.sidecar.blobs), nonce=flight.nonce, fees=flight.fees,
+            max_fee_per_blob_gas=flight.blob_fee, gas=flight.gas,
+        )
+        if flight.gas is None:
+            sent = self._l1.rpc("eth_getTransactionByHash", [to_hex(tx_hash)])
+            flight.gas = int(sent["gas"], 16) if sent else None
+        flight.tx_hashes.append(tx_hash)
+        flight.sent_at = time.monotonic()
+        self._store.set_api_orders_status(flight.order_ids, "submitted", to_hex(tx_hash))
+        self._store.set_api_orders_batch(flight.order_ids, flight.sidecar.versioned_hashes[0])
+
+    # ---- following ---------------------------------------------------------------------------
+
+    def _follow(self) -> str | None:
+        flight = self._in_flight
+        assert flight is not None
+        deadline = time.monotonic() + self._config.inclusion_wait_s
+        while True:
+            for tx_hash in reversed(flight.tx_hashes):
+                receipt = self._l1.get_receipt(tx_hash)
+                if receipt is None:
+                    continue
+                self._in_flight = None
+                if receipt.status != 1:
+                    log.warning("blob batch tx 0x%s reverted: its %d orders go back to pending", tx_hash.hex(), len(flight.order_ids))
+                    self._store.set_api_orders_status(flight.order_ids, "pending", None)
+                    return None
+                self._store.record_blob_tx_inclusion(flight.order_ids, to_hex(tx_hash), receipt.block_number)
+                log.info("blob batch tx 0x%s included in block %d", tx_hash.hex(), receipt.block_number)
+                return to_hex(tx_hash)
+            if self._l1.transaction_count(self._account.address) > flight.nonce:
+                # The nonce is used; if the node knows none of our hashes, another tx took it: dropped.
+                if not any(self._l1.rpc("eth_getTransactionByHash", [to_hex(h)]) for h in flight.tx_hashes):
+                    log.warning("blob batch (nonce %d) was dropped: %d orders go back to pending", flight.nonce, len(flight.order_ids))
+                    self._in_flight = None
+                    self._store.set_api_orders_status(flight.order_ids, "pending", None)
+                    return None
+                continue
+            if time.monotonic() - flight.sent_at >= self._config.replace_after_s:
+                self._replace(flight)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+
+    def _replace(self, flight: InFlight) -> None:
+        flight.fees, flight.blob_fee = bumped(flight.fees, flight.blob_fee, self._l1.suggest_fees(), self._blob_fee_cap())
+        try:
+            self._submit(flight)
+        except L1Error as exc:
+            flight.sent_at = time.monotonic()  # try again after another period
+            log.warning("replacing blob batch tx (nonce %d) failed: %s", flight.nonce, exc)
+            return
+        log.info(
+            "replaced stuck blob batch tx (nonce %d) with 0x%s: max fee %d, tip %d, blob fee %d",
+            flight.nonce, flight.tx_hashes[-1].hex(), flight.fees.max_fee_per_gas,
+            flight.fees.max_priority_fee_per_gas, flight.blob_fee,
+        )
+
+    def _requeue_unknown_submissions(self) -> None:
+        """After a restart: orders `submitted` by a transaction the L1 included are posted, the
+        rest go back to pending (re-proposed; a late inclusion of the old tx is harmless)."""
+        for tx_hex, orders in self._store.submitted_api_orders().items():
+            ids = [order_id for order_id, _ in orders]
+            try:
+                receipt = self._l1.get_receipt(bytes.fromhex(tx_hex.removeprefix("0x")))
+            except (L1Error, ValueError):
+                receipt = None
+            if receipt is not None and receipt.status == 1:
+                self._store.record_blob_tx_inclusion(ids, tx_hex, receipt.block_number)
+            else:
+                self._store.set_api_orders_status(ids, "pending", None)

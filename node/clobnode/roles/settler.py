@@ -1,0 +1,70 @@
+"""Settler: submits proven batches to the Rollup and records whether L1 accepted them."""
+
+from __future__ import annotations
+
+import logging
+
+import clobnode_core
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
+from clobnode.l1.client import L1Client, L1Error
+from clobnode.storage.store import BatchRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+class SettlerError(ClobnodeError):
+    """A batch could not be settled."""
+
+
+#: A `BlobOpening` struct (PROTOCOL.md section 13): (versionedHash, z, y, commitment, kzgProof).
+BlobOpeningTuple = tuple[bytes, bytes, bytes, bytes, bytes]
+
+
+def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, bytes, bytes, bytes]:
+    """The Rollup's `BatchHeader` struct from the public values (PROTOCOL.md section 8). A core
+    that still decodes v1 (no `blobs_hash`) yields a zero blobsHash: such a range reads no blob."""
+    pv = clobnode_core.decode_public_values(public_values)
+
+    def b32(key: str) -> bytes:
+        value = pv[key]
+        return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+    return (
+        b32("prev_state_root"), b32("new_state_root"), int(pv["inbox_start"]), int(pv["inbox_end"]),
+        b32("inbox_start_acc"), b32("inbox_end_acc"), b32("withdrawals_root"),
+        b32("blobs_hash") if "blobs_hash" in pv else bytes(32),
+    )
+
+
+class Settler:
+    """Sends `Rollup.submitBatch(header, blobOpenings, proof)`; a revert marks the batch failed with its reason."""
+
+    def __init__(self, l1: L1Client, account: LocalAccount, rollup: Contract, store: Store) -> None:
+        self._l1 = l1
+        self._account = account
+        self._rollup = rollup
+        self._store = store
+
+    def rollup_position(self) -> tuple[bytes, int]:
+        """(verified state root, next inbox index) as the Rollup holds them."""
+        root = bytes(self._rollup.functions.stateRoot().call())
+        return root, int(self._rollup.functions.nextInboxIndex().call())
+
+    def submit(self, batch: BatchRecord, blob_openings: list[BlobOpeningTuple] | None = None) -> bool:
+        args = [header_tuple(batch.public_values), list(blob_openings or []), batch.proof]
+        data = bytes.fromhex(self._rollup.encode_abi("submitBatch", args=args)[2:])
+        try:
+            receipt = self._l1.send_transaction(self._account, self._rollup.address, data)
+        except L1Error as exc:
+            self._l1.reset_nonce(self._account.address)
+            reason = f"{exc}" + (f" (revert data 0x{exc.revert_data.hex()})" if exc.revert_data else "")
+            self._store.set_batch_status(batch.id, "failed", error=reason)
+            log.warning("batch %d [%d, %d) rejected by the Rollup: %s", batch.id, batch.inbox_start, batch.inbox_end, reason)
+            return False
+        self._store.set_batch_status(batch.id, "verified", tx_hash=to_hex(receipt.tx_hash))
+        log.info("batch %d [%d, %d) verified on L1", batch.id, batch.inbox_start, batch.inbox_end)
+        return True

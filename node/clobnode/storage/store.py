@@ -1,0 +1,480 @@
+"""Store: everything durable (L1 cursor, entries, blobs, state, events, orders, batches) in SQLite (WAL)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from clobnode.errors import ClobnodeError
+from clobnode.l1.derivation import KIND_BLOB_BATCH, InboxEntry
+from clobnode.storage.state_store import LeafValue, StateCommit, StateStore
+
+
+class StoreError(ClobnodeError):
+    """The database is missing something the node relies on."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSubmission:
+    """What the API admitted: whose message, which, and the funds it will lock (token None: none)."""
+
+    trader: str
+    message: str  # order | cancel | cancel_all | replace
+    market: int
+    nonce: int  # the message's own; a cancel's is the nonce of the order it names
+    client_order_id: int
+    lock_token: str | None
+    lock_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A proven (or being proven) inbox range and its settlement."""
+
+    id: int
+    inbox_start: int
+    inbox_end: int
+    status: str
+    backend: str
+    public_values: bytes
+    proof: bytes
+    tx_hash: str | None
+    error: str | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS l1_blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL, parent_hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    idx INTEGER PRIMARY KEY, kind INTEGER NOT NULL, sender BLOB NOT NULL, l1_block INTEGER NOT NULL,
+    l1_timestamp INTEGER NOT NULL, payload BLOB NOT NULL, acc BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_block ON entries (l1_block);
+CREATE TABLE IF NOT EXISTS blobs (versioned_hash BLOB PRIMARY KEY, data BLOB NOT NULL, l1_block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, idx INTEGER NOT NULL, position INTEGER, type TEXT NOT NULL,
+    body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_idx ON events (idx, position);
+CREATE INDEX IF NOT EXISTS events_type ON events (type);
+-- Which orders an event concerns (a fill two), so that an order's history is one indexed read.
+-- `message` is "order" for an order's own events (a rejected replace: its new order), else the
+-- rejected message's type.
+CREATE TABLE IF NOT EXISTS event_orders (
+    event_id INTEGER NOT NULL, idx INTEGER NOT NULL, trader TEXT NOT NULL, market INTEGER NOT NULL,
+    nonce INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_orders_order ON event_orders (trader, nonce, market);
+CREATE INDEX IF NOT EXISTS event_orders_idx ON event_orders (idx);
+CREATE TABLE IF NOT EXISTS api_orders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, envelope BLOB NOT NULL UNIQUE, trader TEXT NOT NULL,
+    status TEXT NOT NULL, tx_hash TEXT, received_at REAL NOT NULL,
+    message TEXT NOT NULL, market INTEGER NOT NULL, nonce INTEGER NOT NULL, client_order_id TEXT NOT NULL,
+    lock_token TEXT, lock_amount TEXT NOT NULL, reason TEXT, batch_blob BLOB, batch_position INTEGER);
+CREATE INDEX IF NOT EXISTS api_orders_status ON api_orders (status);
+CREATE INDEX IF NOT EXISTS api_orders_trader ON api_orders (trader, nonce);
+CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
+    status TEXT NOT NULL, backend TEXT NOT NULL, public_values BLOB NOT NULL, proof BLOB NOT NULL,
+    tx_hash TEXT, error TEXT, created_at REAL NOT NULL);
+"""
+
+
+_COUNTABLE = {("events", "type"), ("api_orders", "status"), ("batches", "status"), ("entries", "kind")}
+
+
+def order_refs(event: dict[str, Any]) -> list[tuple[str, int, int, str]]:
+    """(trader, market, nonce, message) of every order `event` concerns (PROTOCOL.md section 6)."""
+    kind, market = event["type"], event.get("market")
+    if kind == "accepted":
+        return [(event["trader"], market, event["nonce"], "order")]
+    if kind in ("triggered", "cancelled", "reduced"):
+        return [(event["trader"], market, event["nonce"], "order")]
+    if kind == "fill":
+        return [(event["maker"], market, event["maker_nonce"], "order"), (event["taker"], market, event["taker_nonce"], "order")]
+    if kind == "self_trade":
+        return [(event["trader"], market, event["maker_nonce"], "order"), (event["trader"], market, event["taker_nonce"], "order")]
+    if kind == "rejected" and "trader" in event:
+        message = "order" if event["message"] in ("order", "replace") else event["message"]
+        return [(event["trader"], market, event["nonce"], message)]
+    return []
+
+
+class Store:
+    """One SQLite connection (use one Store per thread)."""
+
+    def __init__(self, path: Path | str) -> None:
+        conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.conn.executescript(_SCHEMA)
+        self.state = StateStore(self.db.conn)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Atomic write: everything inside lands together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
+        return row
+
+    # ---- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # ---- L1 cursor and derived entries ------------------------------------------------------
+
+    def last_block(self) -> tuple[int, bytes] | None:
+        row = self._one("SELECT number, hash FROM l1_blocks ORDER BY number DESC LIMIT 1")
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def block_hash(self, number: int) -> bytes | None:
+        row = self._one("SELECT hash FROM l1_blocks WHERE number = ?", (number,))
+        return None if row is None else bytes(row[0])
+
+    def record_block(
+        self,
+        number: int,
+        block_hash: bytes,
+        parent_hash: bytes,
+        entries: Sequence[InboxEntry],
+        events: Sequence[dict[str, Any]],
+        state: StateCommit | None,
+    ) -> None:
+        """Persist one processed L1 block: its hash, its entries, their events, what it changed in the state."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO l1_blocks (number, hash, parent_hash) VALUES (?, ?, ?)",
+                (number, block_hash, parent_hash),
+            )
+            self.db.conn.executemany(
+                "INSERT INTO entries (idx, kind, sender, l1_block, l1_timestamp, payload, acc) VALUES (?,?,?,?,?,?,?)",
+                [(e.index, e.kind, e.sender, e.l1_block, e.l1_timestamp, e.payload, e.acc) for e in entries],
+            )
+            self._insert_events(events)
+            if state is not None:
+                self.state.write_block(number, state)
+
+    def _insert_events(self, events: Sequence[dict[str, Any]]) -> None:
+        insert = "INSERT INTO events (idx, position, type, body) VALUES (?, ?, ?, ?)"
+        refs = []
+        for ev in events:
+            cur = self.db.conn.execute(insert, (ev["index"], ev.get("position"), ev["type"], json.dumps(ev, sort_keys=True)))
+            refs.extend((cur.lastrowid, ev["index"], *ref) for ref in order_refs(ev))
+        self.db.conn.executemany(
+            "INSERT INTO event_orders (event_id, idx, trader, market, nonce, message) VALUES (?, ?, ?, ?, ?, ?)", refs
+        )
+
+    def record_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """The exchange before its first inbox entry, as of L1 block `l1_block`."""
+        with self.transaction():
+            self.state.write_genesis(l1_block, state_root, records)
+
+    def rollback_after(self, number: int) -> list[LeafValue]:
+        """Forget every block above `number` and all that was derived from them (reorg); returns
+        the state leaves set back to their values after `number`."""
+        with self.transaction():
+            reverted = self.state.roll_back_after(number)
+            first_idx = self._one("SELECT MIN(idx) FROM entries WHERE l1_block > ?", (number,))
+            if first_idx is not None and first_idx[0] is not None:
+                self.db.execute("DELETE FROM events WHERE idx >= ?", (first_idx[0],))
+                self.db.execute("DELETE FROM event_orders WHERE idx >= ?", (first_idx[0],))
+            for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("blobs", "l1_block")):
+                self.db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
+            # API orders whose blob tx the reorg removed are proposed again (never lost).
+            self.db.execute(
+                "UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted' "
+                "AND tx_hash IN (SELECT tx_hash FROM blob_txs WHERE l1_block > ?)",
+                (number,),
+            )
+            self.db.execute("DELETE FROM blob_txs WHERE l1_block > ?", (number,))
+        return reverted
+
+    def forget_everything(self) -> None:
+        """Drop all that was derived from L1 (a reorg deeper than the journal): the node derives again."""
+        with self.transaction():
+            for table in ("l1_blocks", "entries", "events", "event_orders", "blobs", "blob_txs", "state_leaves", "state_blocks", "state_journal"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor'")
+            self.db.execute("UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted'")
+
+    def entries(self, start: int, end: int) -> list[InboxEntry]:
+        rows = self.db.execute(
+            "SELECT idx, kind, sender, l1_block, l1_timestamp, payload, acc FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+            (start, end),
+        ).fetchall()
+        return [InboxEntry(int(r[0]), int(r[1]), bytes(r[2]), int(r[3]), int(r[4]), bytes(r[5]), bytes(r[6])) for r in rows]
+
+    def entry_count(self) -> int:
+        row = self._one("SELECT COUNT(*) FROM entries")
+        return 0 if row is None else int(row[0])
+
+    # ---- blobs (DA store) -------------------------------------------------------------------
+
+    def put_blob(self, versioned_hash: bytes, data: bytes, l1_block: int) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO blobs (versioned_hash, data, l1_block) VALUES (?, ?, ?)",
+            (versioned_hash, data, l1_block),
+        )
+
+    def get_blob(self, versioned_hash: bytes) -> bytes | None:
+        row = self._one("SELECT data FROM blobs WHERE versioned_hash = ?", (versioned_hash,))
+        return None if row is None else bytes(row[0])
+
+    # ---- events -----------------------------------------------------------------------------
+
+    def events(self, event_type: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if event_type is None:
+            rows = self.db.execute("SELECT body FROM events ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT body FROM events WHERE type = ? ORDER BY id DESC LIMIT ?", (event_type, limit)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def events_after(self, last_id: int, limit: int = 1000) -> list[tuple[int, dict[str, Any], int, int]]:
+        """(row id, event, L1 block, L1 timestamp) of the events recorded after row `last_id`,
+        oldest first (for streaming)."""
+        rows = self.db.execute(
+            "SELECT e.id, e.body, en.l1_block, en.l1_timestamp FROM events e JOIN entries en ON en.idx = e.idx "
+            "WHERE e.id > ? ORDER BY e.id LIMIT ?",
+            (last_id, limit),
+        ).fetchall()
+        return [(int(r[0]), json.loads(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def last_event_id(self) -> int:
+        row = self._one("SELECT MAX(id) FROM events")
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    def counts(self, table: str, column: str) -> dict[str, int]:
+        """Row counts of `table` grouped by `column` (for metrics); both names are the store's own."""
+        if (table, column) not in _COUNTABLE:
+            raise StoreError(f"cannot count {table}.{column}")
+        rows = self.db.execute(f"SELECT {column}, COUNT(*) FROM {table} GROUP BY {column}").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def events_in_range(self, start: int, end: int, event_type: str) -> list[dict[str, Any]]:
+        """Events of one type for inbox entries [start, end), in inbox order."""
+        rows = self.db.execute(
+            "SELECT body FROM events WHERE idx >= ? AND idx < ? AND type = ? ORDER BY id", (start, end, event_type)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def events_at(self, inbox_index: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT body FROM events WHERE idx = ? ORDER BY id", (inbox_index,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    # ---- orders received by the API ---------------------------------------------------------
+
+    def api_order_id(self, envelope: bytes) -> int | None:
+        row = self._one("SELECT id FROM api_orders WHERE envelope = ?", (envelope,))
+        return None if row is None else int(row[0])
+
+    def add_api_order(self, envelope: bytes, submission: ApiSubmission) -> tuple[int, bool]:
+        """Persist an admitted API message before it is acknowledged; returns (id, is_new)."""
+        row = self._one("SELECT id FROM api_orders WHERE envelope = ?", (envelope,))
+        if row is not None:
+            return int(row[0]), False
+        cur = self.db.execute(
+            "INSERT INTO api_orders (envelope, trader, status, received_at, message, market, nonce, client_order_id, "
+            "lock_token, lock_amount) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+            (envelope, submission.trader, time.time(), submission.message, submission.market, submission.nonce,
+             str(submission.client_order_id), submission.lock_token, str(submission.lock_amount)),
+        )
+        return int(cur.lastrowid or 0), True
+
+    def pending_api_orders(self, limit: int) -> list[tuple[int, bytes]]:
+        rows = self.db.execute(
+            "SELECT id, envelope FROM api_orders WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+        ).fetchall()
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    def in_flight_api_orders(self, trader: str, above_nonce: int, statuses: Sequence[str] = ("pending", "submitted", "posted")) -> list[ApiSubmission]:
+        """The trader's admitted messages not yet applied: waiting, sent or posted, with a nonce above
+        `above_nonce` (the trader's last nonce: every applied message, even a rejected one, used its
+        nonce up) or, for cancels, not yet posted."""
+        rows = self.db.execute(
+            "SELECT trader, message, market, nonce, client_order_id, lock_token, lock_amount FROM api_orders "
+            f"WHERE trader = ? AND status IN ({', '.join('?' * len(statuses))}) AND (nonce > ? OR (message = 'cancel' AND status != 'posted')) ORDER BY id",
+            (trader, *statuses, above_nonce),
+        ).fetchall()
+        return [ApiSubmission(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], int(r[6])) for r in rows]
+
+    def set_api_orders_status(self, ids: Sequence[int], status: str, tx_hash: str | None) -> None:
+        self.db.conn.executemany(
+            "UPDATE api_orders SET status = ?, tx_hash = ? WHERE id = ?", [(status, tx_hash, i) for i in ids]
+        )
+
+    def drop_api_orders(self, dropped: Sequence[tuple[int, str]]) -> None:
+        """Messages the proposer will not post: (id, reason), e.g. an order whose funds are gone."""
+        self.db.conn.executemany(
+            "UPDATE api_orders SET status = 'dropped', reason = ? WHERE id = ?", [(reason, i) for i, reason in dropped]
+        )
+
+    def set_api_orders_batch(self, ids: Sequence[int], first_blob: bytes) -> None:
+        """The blob batch (named by its first blob's versioned hash) the messages are sent in, at
+        positions 0, 1, ... in the order of `ids`."""
+        self.db.conn.executemany(
+            "UPDATE api_orders SET batch_blob = ?, batch_position = ? WHERE id = ?",
+            [(first_blob, position, i) for position, i in enumerate(ids)],
+        )
+
+    def record_blob_tx_inclusion(self, ids: Sequence[int], tx_hash: str, l1_block: int) -> None:
+        """The orders' blob tx landed in `l1_block`: they are posted (until a reorg removes it)."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO blob_txs (tx_hash, l1_block) VALUES (?, ?)", (tx_hash, l1_block))
+            self.set_api_orders_status(ids, "posted", tx_hash)
+
+    def submitted_api_orders(self) -> dict[str, list[tuple[int, bytes]]]:
+        """Orders sent in a blob tx not yet seen included, by tx hash (for a restarted proposer)."""
+        rows = self.db.execute("SELECT id, envelope, tx_hash FROM api_orders WHERE status = 'submitted' ORDER BY id").fetchall()
+        by_tx: dict[str, list[tuple[int, bytes]]] = {}
+        for r in rows:
+            by_tx.setdefault(str(r[2]), []).append((int(r[0]), bytes(r[1])))
+        return by_tx
+
+    _API_ORDER = (
+        "SELECT id, trader, status, tx_hash, received_at, message, market, nonce, client_order_id, reason, batch_blob, "
+        "batch_position FROM api_orders"
+    )
+
+    def _api_order_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        order = {
+            "id": row[0], "trader": row[1], "status": row[2], "tx_hash": row[3], "received_at": row[4],
+            "message": row[5], "market": row[6], "nonce": str(row[7]), "client_order_id": row[8], "reason": row[9],
+            "inbox_index": None, "position": row[11],
+        }
+        if row[10] is not None and row[2] == "posted":
+            order["inbox_index"] = self.blob_batch_index(bytes(row[10]))
+        return order
+
+    def api_order(self, order_id: int) -> dict[str, Any] | None:
+        row = self._one(self._API_ORDER + " WHERE id = ?", (order_id,))
+        return None if row is None else self._api_order_row(row)
+
+    def api_order_by_nonce(self, trader: str, nonce: int) -> dict[str, Any] | None:
+        """The trader's API message that carries `nonce` (a cancel's is the order it names)."""
+        row = self._one(self._API_ORDER + " WHERE trader = ? AND nonce = ? AND message != 'cancel' ORDER BY id DESC LIMIT 1", (trader, nonce))
+        return None if row is None else self._api_order_row(row)
+
+    def blob_batch_index(self, first_blob: bytes) -> int | None:
+        """The inbox index of the blob batch entry whose first blob is `first_blob`, once derived."""
+        row = self._one("SELECT l1_block FROM blobs WHERE versioned_hash = ?", (first_blob,))
+        if row is None:
+            return None
+        rows = self.db.execute("SELECT idx, payload FROM entries WHERE l1_block = ? AND kind = ?", (row[0], KIND_BLOB_BATCH)).fetchall()
+        return next((int(r[0]) for r in rows if bytes(r[1])[:32] == first_blob), None)
+
+    # ---- orders and trades, as derived from L1 ---------------------------------------------
+
+    def events_of_message(self, inbox_index: int, position: int | None) -> list[dict[str, Any]]:
+        """The events of one message: a blob batch's at `position`, or a whole entry's."""
+        if position is None:
+            return self.events_at(inbox_index)
+        rows = self.db.execute("SELECT body FROM events WHERE idx = ? AND position = ? ORDER BY id", (inbox_index, position)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def order_history(self, trader: str, nonce: int, market: int | None = None) -> list[tuple[int, dict[str, Any], int, int]]:
+        """(event id, event, L1 block, L1 timestamp) of every event of the order (trader, nonce),
+        oldest first: its acceptance or rejection, fills, trigger, reductions, cancellation."""
+        sql = (
+            "SELECT e.id, e.body, en.l1_block, en.l1_timestamp FROM event_orders eo JOIN events e ON e.id = eo.event_id "
+            "JOIN entries en ON en.idx = eo.idx WHERE eo.trader = ? AND eo.nonce = ? AND eo.message = 'order'"
+        )
+        params: list[Any] = [trader, nonce]
+        if market is not None:
+            sql += " AND eo.market = ?"
+            params.append(market)
+        rows = self.db.execute(sql + " ORDER BY e.id", params).fetchall()
+        return [(int(r[0]), json.loads(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def trader_order_keys(self, trader: str, limit: int) -> list[tuple[int, int]]:
+        """(market, nonce) of the trader's orders with the most recent activity first."""
+        rows = self.db.execute(
+            "SELECT market, nonce FROM event_orders WHERE trader = ? AND message = 'order' GROUP BY market, nonce "
+            "ORDER BY MAX(event_id) DESC LIMIT ?",
+            (trader, limit),
+        ).fetchall()
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def trades(self, market: int | None, trader: str | None, limit: int, before: int | None = None) -> list[tuple[int, dict[str, Any], int, int]]:
+        """(event id, fill, L1 block, L1 timestamp), newest first, of one market and/or trader."""
+        sql = "SELECT e.id, e.body, en.l1_block, en.l1_timestamp FROM events e JOIN entries en ON en.idx = e.idx WHERE e.type = 'fill'"
+        params: list[Any] = []
+        if trader is not None:
+            sql += " AND e.id IN (SELECT event_id FROM event_orders WHERE trader = ?)"
+            params.append(trader)
+        if market is not None:
+            sql += " AND json_extract(e.body, '$.market') = ?"
+            params.append(market)
+        if before is not None:
+            sql += " AND e.id < ?"
+            params.append(before)
+        rows = self.db.execute(sql + " ORDER BY e.id DESC LIMIT ?", [*params, limit]).fetchall()
+        return [(int(r[0]), json.loads(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def batch_covering(self, inbox_index: int) -> BatchRecord | None:
+        """The newest batch (proven, submitted or verified) whose range holds `inbox_index`."""
+        row = self._one(
+            "SELECT id, inbox_start, inbox_end, status, backend, public_values, proof, tx_hash, error FROM batches "
+            "WHERE inbox_start <= ? AND inbox_end > ? AND status != 'failed' ORDER BY id DESC LIMIT 1",
+            (inbox_index, inbox_index),
+        )
+        return None if row is None else BatchRecord(int(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4]), bytes(row[5]), bytes(row[6]), row[7], row[8])
+
+    # ---- batches ----------------------------------------------------------------------------
+
+    def add_batch(self, inbox_start: int, inbox_end: int, backend: str, public_values: bytes, proof: bytes) -> int:
+        cur = self.db.execute(
+            "INSERT INTO batches (inbox_start, inbox_end, status, backend, public_values, proof, created_at) "
+            "VALUES (?, ?, 'proven', ?, ?, ?, ?)",
+            (inbox_start, inbox_end, backend, public_values, proof, time.time()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def set_batch_status(self, batch_id: int, status: str, tx_hash: str | None = None, error: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE batches SET status = ?, tx_hash = COALESCE(?, tx_hash), error = ? WHERE id = ?",
+            (status, tx_hash, error, batch_id),
+        )
+
+    def batches(self, limit: int = 100) -> list[BatchRecord]:
+        rows = self.db.execute(
+            "SELECT id, inbox_start, inbox_end, status, backend, public_values, proof, tx_hash, error "
+            "FROM batches ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [BatchRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), bytes(r[5]), bytes(r[6]), r[7], r[8]) for r in rows]
+
+    def open_batch(self) -> BatchRecord | None:
+        """The proven batch not yet verified on L1, if any."""
+        for batch in self.batches(limit=20):
+            if batch.status in ("proven", "submitted"):
+                return batch
+        return None
+
+    def recent_block_hashes(self, limit: int = 512) -> dict[int, bytes]:
+        rows = self.db.execute("SELECT number, hash FROM l1_blocks ORDER BY number DESC LIMIT ?", (limit,)).fetchall()
+        return {int(r[0]): bytes(r[1]) for r in rows}
