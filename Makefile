@@ -45,8 +45,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]' maturin
 	touch $@
 
+# One build at a time in the shared target directory: two checkouts building at once would
+# replace the library under each other's maturin.
 core: venv
-	$(VENV)/bin/maturin develop --release -q -m guest-programs/python/Cargo.toml
+	mkdir -p $(CLOBNODE_CACHE)
+	flock $(CLOBNODE_CACHE)/core.lock $(VENV)/bin/maturin develop --release -q -m guest-programs/python/Cargo.toml
 
 contracts: tools
 	forge build
@@ -54,8 +57,8 @@ contracts: tools
 # zkVM: the SP1 and ZisK guest ELFs (build/elf/) with a private rustc-web toolchain, and the SP1
 # host (sp1-sdk). Cold: ~40 min on 2 cores; warm: seconds (caches under CLOBNODE_CACHE).
 zkvm:
-	bash scripts/build-guests.sh all
-	bash scripts/build-sp1-host.sh
+	mkdir -p $(CLOBNODE_CACHE)
+	flock $(CLOBNODE_CACHE)/zkvm.lock bash -c 'bash scripts/build-guests.sh all && bash scripts/build-sp1-host.sh'
 
 clean:
 	rm -rf out cache lib $(VENV)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -27,8 +28,8 @@ from clobnode.dev import demo
 from clobnode.dev.devnet import Anvil
 from clobnode.errors import ClobnodeError
 from clobnode.hexbytes import to_hex
-from clobnode.l1.client import L1Client
-from clobnode.l1.contracts import Deployment
+from clobnode.l1.client import L1Client, L1Error
+from clobnode.l1.contracts import Deployment, check_deployment
 from clobnode.node import Node
 from clobnode.service import NodeService
 from clobnode.trader import cli as trader_cli
@@ -55,43 +56,45 @@ def start(
     beacon_url: Annotated[str | None, typer.Option(help="Beacon API for blobs (default: the L1 RPC's anvil_getBlobByHash).")] = None,
 ) -> None:
     """Run a node. With no arguments: an embedded anvil devnet, fresh contracts, two funded demo traders."""
-    anvil: Anvil | None = None
-    if rpc_url is None:
-        anvil = Anvil()
-        anvil.start()
-        rpc_url = anvil.url
-        l1 = L1Client(rpc_url)
-        dep = demo.deploy_and_fund(l1)
-        data_dir = data_dir / "devnet"
-        shutil.rmtree(data_dir, ignore_errors=True)  # a new devnet chain: the old database is meaningless
-        proposer_key = proposer_key or demo.PROPOSER_KEY
-        settler_key = settler_key or demo.SETTLER_KEY
-    else:
-        if deployment is None:
-            raise typer.BadParameter("--deployment is required with --rpc-url")
-        l1 = L1Client(rpc_url)
-        dep = Deployment.from_json(deployment.read_text())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "deployment.json").write_text(dep.to_json())
-    config = NodeConfig(
-        l1=L1Config(rpc_url=rpc_url, confirmations=confirmations, beacon_url=beacon_url),
-        store=StoreConfig(path=data_dir / "clobnode.sqlite"),
-        proposer=ProposerConfig(private_key=proposer_key),
-        prover=ProverConfig(backend=prover),
-        settler=SettlerConfig(private_key=settler_key),
-        api=ApiConfig(port=api_port),
-    )
-    service = NodeService(Node(config, dep, l1))
-    service.start()
-    _print_banner(service, dep, rpc_url, anvil is not None)
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    typer.echo("stopping…")
-    service.stop()
-    if anvil is not None:
-        anvil.stop()
+    with contextlib.ExitStack() as cleanup:  # anvil and the services stop on every way out
+        anvil: Anvil | None = None
+        if rpc_url is None:
+            anvil = cleanup.enter_context(Anvil())
+            rpc_url = anvil.url
+            l1 = L1Client(rpc_url)
+            dep = demo.deploy_and_fund(l1)
+            data_dir = data_dir / "devnet"
+            shutil.rmtree(data_dir, ignore_errors=True)  # a new devnet chain: the old database is meaningless
+            proposer_key = proposer_key or demo.PROPOSER_KEY
+            settler_key = settler_key or demo.SETTLER_KEY
+        else:
+            if deployment is None:
+                raise typer.BadParameter("--deployment is required with --rpc-url")
+            l1 = L1Client(rpc_url)
+            dep = Deployment.from_json(deployment.read_text())
+            try:
+                check_deployment(l1, dep)
+            except L1Error as exc:
+                logging.getLogger("clobnode").warning("L1 does not answer yet (%s); the node retries with backoff", str(exc).splitlines()[0])
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "deployment.json").write_text(dep.to_json())
+        config = NodeConfig(
+            l1=L1Config(rpc_url=rpc_url, confirmations=confirmations, beacon_url=beacon_url),
+            store=StoreConfig(path=data_dir / "clobnode.sqlite"),
+            proposer=ProposerConfig(private_key=proposer_key),
+            prover=ProverConfig(backend=prover),
+            settler=SettlerConfig(private_key=settler_key),
+            api=ApiConfig(port=api_port),
+        )
+        service = NodeService(Node(config, dep, l1))
+        cleanup.callback(service.stop)
+        service.start()
+        _print_banner(service, dep, rpc_url, anvil is not None)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+        typer.echo("stopping…")
     typer.echo("stopped")
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
@@ -29,6 +31,54 @@ from clobnode.storage.store import BatchRecord, Store
 log = logging.getLogger(__name__)
 
 
+#: The longest wait between two passes of a failing loop.
+MAX_BACKOFF_S = 30.0
+#: The same failure is logged at most once in this many seconds.
+LOG_EVERY_S = 30.0
+
+
+@dataclass(slots=True)
+class Health:
+    """Whether the loop runs (`live`) and the node follows L1 (`ready`), and the failures that say
+    otherwise. Failures are logged one line each, the same one at most every `LOG_EVERY_S`."""
+
+    live: bool = False
+    ready: bool = False
+    failures: int = 0  # consecutive failing passes
+    last_error: str | None = None
+    _logged: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def failed(self, role: str, exc: BaseException) -> None:
+        self.failures += 1
+        self.last_error = f"{role}: {type(exc).__name__}: {exc}".splitlines()[0]
+        key = f"{role}:{type(exc).__name__}:{str(exc)[:120]}"
+        now = time.monotonic()
+        then, suppressed = self._logged.get(key, (-LOG_EVERY_S, 0))
+        if now - then < LOG_EVERY_S:
+            self._logged[key] = (then, suppressed + 1)
+            return
+        again = f" (and {suppressed} more times)" if suppressed else ""
+        if isinstance(exc, ClobnodeError):
+            log.warning("%s%s", self.last_error, again)
+        else:
+            log.error("%s%s", self.last_error, again)
+            log.debug("traceback of the failure above", exc_info=exc)
+        self._logged[key] = (now, 0)
+
+    def recovered(self) -> None:
+        if self.failures:
+            log.info("recovered after %d failing passes", self.failures)
+        self.failures = 0
+        self.last_error = None
+        self._logged.clear()
+
+    def backoff(self, poll_interval_s: float) -> float:
+        return poll_interval_s if not self.failures else min(poll_interval_s * 2 ** min(self.failures, 10), MAX_BACKOFF_S)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"live": self.live, "ready": self.live and self.ready, "failures": self.failures, "last_error": self.last_error}
+
+
 class Node:
     """One clobnode: a pure function of L1 (the follower) plus the optional proposer and
     prover/settler roles."""
@@ -37,6 +87,7 @@ class Node:
         self.config = config
         self.deployment = deployment
         self.l1 = l1
+        self.health = Health()
         self.store = Store(config.store.path)
         self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
@@ -86,20 +137,37 @@ class Node:
 
     # ---- the loop ---------------------------------------------------------------------------
 
-    def step(self) -> None:
-        """One pass of every role. Errors are logged; the next pass retries."""
+    def step(self) -> bool:
+        """One pass of every role; returns whether every role succeeded. A failure of any kind (an
+        RPC that is down, a bug, a panic of the Rust core) is reported in one line, rate-limited,
+        and retried by the next pass; a failing sync makes the node not ready."""
+        healthy = True
         for role in (self.sync, self._propose, self.prove_and_settle):
             try:
                 role()
-            except ClobnodeError as exc:
-                log.warning("%s: %s", role.__name__, exc)
-            except Exception:  # an RPC hiccup or a bug must not stop the node; the next pass retries
-                log.exception("%s failed", role.__name__)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 (a Rust panic is a BaseException: the loop must outlive it)
+                healthy = False
+                self.health.failed(role.__name__, exc)
+                if role == self.sync:
+                    self.health.ready = False
+            else:
+                if role == self.sync:
+                    self.health.ready = True
+        if healthy:
+            self.health.recovered()
+        return healthy
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step()
-            stop.wait(self.config.l1.poll_interval_s)
+        """Steps until `stop`; after failures, waits longer each time (up to `MAX_BACKOFF_S`)."""
+        self.health.live = True
+        try:
+            while not stop.is_set():
+                self.step()
+                stop.wait(self.health.backoff(self.config.l1.poll_interval_s))
+        finally:
+            self.health.live = False
 
     def status(self) -> dict[str, Any]:
         next_index, acc = self.engine.inbox_position()
@@ -115,4 +183,5 @@ class Node:
             "last_verified_batch": None if verified is None else {"id": verified.id, "inbox_end": verified.inbox_end, "tx_hash": verified.tx_hash},
             "prover": {"backend": self.backend.name, "insecure": self.backend.insecure},
             "proposer": self.proposer is not None,
+            "health": self.health.as_json(),
         }

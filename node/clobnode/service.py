@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import threading
 
@@ -10,12 +11,17 @@ from aiohttp import web
 
 from clobnode.api.admission import Admission, RateLimiter
 from clobnode.api.app import ApiContext, make_app
+from clobnode.errors import ClobnodeError
 from clobnode.exchange.exits import Exits
 from clobnode.exchange.markets import MarketCatalog
 from clobnode.node import Node
 from clobnode.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+
+class ServiceError(ClobnodeError):
+    """The node's services could not start."""
 
 
 class ApiServer:
@@ -28,6 +34,7 @@ class ApiServer:
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(app, access_log=None)
         self._ready = threading.Event()
+        self._error: OSError | None = None
         self._thread = threading.Thread(target=self._serve, name="clobnode-api", daemon=True)
         self.port = port
 
@@ -35,7 +42,14 @@ class ApiServer:
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, self._host, self._port)
-        self._loop.run_until_complete(site.start())
+        try:
+            self._loop.run_until_complete(site.start())
+        except OSError as exc:
+            self._error = exc
+            self._ready.set()
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+            return
         server = site._server  # the bound socket tells the real port when 0 was asked for
         if server is not None and server.sockets:
             self.port = int(server.sockets[0].getsockname()[1])
@@ -47,11 +61,16 @@ class ApiServer:
     def start(self) -> None:
         self._thread.start()
         if not self._ready.wait(10):
-            raise RuntimeError("API server did not start")
+            raise ServiceError(f"the API server on {self._host}:{self._port} did not start within 10 s")
+        if self._error is not None:
+            why = "the port is in use (another node? pick one with --api-port)" if self._error.errno == errno.EADDRINUSE else self._error.strerror
+            raise ServiceError(f"cannot serve the API on {self._host}:{self._port}: {why}")
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        if self._error is None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread.is_alive():
+            self._thread.join(10)
 
 
 class NodeService:
@@ -68,9 +87,10 @@ class NodeService:
             chain_id=node.deployment.chain_id,
             inbox=bytes.fromhex(node.deployment.inbox[2:]),
             status=node.status,
+            health=node.health.as_json,
             admission=Admission(node.engine, api_store, node.config.api.admission),
             limiter=RateLimiter(node.config.api.admission.rate_per_s, node.config.api.admission.burst),
-            catalog=MarketCatalog.from_l1(node.engine, node.l1),
+            catalog=MarketCatalog(node.engine, node.l1),
             exits=Exits(node.l1, node.rollup, api_store, node.engine, node.deployment.deploy_block),
         )
         self.api = ApiServer(make_app(context), node.config.api.host, node.config.api.port)
@@ -85,5 +105,6 @@ class NodeService:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(30)
+        if self._thread.is_alive():
+            self._thread.join(30)
         self.api.stop()

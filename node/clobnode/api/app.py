@@ -46,6 +46,7 @@ class ApiContext:
     limiter: RateLimiter
     catalog: MarketCatalog | None = None
     exits: Exits | None = None
+    health: Callable[[], dict[str, Any]] = lambda: {"live": True, "ready": True, "failures": 0, "last_error": None}
 
 
 CONTEXT = web.AppKey("context", ApiContext)
@@ -120,6 +121,9 @@ def envelope_from_request(body: Any) -> bytes:
 async def post_order(request: web.Request) -> web.Response:
     """Admits a signed message: 202 with its id, or 4xx with a machine-readable `reason`."""
     ctx = request.app[CONTEXT]
+    health = ctx.health()
+    if not health["ready"]:
+        return _error(f"the node is not following L1 right now ({health['last_error'] or 'starting'}); nothing was accepted, try again", 503, "NODE_NOT_READY")
     if not ctx.limiter.allow(request.remote or "?"):
         return _error("too many requests from this client", 429, "RATE_LIMITED")
     try:
@@ -302,6 +306,12 @@ async def get_status(request: web.Request) -> web.Response:
     return respond(m.Status, request.app[CONTEXT].status())
 
 
+async def get_health(request: web.Request) -> web.Response:
+    """200 when the node follows L1 (ready), 503 when not: for load balancers and supervisors."""
+    health = request.app[CONTEXT].health()
+    return respond(m.NodeHealth, health, 200 if health["ready"] else 503)
+
+
 async def get_dashboard(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(DASHBOARD)
 
@@ -345,6 +355,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/events", get_events, "Engine events, newest first", m.Events, query=(("type", "an event type"), ("limit", "1..1000"))),
     Route("GET", "/batches", get_batches, "Proven ranges and their settlement", m.Batches, query=(("limit", "1..1000"),)),
     Route("GET", "/status", get_status, "Chain, contracts, L1 cursor, inbox position, state root, prover", m.Status),
+    Route("GET", "/health", get_health, "Live and ready (503 when not ready)", m.NodeHealth, errors=(503,)),
 )
 
 

@@ -347,6 +347,15 @@ class Status(Wire):
     last_verified_batch: dict[str, Any] | None
     prover: dict[str, Any]
     proposer: bool
+    health: NodeHealth | None = None
+
+
+class NodeHealth(Wire):
+    live: bool = Field(description="the node's loop runs")
+    ready: bool = Field(description="the node follows L1: its last pass over L1 succeeded")
+    failures: int = Field(description="consecutive failing passes")
+    last_error: str | None
 
 
 Submission.model_rebuild()
+Status.model_rebuild()

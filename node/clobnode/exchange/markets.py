@@ -23,7 +23,7 @@ def token_metadata(l1: L1Client, address: str) -> dict[str, Any]:
     for name in ("symbol", "decimals"):
         try:
             meta[name] = getattr(token.functions, name)().call()
-        except (Web3Exception, L1Error, ValueError, OverflowError) as exc:
+        except (Web3Exception, L1Error, ValueError, OverflowError, OSError) as exc:
             log.warning("token %s does not answer %s(): %s", address, name, exc)
     return meta
 
@@ -63,16 +63,26 @@ def market_view(market: dict[str, Any], data: dict[str, Any], tokens: dict[str, 
 
 
 class MarketCatalog:
-    """The markets listed at genesis, with their tokens' metadata read once from L1."""
+    """The markets listed at genesis, with their tokens' metadata read from L1 on first use (and
+    read again while L1 does not answer)."""
 
-    def __init__(self, engine: Engine, tokens: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, engine: Engine, l1: L1Client | None = None, tokens: dict[str, dict[str, Any]] | None = None) -> None:
         self._engine = engine
-        self._tokens = tokens
+        self._l1 = l1
+        self._tokens: dict[str, dict[str, Any]] = dict(tokens or {})
 
-    @classmethod
-    def from_l1(cls, engine: Engine, l1: L1Client) -> MarketCatalog:
-        addresses = {m[side] for m in engine.markets() for side in ("base", "quote")}
-        return cls(engine, {a: token_metadata(l1, a) for a in sorted(addresses)})
+    def _token(self, address: str) -> dict[str, Any]:
+        known = self._tokens.get(address)
+        if known is not None or self._l1 is None:
+            return known or {}
+        meta = token_metadata(self._l1, address)
+        if meta["decimals"] is not None:
+            self._tokens[address] = meta
+        return meta
 
     def markets(self) -> list[dict[str, Any]]:
-        return [market_view(m, self._engine.market_data(int(m["id"])), self._tokens) for m in self._engine.markets()]
+        views = []
+        for market in self._engine.markets():
+            tokens = {market[side]: self._token(market[side]) for side in ("base", "quote")}
+            views.append(market_view(market, self._engine.market_data(int(market["id"])), tokens))
+        return views

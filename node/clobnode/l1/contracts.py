@@ -134,6 +134,18 @@ def describe_revert(data: bytes | None) -> str:
     return f"custom error 0x{selector.hex()} (not one of {', '.join(ERROR_SOURCES)})"
 
 
+def check_deployment(l1: L1Client, deployment: Deployment) -> None:
+    """That `deployment` is what this L1 holds: the chain id matches and every contract has code.
+    Raises ContractsError (a mismatch) or L1Error (the RPC does not answer)."""
+    chain_id = l1.chain_id()
+    if chain_id != deployment.chain_id:
+        raise ContractsError(f"the L1 RPC serves chain {chain_id}, the deployment file is for chain {deployment.chain_id}")
+    for name in ("inbox", "vault", "rollup"):
+        address = getattr(deployment, name)
+        if l1.rpc("eth_getCode", [address, "latest"]) in (None, "0x", "0x0"):
+            raise ContractsError(f"no contract at the deployment's {name} address {address} on chain {chain_id}: wrong deployment file or RPC?")
+
+
 def deploy(l1: L1Client, account: LocalAccount, name: str, *args: Any) -> ChecksumAddress:
     """Deploy contract `name` with constructor `args` from `account`; return its address."""
     return _deploy(l1, account, name, *args)[0]

@@ -25,6 +25,7 @@ class L1Block:
     parent_hash: bytes
     timestamp: int
     entries: tuple[InboxEntry, ...]
+    inbox_count: int  # Inbox.count() after this block: the index its last entry must reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,10 @@ class L1Watcher:
         logs = self._w3.eth.get_logs({"blockHash": block_hash, "address": self._inbox.address, "topics": [self._topic]})
         event = self._inbox.events.EntryAppended()
         entries = tuple(entry_from_log_args(event.process_log(log)["args"]) for log in logs)
-        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries)
+        # An RPC that has not indexed a block's logs yet answers [] for it: the Inbox's own count
+        # at that block lets the follower check that no entry was skipped.
+        count = int(self._inbox.functions.count().call(block_identifier=block_hash))
+        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries, count)
 
     def canonical_hash(self, number: int) -> bytes:
         return bytes(self._w3.eth.get_block(number)["hash"])

@@ -119,6 +119,9 @@ class Sp1Backend:
             raise ProverError(f"unknown SP1_PROVER {prover!r} (one of {', '.join(SP1_PROVERS)})")
         self.mode, self.sp1_prover, self.timeout_s = mode, prover, timeout_s
         self.insecure = not (mode in ONCHAIN_MODES and prover != "mock")
+        for path, what in ((host_binary(), "the SP1 host binary (`make zkvm`, or $CLOBNODE_SP1_HOST)"), (guest_elf(), "the SP1 guest ELF (`make zkvm`, or $CLOBNODE_SP1_ELF)")):
+            if not path.is_file():
+                raise ProverError(f"--prover sp1 needs {what}: nothing at {path}")
         self.last_fixture: Sp1Fixture | None = None
 
     def prove(self, guest_input: bytes) -> Proof:

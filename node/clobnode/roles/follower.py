@@ -26,6 +26,10 @@ class BlobUnavailable(ClobnodeError):
     """A blob batch's blob cannot be fetched yet; the block is retried later."""
 
 
+class BlockIncomplete(ClobnodeError):
+    """The RPC's logs of a block disagree with the Inbox's count; the block is retried later."""
+
+
 class Follower:
     """Derives the exchange from L1 into the engine and the store."""
 
@@ -76,6 +80,11 @@ class Follower:
 
     def _apply_block(self, block: L1Block) -> None:
         next_index, acc = self.engine.inbox_position()
+        if next_index + len(block.entries) != block.inbox_count:
+            raise BlockIncomplete(
+                f"L1 block {block.number}: {len(block.entries)} Inbox logs after entry {next_index}, but the Inbox counts "
+                f"{block.inbox_count} entries (logs not indexed yet?); the block is read again later"
+            )
         entries = check_stream(next_index, acc, block.entries)
         blobs = self._blobs_for(entries, block.number)
         try:

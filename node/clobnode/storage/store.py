@@ -113,7 +113,9 @@ class Store:
         conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit (an acknowledged order, a derived block) is on disk before it returns,
+        # so no power loss takes back what the API answered `202` to.
+        self.db.execute("PRAGMA synchronous=FULL")
         self.db.conn.executescript(_SCHEMA)
         self.state = StateStore(self.db.conn)
 
