@@ -147,8 +147,9 @@ def test_metrics_are_prometheus_text(api: tuple[str, Store]) -> None:
     with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
         assert response.headers["Content-Type"].startswith("text/plain")
         text = response.read().decode()
-    assert 'clobnode_api_orders{status="pending"} 1.0' in text
-    assert "clobnode_inbox_next_index 0.0" in text
+    assert 'clobnode_api_submissions_total{outcome="ADMITTED"} 1.0' in text
+    assert "clobnode_inbox_next_index 0.0" in text and "clobnode_settlement_lag_entries 0.0" in text
+    assert "process_resident_memory_bytes" in text and "# TYPE clobnode_events_total counter" in text
 
 
 def test_dashboard_page_is_served(api: tuple[str, Store]) -> None:

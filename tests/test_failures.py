@@ -184,3 +184,16 @@ def test_anvil_context_stops_anvil() -> None:
         pid = anvil._process.pid  # type: ignore[union-attr]
         assert pid in _anvils()
     assert pid not in _anvils()
+
+
+def test_a_node_on_the_finalized_head_derives_no_newer_block(anvil: Any, tmp_path: Path) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    l1.rpc("anvil_mine", ["0x50"])
+    finalized = int(l1.get_block("finalized")["number"])
+    latest = l1.block_number()
+    assert finalized < latest  # anvil finalizes behind its head
+    node = Node(NodeConfig(l1=L1Config(rpc_url=anvil.url, head="finalized"), store=StoreConfig(path=tmp_path / "node.sqlite")), dep, l1)
+    until(lambda: node.sync() == 0, "the node to catch up")
+    last = node.store.last_block()
+    assert last is not None and last[0] == finalized

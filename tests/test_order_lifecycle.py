@@ -8,12 +8,16 @@ import time
 import urllib.error
 import urllib.request
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
+from clobnode.config import L1Config, NodeConfig, StoreConfig
 from clobnode.dev import demo
+from clobnode.exchange.lifecycle import order_status
 from clobnode.exchange.signing import signed_cancel, signed_order, signed_replace
 from clobnode.l1.contracts import load_artifact
+from clobnode.node import Node
 from eth_account import Account
 from feed_client import FeedListener
 from waiting import until
@@ -124,6 +128,15 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
     orders = _get(f"{api}/orders?trader={A.address}")["orders"]
     assert [(o["nonce"], o["status"]) for o in orders] == [("3", "rejected"), ("2", "cancelled"), ("1", "cancelled")]
 
+    # The metrics counted it all where it happened.
+    with urllib.request.urlopen(api + "/metrics", timeout=10) as response:
+        metrics = {line.split(" ")[0]: float(line.split(" ")[1]) for line in response.read().decode().splitlines() if line and not line.startswith("#")}
+    assert metrics['clobnode_events_total{type="fill"}'] == 1 and metrics['clobnode_events_total{type="rejected"}'] == 2
+    assert metrics["clobnode_blob_txs_total"] >= 4 and metrics["clobnode_blob_fees_wei_total"] > 0
+    assert metrics['clobnode_batches_total{status="verified"}'] >= 1 and metrics["clobnode_prove_seconds_count"] >= 1
+    assert metrics['clobnode_wallet_balance_wei{role="proposer"}'] > 0 and metrics["clobnode_ready"] == 1
+    assert metrics['clobnode_api_submissions_total{outcome="STALE_NONCE"}'] == 1
+
     # The WebSocket told the trader every step, numbered without a gap: acceptance, fill,
     # replacement, cancel, rejection (twice: the relayed copy too), and the balances after each.
     watcher.stop()
@@ -168,3 +181,23 @@ def test_markets_describe_tokens_tick_lot_and_fees(trading_node: Any) -> None:
     assert market["quote"]["decimals"] == 6
     assert (market["lotSize"], market["tickSize"], market["baseLot"], market["quoteTick"]) == ("0.001", "0.01", "1000000000000000", "10")
     assert (market["minSize"], market["makerFeeBps"], market["status"]) == ("1", 0, "trading")
+
+
+def test_a_follower_knows_what_l1_verified_without_proving_anything(trading_node: Any, tmp_path: Path) -> None:
+    service, dep, l1 = trading_node
+    api = service.api_url
+    sign: dict[str, Any] = {"chain_id": dep.chain_id, "inbox": dep.inbox}
+    assert _post(api, signed_order(A, market=0, side=0, price=PRICE, quantity=2, nonce=1, **sign))[0] == 202
+    rollup = load_artifact("Rollup").at(l1, dep.rollup)
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    _status(api, A, 1, "resting")
+    until(lambda: int(rollup.functions.nextInboxIndex().call()) == int(inbox.functions.count().call()), "the proving node to settle everything", 120)
+
+    follower = Node(NodeConfig(l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=tmp_path / "follower.sqlite")), dep, l1)
+    until(lambda: follower.sync() == 0 and follower.engine.inbox_position()[0] == int(inbox.functions.count().call()), "the follower")
+    verified = follower.status()["last_verified_batch"]
+    assert verified["inbox_end"] == int(rollup.functions.nextInboxIndex().call())
+    assert bytes.fromhex(verified["new_state_root"][2:]) == bytes(rollup.functions.stateRoot().call()) == follower.engine.state_root()
+    assert follower.store.batches() == [] and follower.store.l1_batches()[0]["tx_hash"].startswith("0x")
+    order = order_status(follower.store, A.address, 1)
+    assert order is not None and (order["status"], order["stage"], order["batch"]["status"]) == ("resting", "settled", "verified")

@@ -9,20 +9,12 @@ import shutil
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_account import Account
 
-from clobnode.config import (
-    ApiConfig,
-    L1Config,
-    NodeConfig,
-    ProposerConfig,
-    ProverConfig,
-    SettlerConfig,
-    StoreConfig,
-)
+from clobnode import operator_cli, settings
 from clobnode.da.store import DAStore, DAStoreError
 from clobnode.dev import demo
 from clobnode.dev.devnet import Anvil
@@ -45,57 +37,79 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug lo
 
 @app.command()
 def start(
-    rpc_url: Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; omit to run an embedded anvil devnet.")] = None,
-    deployment: Annotated[Path | None, typer.Option(help="Deployment JSON (required with --rpc-url).")] = None,
-    data_dir: Annotated[Path, typer.Option(help="Where the node keeps its database.")] = Path(".clobnode"),
-    api_port: Annotated[int, typer.Option(help="REST API port.")] = 7700,
-    proposer_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_PROPOSER_KEY", help="Key that posts blob batches.")] = None,
-    settler_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_SETTLER_KEY", help="Key that submits proofs.")] = None,
-    prover: Annotated[str, typer.Option(help="Proving backend: mock (INSECURE, devnet only).")] = "mock",
-    confirmations: Annotated[int, typer.Option(help="L1 confirmation depth.")] = 0,
+    config_file: Annotated[Path | None, typer.Option("--config", envvar="CLOBNODE_CONFIG", help="A clobnode.toml (`clobnode init`).")] = None,
+    rpc_url: Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; unset: an embedded anvil devnet.")] = None,
+    deployment: Annotated[Path | None, typer.Option(help="The deployment file (`clobnode deploy`; required with an RPC URL).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the node keeps its database [.clobnode].")] = None,
+    api_port: Annotated[int | None, typer.Option(help="REST API port [7700].")] = None,
+    proposer_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_PROPOSER_KEY", help="Key that posts blob batches (better: [proposer] keystore).", show_default=False)] = None,
+    settler_key: Annotated[str | None, typer.Option(envvar="CLOBNODE_SETTLER_KEY", help="Key that submits proofs (better: [settler] keystore).", show_default=False)] = None,
+    prover: Annotated[str | None, typer.Option(help="Proving backend: mock (INSECURE, devnet only) or sp1.")] = None,
+    confirmations: Annotated[int | None, typer.Option(help="L1 confirmation depth, below the --head block [0].")] = None,
+    head: Annotated[str | None, typer.Option(help="Derive up to the latest, safe or finalized L1 block [latest].")] = None,
     beacon_url: Annotated[str | None, typer.Option(help="Beacon API for blobs (default: the L1 RPC's anvil_getBlobByHash).")] = None,
 ) -> None:
-    """Run a node. With no arguments: an embedded anvil devnet, fresh contracts, two funded demo traders."""
+    """Run a node. Settings come from --config, CLOBNODE_<SECTION>_<KEY> variables and these
+    flags, each over the one before. Without an L1 RPC URL: an embedded anvil devnet, fresh
+    contracts, two funded demo traders."""
+    flags: dict[str, Any] = {
+        "l1.rpc_url": rpc_url, "node.deployment": deployment, "node.data_dir": data_dir, "api.port": api_port,
+        "proposer.private_key": proposer_key, "settler.private_key": settler_key, "prover.backend": prover,
+        "l1.confirmations": confirmations, "l1.head": head, "l1.beacon_url": beacon_url,
+    }
+    run, config = settings.load(config_file, flags=flags)
+    if config is not None and config.l1.head not in ("latest", "safe", "finalized"):
+        raise settings.SettingsError(f"[l1] head must be latest, safe or finalized, not {config.l1.head!r}")
     with contextlib.ExitStack() as cleanup:  # anvil and the services stop on every way out
         anvil: Anvil | None = None
-        if rpc_url is None:
+        data = run.data_dir
+        if config is None:
             anvil = cleanup.enter_context(Anvil())
-            rpc_url = anvil.url
-            l1 = L1Client(rpc_url)
+            l1 = L1Client(anvil.url)
             dep = demo.deploy_and_fund(l1)
-            data_dir = data_dir / "devnet"
-            shutil.rmtree(data_dir, ignore_errors=True)  # a new devnet chain: the old database is meaningless
-            proposer_key = proposer_key or demo.PROPOSER_KEY
-            settler_key = settler_key or demo.SETTLER_KEY
+            data = run.data_dir / "devnet"
+            shutil.rmtree(data, ignore_errors=True)  # a new devnet chain: the old database is meaningless
+            devnet_flags = {**flags, "l1.rpc_url": anvil.url, "node.data_dir": data,
+                            "proposer.private_key": proposer_key or demo.PROPOSER_KEY, "settler.private_key": settler_key or demo.SETTLER_KEY}
+            _, config = settings.load(config_file, flags=devnet_flags)
+            assert config is not None
         else:
-            if deployment is None:
-                raise typer.BadParameter("--deployment is required with --rpc-url")
-            l1 = L1Client(rpc_url)
-            dep = Deployment.from_json(deployment.read_text())
+            if run.deployment is None:
+                raise settings.SettingsError("an L1 RPC URL needs the deployment file: --deployment or [node] deployment")
+            l1 = L1Client(config.l1.rpc_url)
+            try:
+                dep = Deployment.from_json(run.deployment.read_text())
+            except FileNotFoundError:
+                raise settings.SettingsError(f"no deployment file at {run.deployment}") from None
             try:
                 check_deployment(l1, dep)
             except L1Error as exc:
                 logging.getLogger("clobnode").warning("L1 does not answer yet (%s); the node retries with backoff", str(exc).splitlines()[0])
-        data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "deployment.json").write_text(dep.to_json())
-        config = NodeConfig(
-            l1=L1Config(rpc_url=rpc_url, confirmations=confirmations, beacon_url=beacon_url),
-            store=StoreConfig(path=data_dir / "clobnode.sqlite"),
-            proposer=ProposerConfig(private_key=proposer_key),
-            prover=ProverConfig(backend=prover),
-            settler=SettlerConfig(private_key=settler_key),
-            api=ApiConfig(port=api_port),
-        )
+        config = settings.with_keys(config)
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "deployment.json").write_text(dep.to_json())
         service = NodeService(Node(config, dep, l1))
         cleanup.callback(service.stop)
         service.start()
-        _print_banner(service, dep, rpc_url, anvil is not None)
+        _print_banner(service, dep, config.l1.rpc_url, anvil is not None)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         stop.wait()
         typer.echo("stopping…")
     typer.echo("stopped")
+
+
+@app.command()
+def init(
+    out: Annotated[Path, typer.Option("--out", help="Where to write it.")] = Path("clobnode.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented clobnode.toml with every setting at its default."""
+    if out.exists() and not force:
+        raise settings.SettingsError(f"{out} exists; --force overwrites it")
+    out.write_text(settings.template())
+    typer.echo(f"wrote {out}: set [l1] rpc_url and [node] deployment, then `clobnode start --config {out}`")
 
 
 def _print_banner(service: NodeService, dep: Deployment, rpc_url: str, devnet: bool) -> None:
@@ -235,6 +249,7 @@ def bench_prove_command(
 
 
 trader_cli.register(app)
+operator_cli.register(app)
 
 
 def run() -> None:

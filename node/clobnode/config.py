@@ -11,6 +11,9 @@ class L1Config:
     """How the node reaches and follows L1."""
 
     rpc_url: str
+    # Which blocks count as settled enough to derive: the `head` tag's block ("latest", "safe" or
+    # "finalized", PoS checkpoints on real networks) minus `confirmations`.
+    head: str = "latest"
     confirmations: int = 0
     poll_interval_s: float = 0.25
     max_blocks_per_step: int = 256
@@ -38,7 +41,8 @@ class StoreConfig:
 class ProposerConfig:
     """Posting API-submitted signed orders as blob batches."""
 
-    private_key: str | None = None  # None disables proposing
+    private_key: str | None = None  # None (and no keystore) disables proposing
+    keystore: str | None = None  # an encrypted JSON keystore of the proposer's key
     max_blobs_per_tx: int = 6  # upper bound; the L1's own limit (eth_config) wins when lower
     max_fee_per_blob_gas_floor: int = 1
     max_orders_per_batch: int = 16384  # compressed, a 6-blob batch carries ~7,700 signed orders
@@ -60,6 +64,7 @@ class SettlerConfig:
     """Submitting proven batches to the Rollup."""
 
     private_key: str | None = None  # None disables settling
+    keystore: str | None = None  # an encrypted JSON keystore of the settler's key
     receipt_timeout_s: float = 120.0
 
 

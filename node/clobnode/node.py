@@ -27,6 +27,7 @@ from clobnode.roles.proposer import Proposer
 from clobnode.roles.prover import Prover
 from clobnode.roles.settler import Settler
 from clobnode.storage.store import BatchRecord, Store
+from clobnode.telemetry import NodeMetrics
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +89,18 @@ class Node:
         self.deployment = deployment
         self.l1 = l1
         self.health = Health()
+        self.metrics = NodeMetrics()
         self.store = Store(config.store.path)
         self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
-        self.follower = Follower(config, deployment, l1, L1Watcher(l1.w3, self.inbox, config.l1), self.store, self.da)
+        self.follower = Follower(config, deployment, l1, L1Watcher(l1.w3, self.inbox, config.l1, self.rollup), self.store, self.da, self.metrics)
         self.engine: Engine = self.follower.engine
         self.backend = backend_for(config.prover)
         self.proposer = (
             Proposer(
                 l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar,
-                Admission(self.engine, self.store, config.api.admission),
+                Admission(self.engine, self.store, config.api.admission), self.metrics,
             )
             if config.proposer.private_key
             else None
@@ -109,10 +111,11 @@ class Node:
             else None
         )
         self.prover = (
-            Prover(self.store, self.engine, self.backend, self.settler, config.prover.max_range, self.follower.prune_state)
+            Prover(self.store, self.engine, self.backend, self.settler, config.prover.max_range, self.follower.prune_state, self.metrics)
             if self.settler is not None
             else None
         )
+        self.metrics.watch(self.status)
 
     # ---- the roles, one step each -----------------------------------------------------------
 
@@ -172,15 +175,17 @@ class Node:
     def status(self) -> dict[str, Any]:
         next_index, acc = self.engine.inbox_position()
         last = self.store.last_block()
-        verified = next((b for b in self.store.batches(limit=50) if b.status == "verified"), None)
+        verified = self.store.last_l1_batch()
         return {
             "chain_id": self.deployment.chain_id,
             "contracts": json.loads(self.deployment.to_json()),
             "l1_block": last[0] if last else None,
+            "l1_head": self.follower.head,
+            "inbox_count": self.follower.inbox_count,
             "inbox_next_index": next_index,
             "inbox_acc": to_hex(acc),
             "state_root": to_hex(self.engine.state_root()),
-            "last_verified_batch": None if verified is None else {"id": verified.id, "inbox_end": verified.inbox_end, "tx_hash": verified.tx_hash},
+            "last_verified_batch": verified,
             "prover": {"backend": self.backend.name, "insecure": self.backend.insecure},
             "proposer": self.proposer is not None,
             "health": self.health.as_json(),

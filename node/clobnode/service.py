@@ -88,6 +88,7 @@ class NodeService:
             inbox=bytes.fromhex(node.deployment.inbox[2:]),
             status=node.status,
             health=node.health.as_json,
+            metrics=node.metrics,
             admission=Admission(node.engine, api_store, node.config.api.admission),
             limiter=RateLimiter(node.config.api.admission.rate_per_s, node.config.api.admission.burst),
             catalog=MarketCatalog(node.engine, node.l1),

@@ -25,6 +25,7 @@ from clobnode.exchange.lifecycle import decimal_strings, order_status, submissio
 from clobnode.exchange.markets import MarketCatalog
 from clobnode.hexbytes import to_hex
 from clobnode.storage.store import Store
+from clobnode.telemetry import NodeMetrics
 
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
 
@@ -47,9 +48,11 @@ class ApiContext:
     catalog: MarketCatalog | None = None
     exits: Exits | None = None
     health: Callable[[], dict[str, Any]] = lambda: {"live": True, "ready": True, "failures": 0, "last_error": None}
+    metrics: NodeMetrics | None = None  # the node's; an API without a node gets its own
 
 
 CONTEXT = web.AppKey("context", ApiContext)
+METRICS = web.AppKey("metrics", NodeMetrics)
 
 
 def respond(model: type[BaseModel], data: dict[str, Any], status: int = 200) -> web.Response:
@@ -143,12 +146,18 @@ async def post_order(request: web.Request) -> web.Response:
     try:
         submission = ctx.admission.admit(envelope)
     except Refusal as refusal:
+        _count(request, refusal.reason)
         return _error(refusal.detail, refusal.status, refusal.reason)
+    _count(request, "ADMITTED")
     order_id, is_new = ctx.store.add_api_order(envelope, submission)
     return respond(m.SubmitResponse, {
         "id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
         "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id),
     }, 202 if is_new else 200)
+
+
+def _count(request: web.Request, outcome: str) -> None:
+    request.app[METRICS].submissions.labels(outcome).inc()
 
 
 async def get_order(request: web.Request) -> web.Response:
@@ -299,7 +308,7 @@ async def get_batches(request: web.Request) -> web.Response:
             "public_values": clobnode_core.decode_public_values(b.public_values),
             "tx_hash": b.tx_hash, "error": b.error,
         })
-    return respond(m.Batches, {"batches": batches})
+    return respond(m.Batches, {"batches": batches, "verified": ctx.store.l1_batches(limit=_limit(request))})
 
 
 async def get_status(request: web.Request) -> web.Response:
@@ -362,6 +371,11 @@ ROUTES: tuple[Route, ...] = (
 def make_app(context: ApiContext) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[CONTEXT] = context
+    metrics = context.metrics
+    if metrics is None:
+        metrics = NodeMetrics()
+        metrics.watch(context.status)
+    app[METRICS] = metrics
     feed = MarketDataFeed(context.engine, context.store)
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
@@ -372,7 +386,7 @@ def make_app(context: ApiContext) -> web.Application:
 
     app.router.add_get("/", get_dashboard)
     app.router.add_get("/ws", feed.handle)
-    app.router.add_get("/metrics", metrics_handler(context.status, context.store))
+    app.router.add_get("/metrics", metrics_handler(metrics))
     app.router.add_get("/openapi.json", get_openapi)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)

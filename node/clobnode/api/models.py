@@ -307,8 +307,21 @@ class Batch(Wire):
     error: str | None
 
 
+class L1Batch(Wire):
+    """A batch the Rollup verified, from its `BatchVerified` log (whoever proved it)."""
+
+    number: int
+    inbox_start: int
+    inbox_end: int
+    new_state_root: HexBytes
+    backend: str
+    tx_hash: str
+    l1_block: int
+
+
 class Batches(Wire):
-    batches: list[Batch]
+    batches: list[Batch] = Field(description="ranges this node proved, and what became of them")
+    verified: list[L1Batch] = Field(description="ranges the Rollup verified, newest first")
 
 
 class Events(Wire):
@@ -341,10 +354,12 @@ class Status(Wire):
     chain_id: int
     contracts: dict[str, Any]
     l1_block: int | None
+    l1_head: int | None = Field(default=None, description="the confirmed L1 head the last pass saw")
+    inbox_count: int | None = Field(default=None, description="Inbox.count() after the last derived block")
     inbox_next_index: int
     inbox_acc: HexBytes
     state_root: HexBytes
-    last_verified_batch: dict[str, Any] | None
+    last_verified_batch: L1Batch | None
     prover: dict[str, Any]
     proposer: bool
     health: NodeHealth | None = None

@@ -12,7 +12,7 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
 from clobnode.dev.devnet import DEV_PRIVATE_KEYS
-from clobnode.exchange.engine import Engine, devnet_markets
+from clobnode.exchange.engine import Engine
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, deploy_devnet, load_artifact
 
@@ -29,9 +29,8 @@ def calldata(contract: Contract, function: str, *args: Any) -> bytes:
     return bytes.fromhex(contract.encode_abi(function, args=list(args))[2:])
 
 
-def genesis_root(chain_id: int, inbox: str, vault: str, base: str, quote: str) -> bytes:
-    """The state root of a fresh devnet exchange, computed by the Rust core."""
-    markets = devnet_markets(bytes.fromhex(base[2:]), bytes.fromhex(quote[2:]))
+def genesis_root(chain_id: int, inbox: str, vault: str, markets: list[dict[str, Any]]) -> bytes:
+    """The state root of a fresh exchange listing `markets`, computed by the Rust core."""
     return Engine.genesis(chain_id, bytes.fromhex(inbox[2:]), bytes.fromhex(vault[2:]), markets).state_root()
 
 

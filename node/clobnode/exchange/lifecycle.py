@@ -93,17 +93,24 @@ def order_status(store: Store, trader: str, nonce: int, market: int | None = Non
 
 
 def _stage(store: Store, inbox_index: int | None) -> str:
+    """`settled` once the Rollup verified a batch holding `inbox_index` (from its logs, whoever
+    proved it), `proven` while this node's own proof of it waits, else `included`."""
     if inbox_index is None:
         return "included"
-    batch = store.batch_covering(inbox_index)
-    if batch is None:
-        return "included"
-    return "settled" if batch.status == "verified" else "proven"
+    if store.l1_batch_covering(inbox_index) is not None:
+        return "settled"
+    return "included" if store.batch_covering(inbox_index) is None else "proven"
 
 
 def batch_of(store: Store, inbox_index: int | None) -> dict[str, Any] | None:
-    """The batch that proves `inbox_index`: id, status and settlement tx."""
-    batch = None if inbox_index is None else store.batch_covering(inbox_index)
+    """The batch that proves `inbox_index`: the one L1 verified, else this node's own."""
+    if inbox_index is None:
+        return None
+    verified = store.l1_batch_covering(inbox_index)
+    if verified is not None:
+        return {"id": verified["number"], "status": "verified", "tx_hash": verified["tx_hash"],
+                "inbox_start": verified["inbox_start"], "inbox_end": verified["inbox_end"]}
+    batch = store.batch_covering(inbox_index)
     return None if batch is None else {"id": batch.id, "status": batch.status, "tx_hash": batch.tx_hash, "inbox_start": batch.inbox_start, "inbox_end": batch.inbox_end}
 
 

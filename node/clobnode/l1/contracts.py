@@ -18,7 +18,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from clobnode.errors import ClobnodeError
-from clobnode.hexbytes import to_hex
+from clobnode.hexbytes import from_hex, to_hex
 from clobnode.l1.client import L1Client, L1Error
 
 #: Environment variable: the forge `out/` directory to load artifacts from.
@@ -30,8 +30,10 @@ ZERO_BYTES32: Final = bytes(32)
 DEVNET_ESCAPE_DEADLINE: Final = 7 * 24 * 3600
 DEVNET_UPGRADE_DELAY: Final = 8 * 24 * 3600
 
-#: Builds the genesis state root from (chain_id, inbox, vault, base_token, quote_token).
-GenesisRootFn = Callable[[int, str, str, str, str], bytes]
+#: The address fields of a market (hex in the deployment file, bytes in the engine).
+MARKET_ADDRESSES = frozenset({"base", "quote", "fee_recipient"})
+#: Builds the genesis state root from (chain_id, inbox, vault, markets in the engine's form).
+GenesisRootFn = Callable[[int, str, str, list[dict[str, Any]]], bytes]
 
 
 class ContractsError(ClobnodeError):
@@ -156,8 +158,7 @@ def _deploy(l1: L1Client, account: LocalAccount, name: str, *args: Any) -> tuple
     try:
         receipt = l1.send_transaction(account, None, data)
     except L1Error as exc:
-        revert = f" (revert data 0x{exc.revert_data.hex()})" if exc.revert_data else ""
-        raise ContractsError(f"deploying {name} failed: {exc}{revert}") from exc
+        raise ContractsError(f"deploying {name} failed: {describe_revert(exc.revert_data) if exc.revert_data else exc}") from exc
     if receipt.contract_address is None:
         raise ContractsError(f"deploying {name}: the receipt has no contract address")
     return receipt.contract_address, receipt.block_number
@@ -178,12 +179,24 @@ class Deployment:
     deploy_block: int
     genesis_state_root: bytes = ZERO_BYTES32
     program_vkey: bytes = ZERO_BYTES32
+    # The markets listed at genesis (PROTOCOL.md section 5), addresses as 0x-hex; empty in files
+    # written before markets were recorded: then the devnet market of base/quote.
+    markets: tuple[dict[str, Any], ...] = ()
+
+    def engine_markets(self) -> list[dict[str, Any]]:
+        """The genesis markets as the engine takes them (addresses as bytes)."""
+        if not self.markets:
+            from clobnode.exchange.engine import devnet_markets
+
+            return devnet_markets(from_hex(self.base_token), from_hex(self.quote_token))
+        return [{k: from_hex(v) if k in MARKET_ADDRESSES else v for k, v in m.items()} for m in self.markets]
 
     def to_json(self) -> str:
-        """The deployment as a JSON object (bytes as 0x-hex)."""
+        """The deployment file (docs/OPERATING.md): addresses checksummed, bytes as 0x-hex."""
         fields = asdict(self)
         for key in ("genesis_state_root", "program_vkey"):
             fields[key] = to_hex(fields[key])
+        fields["markets"] = list(self.markets)
         return json.dumps(fields, indent=2, sort_keys=True)
 
     @classmethod
@@ -200,10 +213,55 @@ class Deployment:
                 deploy_block=int(raw["deploy_block"]),
                 genesis_state_root=Web3.to_bytes(hexstr=raw.get("genesis_state_root", "0x" + "00" * 32)),
                 program_vkey=Web3.to_bytes(hexstr=raw.get("program_vkey", "0x" + "00" * 32)),
+                markets=tuple(dict(m) for m in raw.get("markets", [])),
                 **addresses,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ContractsError(f"malformed deployment JSON: {exc}") from exc
+
+
+def deploy_clobnode(
+    l1: L1Client,
+    deployer: LocalAccount,
+    genesis_root_fn: GenesisRootFn,
+    *,
+    base_token: str,
+    quote_token: str,
+    verifier: str | None,
+    markets: list[dict[str, Any]],
+    program_vkey: bytes = ZERO_BYTES32,
+    entry_fee: int = 0,
+    blob_fee: int = 0,
+    fee_recipient: str | None = None,
+    owner: str | None = None,
+    upgrade_delay: int = DEVNET_UPGRADE_DELAY,
+    escape_deadline: int = DEVNET_ESCAPE_DEADLINE,
+) -> Deployment:
+    """Deploy the Inbox (and its Vault) and the Rollup on any L1, with the genesis root of
+    `markets` (engine form, addresses as bytes) and the given verifier (None: a MockVerifier,
+    which deploys on dev chains only), then bind the Vault."""
+    chain_id = l1.chain_id()
+    inbox, deploy_block = _deploy(l1, deployer, "Inbox", entry_fee, blob_fee, fee_recipient or deployer.address)
+    vault = Web3.to_checksum_address(load_artifact("Inbox").at(l1, inbox).functions.vault().call())
+    if verifier is None:
+        verifier = deploy(l1, deployer, "MockVerifier")
+    genesis = bytes(genesis_root_fn(chain_id, inbox, vault, markets))
+    if len(genesis) != 32:
+        raise ContractsError(f"genesis_root_fn returned {len(genesis)} bytes, not 32")
+    rollup = deploy(
+        l1, deployer, "Rollup", inbox, Web3.to_checksum_address(verifier), bytes(program_vkey), genesis,
+        owner or deployer.address, upgrade_delay, escape_deadline,
+    )
+    try:
+        l1.send_transaction(deployer, vault, load_artifact("Vault").encode_call("bindRollup", rollup))
+    except L1Error as exc:
+        raise ContractsError(f"binding the Vault to the Rollup failed: {describe_revert(exc.revert_data)}") from exc
+    return Deployment(
+        chain_id=chain_id, inbox=inbox, vault=vault, rollup=rollup, verifier=Web3.to_checksum_address(verifier),
+        base_token=Web3.to_checksum_address(base_token), quote_token=Web3.to_checksum_address(quote_token),
+        deploy_block=deploy_block, genesis_state_root=genesis, program_vkey=bytes(program_vkey),
+        markets=tuple({k: to_hex(v) if k in MARKET_ADDRESSES else v for k, v in m.items()} for m in markets),
+    )
 
 
 def deploy_devnet(
@@ -215,35 +273,13 @@ def deploy_devnet(
     base_token: tuple[str, str, int] = ("Dev Wrapped Ether", "WETH", 18),
     quote_token: tuple[str, str, int] = ("Dev USD Coin", "USDC", 6),
 ) -> Deployment:
-    """Deploy a full dev stack: base and quote DevTokens, the Inbox (and its Vault) with zero
-    anti-spam fees, the MockVerifier and the Rollup whose genesis root `genesis_root_fn` computes
-    (owned by `deployer`), then bind the Vault to the Rollup."""
-    chain_id = l1.chain_id()
+    """Deploy a full dev stack: base and quote DevTokens, the MockVerifier (dev chains only), and
+    `deploy_clobnode` with zero anti-spam fees and the devnet market."""
+    from clobnode.exchange.engine import devnet_markets
+
     base = deploy(l1, deployer, "DevToken", *base_token)
     quote = deploy(l1, deployer, "DevToken", *quote_token)
-    inbox, deploy_block = _deploy(l1, deployer, "Inbox", 0, 0, deployer.address)
-    vault = Web3.to_checksum_address(load_artifact("Inbox").at(l1, inbox).functions.vault().call())
-    verifier = deploy(l1, deployer, "MockVerifier")
-    genesis = bytes(genesis_root_fn(chain_id, inbox, vault, base, quote))
-    if len(genesis) != 32:
-        raise ContractsError(f"genesis_root_fn returned {len(genesis)} bytes, not 32")
-    rollup = deploy(
-        l1, deployer, "Rollup", inbox, verifier, bytes(program_vkey), genesis,
-        deployer.address, DEVNET_UPGRADE_DELAY, DEVNET_ESCAPE_DEADLINE,
-    )
-    try:
-        l1.send_transaction(deployer, vault, load_artifact("Vault").encode_call("bindRollup", rollup))
-    except L1Error as exc:
-        raise ContractsError(f"binding the Vault to the Rollup failed: {exc}") from exc
-    return Deployment(
-        chain_id=chain_id,
-        inbox=inbox,
-        vault=vault,
-        rollup=rollup,
-        verifier=verifier,
-        base_token=base,
-        quote_token=quote,
-        deploy_block=deploy_block,
-        genesis_state_root=genesis,
-        program_vkey=bytes(program_vkey),
+    return deploy_clobnode(
+        l1, deployer, genesis_root_fn, base_token=base, quote_token=quote, verifier=None,
+        markets=devnet_markets(from_hex(base), from_hex(quote)), program_vkey=program_vkey,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
 
 from clobnode.config import L1Config
 from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
 from clobnode.l1.derivation import InboxEntry, entry_from_log_args
 
 
@@ -26,6 +28,19 @@ class L1Block:
     timestamp: int
     entries: tuple[InboxEntry, ...]
     inbox_count: int  # Inbox.count() after this block: the index its last entry must reach
+    verified: tuple[VerifiedOnL1, ...] = ()  # the Rollup's BatchVerified logs in this block
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedOnL1:
+    """A batch the Rollup verified (its `BatchVerified` log), whoever proved it."""
+
+    number: int
+    inbox_start: int
+    inbox_end: int
+    new_state_root: bytes
+    backend: str
+    tx_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,25 +54,43 @@ class Reorg:
 class L1Watcher:
     """Reads confirmed blocks and the Inbox's `EntryAppended` logs, one block at a time."""
 
-    def __init__(self, w3: Web3, inbox: Contract, config: L1Config) -> None:
+    def __init__(self, w3: Web3, inbox: Contract, config: L1Config, rollup: Contract | None = None) -> None:
         self._w3 = w3
         self._inbox = inbox
+        self._rollup = rollup
         self._config = config
         self._topic = inbox.events.EntryAppended().topic
+        self._verified_topic = None if rollup is None else rollup.events.BatchVerified().topic
 
     def confirmed_head(self) -> int:
-        return int(self._w3.eth.block_number) - self._config.confirmations
+        """The newest block to derive: the configured head tag's block, less the confirmations."""
+        if self._config.head == "latest":
+            head = int(self._w3.eth.block_number)
+        else:
+            head = int(self._w3.eth.get_block(self._config.head)["number"])  # type: ignore[arg-type]
+        return head - self._config.confirmations
 
     def block(self, number: int) -> L1Block:
         header = self._w3.eth.get_block(number)
         block_hash = bytes(header["hash"])
-        logs = self._w3.eth.get_logs({"blockHash": block_hash, "address": self._inbox.address, "topics": [self._topic]})
+        addresses = [self._inbox.address] + ([] if self._rollup is None else [self._rollup.address])
+        topics = [self._topic] + ([] if self._verified_topic is None else [self._verified_topic])
+        logs = self._w3.eth.get_logs({"blockHash": block_hash, "address": addresses, "topics": [topics]})
         event = self._inbox.events.EntryAppended()
-        entries = tuple(entry_from_log_args(event.process_log(log)["args"]) for log in logs)
+        entries = tuple(entry_from_log_args(event.process_log(log)["args"]) for log in logs if log["address"] == self._inbox.address)
+        verified = tuple(self._verified(log) for log in logs if self._rollup is not None and log["address"] == self._rollup.address)
         # An RPC that has not indexed a block's logs yet answers [] for it: the Inbox's own count
         # at that block lets the follower check that no entry was skipped.
         count = int(self._inbox.functions.count().call(block_identifier=block_hash))
-        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries, count)
+        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries, count, verified)
+
+    def _verified(self, log: Any) -> VerifiedOnL1:
+        assert self._rollup is not None
+        args = self._rollup.events.BatchVerified().process_log(log)["args"]
+        return VerifiedOnL1(
+            int(args["batchNumber"]), int(args["inboxStart"]), int(args["inboxEnd"]), bytes(args["newStateRoot"]),
+            "sp1" if int(args["backend"]) == 0 else "zisk", to_hex(bytes(log["transactionHash"])),
+        )
 
     def canonical_hash(self, number: int) -> bytes:
         return bytes(self._w3.eth.get_block(number)["hash"])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from clobnode.config import NodeConfig
 from clobnode.da.store import DAStore, DAStoreError
 from clobnode.errors import ClobnodeError
-from clobnode.exchange.engine import Engine, devnet_markets
+from clobnode.exchange.engine import Engine
 from clobnode.hexbytes import from_hex
 from clobnode.l1.client import L1Client, L1Error, beacon_genesis_time
 from clobnode.l1.contracts import Deployment
@@ -18,6 +18,7 @@ from clobnode.l1.derivation import KIND_BLOB_BATCH, InboxEntry, check_stream
 from clobnode.l1.watcher import L1Block, L1Watcher
 from clobnode.storage.state_store import StateStoreError
 from clobnode.storage.store import Store
+from clobnode.telemetry import NodeMetrics
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class BlockIncomplete(ClobnodeError):
 class Follower:
     """Derives the exchange from L1 into the engine and the store."""
 
-    def __init__(self, config: NodeConfig, deployment: Deployment, l1: L1Client, watcher: L1Watcher, store: Store, da: DAStore) -> None:
+    def __init__(self, config: NodeConfig, deployment: Deployment, l1: L1Client, watcher: L1Watcher, store: Store, da: DAStore, metrics: NodeMetrics) -> None:
         self.config = config
         self.deployment = deployment
         self.l1 = l1
@@ -41,11 +42,14 @@ class Follower:
         self.store = store
         self.da = da
         self._genesis_time: int | None = None  # the beacon chain's, for beacon_block_id = "slot"
+        self.metrics = metrics
+        self.head: int | None = None  # the confirmed L1 head seen by the last pass
+        self.inbox_count: int | None = None  # Inbox.count() after the last derived block
         self.engine = self._load_engine()
 
     def genesis_engine(self) -> Engine:
         d = self.deployment
-        return Engine.genesis(d.chain_id, from_hex(d.inbox), from_hex(d.vault), devnet_markets(from_hex(d.base_token), from_hex(d.quote_token)))
+        return Engine.genesis(d.chain_id, from_hex(d.inbox), from_hex(d.vault), d.engine_markets())
 
     def _load_engine(self) -> Engine:
         """The state as stored (checked against its recorded root), or genesis on a fresh store."""
@@ -66,7 +70,7 @@ class Follower:
         last = self.store.last_block()
         number = last[0] + 1 if last else self.deployment.deploy_block
         last_hash = last[1] if last else None
-        head = self.watcher.confirmed_head()
+        head = self.head = self.watcher.confirmed_head()
         processed = 0
         while number <= head and processed < self.config.l1.max_blocks_per_step:
             block = self.watcher.block(number)
@@ -90,7 +94,12 @@ class Follower:
         try:
             events = self.engine.apply(entries, blobs)
             state = self.engine.commit() if entries else None
-            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, state)
+            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, state, block.verified)
+            self.inbox_count = block.inbox_count
+            for entry in entries:
+                self.metrics.entries.labels(str(entry.kind)).inc()
+            for event in events:
+                self.metrics.events.labels(event["type"]).inc()
         except BaseException:
             self._reload_engine()
             raise

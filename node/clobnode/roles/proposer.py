@@ -28,6 +28,7 @@ from clobnode.errors import ClobnodeError
 from clobnode.hexbytes import to_hex
 from clobnode.l1.client import Fees, L1Client, L1Error
 from clobnode.storage.store import Store
+from clobnode.telemetry import NodeMetrics
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,9 @@ class InFlight:
 class Proposer:
     """Drains the pending API orders into blob batches, one transaction in flight at a time."""
 
-    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission) -> None:
+    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission, metrics: NodeMetrics | None = None) -> None:
         self._admission = admission
+        self._metrics = metrics
         self._l1 = l1
         self._account = account
         self._inbox = inbox
@@ -122,6 +124,9 @@ class Proposer:
             pending, dropped = self._admission.recheck(self._store.pending_api_orders(self._config.max_orders_per_batch))
             if dropped:
                 self._store.drop_api_orders(dropped)
+                for _, reason in dropped:
+                    if self._metrics is not None:
+                        self._metrics.dropped.labels(reason).inc()
                 log.info("dropped %d pending messages that can no longer execute (%s)", len(dropped), ", ".join(sorted({r for _, r in dropped})))
             batch = take_batch(pending, self.max_blobs_per_tx())
             if not batch:
@@ -191,6 +196,11 @@ class Proposer:
                     self._store.set_api_orders_status(flight.order_ids, "pending", None)
                     return None
                 self._store.record_blob_tx_inclusion(flight.order_ids, to_hex(tx_hash), receipt.block_number)
+                if self._metrics is not None:
+                    self._metrics.blob_txs.inc()
+                    self._metrics.blob_messages.inc(len(flight.order_ids))
+                    self._metrics.blob_fees.inc(receipt.blob_gas_used * receipt.blob_gas_price)
+                    self._metrics.wallet.labels("proposer").set(self._l1.balance(self._account.address))
                 log.info("blob batch tx 0x%s included in block %d", tx_hash.hex(), receipt.block_number)
                 return to_hex(tx_hash)
             if self._l1.transaction_count(self._account.address) > flight.nonce:

@@ -12,6 +12,7 @@ from clobnode.proving.backend import ProvingBackend
 from clobnode.proving.guest_input import guest_input_for_range, next_range
 from clobnode.roles.settler import Settler
 from clobnode.storage.store import BatchRecord, Store
+from clobnode.telemetry import NodeMetrics
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 class Prover:
     """Proves ranges with `backend` and settles them with `settler`."""
 
-    def __init__(self, store: Store, engine: Engine, backend: ProvingBackend, settler: Settler, max_range: int, prune: Callable[[int], None]) -> None:
+    def __init__(self, store: Store, engine: Engine, backend: ProvingBackend, settler: Settler, max_range: int, prune: Callable[[int], None], metrics: NodeMetrics) -> None:
+        self.metrics = metrics
         self.store = store
         self.engine = engine
         self.backend = backend
@@ -36,7 +38,9 @@ class Prover:
         last = next(iter(self.store.batches(limit=1)), None)
         if last is not None and last.status == "failed" and (last.inbox_start, last.inbox_end) == span:
             return None  # the Rollup refused exactly this range; wait for new entries instead of retrying
-        proof = self.backend.prove(guest_input_for_range(self.store, self.engine, *span))
+        with self.metrics.prove_seconds.time():
+            proof = self.backend.prove(guest_input_for_range(self.store, self.engine, *span))
+        self.metrics.batches.labels("proven").inc()
         batch_id = self.store.add_batch(span[0], span[1], proof.backend, proof.public_values, proof.proof)
         log.info("proved inbox range [%d, %d) with %s%s", span[0], span[1], proof.backend, " (INSECURE mock)" if proof.insecure else "")
         return next(b for b in self.store.batches(limit=5) if b.id == batch_id)
@@ -48,4 +52,9 @@ class Prover:
         if batch is not None:
             openings = equivalence.openings_for_range(self.store, batch.inbox_start, batch.inbox_end)
             equivalence.check_blobs_hash(openings, batch.public_values)
-            self.settler.submit(batch, [o.as_tuple() for o in openings])
+            with self.metrics.settle_seconds.time():
+                self.settler.submit(batch, [o.as_tuple() for o in openings])
+            settled = next((b for b in self.store.batches(limit=5) if b.id == batch.id), None)
+            if settled is not None and settled.status in ("verified", "failed"):
+                self.metrics.batches.labels(settled.status).inc()
+            self.metrics.wallet.labels("settler").set(self.settler.balance())

@@ -11,6 +11,7 @@ from web3.contract import Contract
 from clobnode.errors import ClobnodeError
 from clobnode.hexbytes import to_hex
 from clobnode.l1.client import L1Client, L1Error
+from clobnode.l1.contracts import describe_revert
 from clobnode.storage.store import BatchRecord, Store
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ class Settler:
         self._rollup = rollup
         self._store = store
 
+    def balance(self) -> int:
+        """The settler account's ether on L1 (wei)."""
+        return self._l1.balance(self._account.address)
+
     def rollup_position(self) -> tuple[bytes, int]:
         """(verified state root, next inbox index) as the Rollup holds them."""
         root = bytes(self._rollup.functions.stateRoot().call())
@@ -61,7 +66,7 @@ class Settler:
             receipt = self._l1.send_transaction(self._account, self._rollup.address, data)
         except L1Error as exc:
             self._l1.reset_nonce(self._account.address)
-            reason = f"{exc}" + (f" (revert data 0x{exc.revert_data.hex()})" if exc.revert_data else "")
+            reason = f"{exc}" + (f" ({describe_revert(exc.revert_data)})" if exc.revert_data else "")
             self._store.set_batch_status(batch.id, "failed", error=reason)
             log.warning("batch %d [%d, %d) rejected by the Rollup: %s", batch.id, batch.inbox_start, batch.inbox_end, reason)
             return False

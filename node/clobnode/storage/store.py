@@ -14,7 +14,9 @@ from typing import Any
 import sqlite_utils
 
 from clobnode.errors import ClobnodeError
+from clobnode.hexbytes import to_hex
 from clobnode.l1.derivation import KIND_BLOB_BATCH, InboxEntry
+from clobnode.l1.watcher import VerifiedOnL1
 from clobnode.storage.state_store import LeafValue, StateCommit, StateStore
 
 
@@ -78,6 +80,10 @@ CREATE TABLE IF NOT EXISTS api_orders (
     lock_token TEXT, lock_amount TEXT NOT NULL, reason TEXT, batch_blob BLOB, batch_position INTEGER);
 CREATE INDEX IF NOT EXISTS api_orders_status ON api_orders (status);
 CREATE INDEX IF NOT EXISTS api_orders_trader ON api_orders (trader, nonce);
+-- The Rollup's BatchVerified logs: what L1 verified, whoever proved it (reorgs remove them).
+CREATE TABLE IF NOT EXISTS l1_batches (
+    number INTEGER PRIMARY KEY, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL, new_state_root BLOB NOT NULL,
+    backend TEXT NOT NULL, tx_hash TEXT NOT NULL, l1_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
@@ -164,6 +170,7 @@ class Store:
         entries: Sequence[InboxEntry],
         events: Sequence[dict[str, Any]],
         state: StateCommit | None,
+        verified: Sequence[VerifiedOnL1] = (),
     ) -> None:
         """Persist one processed L1 block: its hash, its entries, their events, what it changed in the state."""
         with self.transaction():
@@ -176,6 +183,10 @@ class Store:
                 [(e.index, e.kind, e.sender, e.l1_block, e.l1_timestamp, e.payload, e.acc) for e in entries],
             )
             self._insert_events(events)
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO l1_batches (number, inbox_start, inbox_end, new_state_root, backend, tx_hash, l1_block) VALUES (?,?,?,?,?,?,?)",
+                [(v.number, v.inbox_start, v.inbox_end, v.new_state_root, v.backend, v.tx_hash, number) for v in verified],
+            )
             if state is not None:
                 self.state.write_block(number, state)
 
@@ -203,7 +214,7 @@ class Store:
             if first_idx is not None and first_idx[0] is not None:
                 self.db.execute("DELETE FROM events WHERE idx >= ?", (first_idx[0],))
                 self.db.execute("DELETE FROM event_orders WHERE idx >= ?", (first_idx[0],))
-            for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("blobs", "l1_block")):
+            for table, column in (("l1_blocks", "number"), ("entries", "l1_block"), ("blobs", "l1_block"), ("l1_batches", "l1_block")):
                 self.db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
             # API orders whose blob tx the reorg removed are proposed again (never lost).
             self.db.execute(
@@ -217,7 +228,7 @@ class Store:
     def forget_everything(self) -> None:
         """Drop all that was derived from L1 (a reorg deeper than the journal): the node derives again."""
         with self.transaction():
-            for table in ("l1_blocks", "entries", "events", "event_orders", "blobs", "blob_txs", "state_leaves", "state_blocks", "state_journal"):
+            for table in ("l1_blocks", "entries", "events", "event_orders", "l1_batches", "blobs", "blob_txs", "state_leaves", "state_blocks", "state_journal"):
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor'")
             self.db.execute("UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted'")
@@ -436,6 +447,30 @@ class Store:
             params.append(before)
         rows = self.db.execute(sql + " ORDER BY e.id DESC LIMIT ?", [*params, limit]).fetchall()
         return [(int(r[0]), json.loads(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def last_l1_batch(self) -> dict[str, Any] | None:
+        """The last batch the Rollup verified, from its logs: number, range, root, L1 tx."""
+        row = self._one("SELECT number, inbox_start, inbox_end, new_state_root, backend, tx_hash, l1_block FROM l1_batches ORDER BY number DESC LIMIT 1")
+        return None if row is None else self._l1_batch(row)
+
+    def l1_batches(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT number, inbox_start, inbox_end, new_state_root, backend, tx_hash, l1_block FROM l1_batches ORDER BY number DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [self._l1_batch(r) for r in rows]
+
+    def l1_batch_covering(self, inbox_index: int) -> dict[str, Any] | None:
+        row = self._one(
+            "SELECT number, inbox_start, inbox_end, new_state_root, backend, tx_hash, l1_block FROM l1_batches "
+            "WHERE inbox_start <= ? AND inbox_end > ? ORDER BY number DESC LIMIT 1",
+            (inbox_index, inbox_index),
+        )
+        return None if row is None else self._l1_batch(row)
+
+    @staticmethod
+    def _l1_batch(row: tuple[Any, ...]) -> dict[str, Any]:
+        return {"number": int(row[0]), "inbox_start": int(row[1]), "inbox_end": int(row[2]), "new_state_root": to_hex(bytes(row[3])),
+                "backend": str(row[4]), "tx_hash": str(row[5]), "l1_block": int(row[6])}
 
     def batch_covering(self, inbox_index: int) -> BatchRecord | None:
         """The newest batch (proven, submitted or verified) whose range holds `inbox_index`."""
