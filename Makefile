@@ -45,11 +45,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]' maturin
 	touch $@
 
-# One build at a time in the shared target directory: two checkouts building at once would
-# replace the library under each other's maturin.
+# The extension is built in a target directory of this checkout's own (keyed by its path): in a
+# shared one, another checkout's build of the same crate leaves its library where maturin copies
+# from, and cargo, finding this checkout's build fresh, would not replace it.
+CORE_TARGET := $(CLOBNODE_CACHE)/target-py-$(shell printf '%s' "$(CURDIR)" | sha1sum | cut -c1-12)
 core: venv
 	mkdir -p $(CLOBNODE_CACHE)
-	flock $(CLOBNODE_CACHE)/core.lock $(VENV)/bin/maturin develop --release -q -m guest-programs/python/Cargo.toml
+	CARGO_TARGET_DIR=$(CORE_TARGET) $(VENV)/bin/maturin develop --release -q -m guest-programs/python/Cargo.toml
 
 contracts: tools
 	forge build

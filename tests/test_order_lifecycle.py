@@ -139,6 +139,7 @@ def test_a_traders_orders_move_through_their_lifecycle(trading_node: Any) -> Non
 
     # The WebSocket told the trader every step, numbered without a gap: acceptance, fill,
     # replacement, cancel, rejection (twice: the relayed copy too), and the balances after each.
+    until(lambda: [m["event"]["type"] for m in watcher.of("orders", "update")].count("rejected") == 2, "both rejections on the feed")
     watcher.stop()
     updates = watcher.of("orders")
     assert updates[0]["type"] == "snapshot" and _chain_holds(updates)

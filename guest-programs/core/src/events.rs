@@ -34,6 +34,7 @@ pub enum EventKind {
         trader: Address,
         market: u32,
         nonce: u64,
+        client_order_id: u64,
         last_price: u64,
     },
     Fill {
@@ -65,6 +66,7 @@ pub enum EventKind {
         trader: Address,
         market: u32,
         nonce: u64,
+        client_order_id: u64,
         quantity: u64,
     },
     /// Self-trade prevention "decrement both": both orders lost `quantity` lots, no trade.
@@ -72,7 +74,9 @@ pub enum EventKind {
         market: u32,
         trader: Address,
         maker_nonce: u64,
+        maker_client_order_id: u64,
         taker_nonce: u64,
+        taker_client_order_id: u64,
         quantity: u64,
     },
     /// A cancel-all finished; `count` orders were cancelled.

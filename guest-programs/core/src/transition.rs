@@ -441,7 +441,13 @@ fn fire_stops(state: &mut State, venue: &Venue, out: &mut Emitter) {
         }
         let Some(id) = state.next_triggered(market.id, last.price) else { return };
         let stop = state.remove_order(&id);
-        out.emit(EventKind::Triggered { trader: id.trader, market: market.id, nonce: id.nonce, last_price: last.price });
+        out.emit(EventKind::Triggered {
+            trader: id.trader,
+            market: market.id,
+            nonce: id.nonce,
+            client_order_id: stop.client_order_id,
+            last_price: last.price,
+        });
         let order = stop.as_order(market.id, id.nonce);
         if is_expired(order.expiry, now) {
             state.unlock(&id.trader, &lock_token(market, order.side), stop.locked);
@@ -545,7 +551,9 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
                         market: market.id,
                         trader: *trader,
                         maker_nonce: id.nonce,
+                        maker_client_order_id: maker_client,
                         taker_nonce: order.nonce,
+                        taker_client_order_id: order.client_order_id,
                         quantity,
                     });
                     shrink_resting(state, market, &id, left);
@@ -751,6 +759,7 @@ fn replace_order(state: &mut State, trader: &Address, replace: &Replace, out: &m
             trader: *trader,
             market: market.id,
             nonce: replace.order_nonce,
+            client_order_id: old.client_order_id,
             quantity: replace.quantity,
         });
     }

@@ -159,7 +159,7 @@ fn reduce_keeps_priority_and_replace_loses_it() {
     send(&mut s, B, limit(1, Side::Sell, 100, 5, 1));
     let reduce = Message::Replace(Replace { market: 1, order_nonce: 1, nonce: 2, price: 100, quantity: 3 });
     let events = send(&mut s, A, reduce);
-    assert_eq!(events, [EventKind::Reduced { trader: A, market: 1, nonce: 1, quantity: 3 }]);
+    assert_eq!(events, [EventKind::Reduced { trader: A, market: 1, nonce: 1, client_order_id: 0, quantity: 3 }]);
     assert_eq!(s.balance_of(&A, &base_token()).locked, 3 * market().base_lot);
     assert_eq!(fills(&send(&mut s, C, limit(1, Side::Buy, 100, 1, 1))), [(A, 1, 100, 1)]);
     // A new price: cancelled and placed again under the new nonce, behind B.
@@ -235,7 +235,7 @@ fn self_trade_prevention_modes() {
     let events = send(&mut s, A, taker(Stp::CancelTaker, 2));
     assert_eq!(cancel_reasons(&events), [(2, 3, CancelReason::SelfTrade)]);
     let events = send(&mut s, A, taker(Stp::DecrementBoth, 3));
-    assert_eq!(events[1], EventKind::SelfTrade { market: 1, trader: A, maker_nonce: 1, taker_nonce: 3, quantity: 3 });
+    assert_eq!(events[1], EventKind::SelfTrade { market: 1, trader: A, maker_nonce: 1, maker_client_order_id: 0, taker_nonce: 3, taker_client_order_id: 0, quantity: 3 });
     assert_eq!(s.order(&OrderId { market: 1, trader: A, nonce: 1 }).unwrap().visible, 2);
     let events = send(&mut s, A, taker(Stp::CancelMaker, 4));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::SelfTrade)]);

@@ -157,10 +157,11 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("trader", hex0x(trader))?;
             order_fields(&dict, order, EnumForm::Name)?;
         }
-        EventKind::Triggered { trader, market, nonce, last_price } => {
+        EventKind::Triggered { trader, market, nonce, client_order_id, last_price } => {
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
+            dict.set_item("client_order_id", client_order_id)?;
             dict.set_item("last_price", last_price)?;
         }
         EventKind::Fill {
@@ -199,17 +200,20 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("reason", reason.name())?;
             dict.set_item("code", reason.code())?;
         }
-        EventKind::Reduced { trader, market, nonce, quantity } => {
+        EventKind::Reduced { trader, market, nonce, client_order_id, quantity } => {
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("market", market)?;
             dict.set_item("nonce", nonce)?;
+            dict.set_item("client_order_id", client_order_id)?;
             dict.set_item("quantity", quantity)?;
         }
-        EventKind::SelfTrade { market, trader, maker_nonce, taker_nonce, quantity } => {
+        EventKind::SelfTrade { market, trader, maker_nonce, maker_client_order_id, taker_nonce, taker_client_order_id, quantity } => {
             dict.set_item("market", market)?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("maker_nonce", maker_nonce)?;
+            dict.set_item("maker_client_order_id", maker_client_order_id)?;
             dict.set_item("taker_nonce", taker_nonce)?;
+            dict.set_item("taker_client_order_id", taker_client_order_id)?;
             dict.set_item("quantity", quantity)?;
         }
         EventKind::CancelledAll { trader, market, count } => {

@@ -211,8 +211,9 @@ pub fn event_json(event: &Event) -> Value {
             "display_quantity": o.display_quantity, "nonce": o.nonce, "expiry": o.expiry,
             "client_order_id": o.client_order_id,
         }),
-        EventKind::Triggered { trader, market, nonce, last_price } => json!({
-            "type": "triggered", "trader": hex0x(trader), "market": market, "nonce": nonce, "last_price": last_price,
+        EventKind::Triggered { trader, market, nonce, client_order_id, last_price } => json!({
+            "type": "triggered", "trader": hex0x(trader), "market": market, "nonce": nonce,
+            "client_order_id": client_order_id, "last_price": last_price,
         }),
         EventKind::Fill {
             market, maker, maker_nonce, maker_client_order_id, taker, taker_nonce, taker_client_order_id, price, quantity,
@@ -228,12 +229,14 @@ pub fn event_json(event: &Event) -> Value {
             "client_order_id": client_order_id, "remaining": remaining,
             "reason": reason.name(), "code": reason.code(),
         }),
-        EventKind::Reduced { trader, market, nonce, quantity } => json!({
-            "type": "reduced", "trader": hex0x(trader), "market": market, "nonce": nonce, "quantity": quantity,
+        EventKind::Reduced { trader, market, nonce, client_order_id, quantity } => json!({
+            "type": "reduced", "trader": hex0x(trader), "market": market, "nonce": nonce,
+            "client_order_id": client_order_id, "quantity": quantity,
         }),
-        EventKind::SelfTrade { market, trader, maker_nonce, taker_nonce, quantity } => json!({
+        EventKind::SelfTrade { market, trader, maker_nonce, maker_client_order_id, taker_nonce, taker_client_order_id, quantity } => json!({
             "type": "self_trade", "market": market, "trader": hex0x(trader), "maker_nonce": maker_nonce,
-            "taker_nonce": taker_nonce, "quantity": quantity,
+            "maker_client_order_id": maker_client_order_id, "taker_nonce": taker_nonce,
+            "taker_client_order_id": taker_client_order_id, "quantity": quantity,
         }),
         EventKind::CancelledAll { trader, market, count } => json!({
             "type": "cancelled_all", "trader": hex0x(trader), "market": market, "count": count,
