@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from eth_account import Account
 
-from clobnode import operator_cli, settings
+from clobnode import logs, operator_cli, settings
 from clobnode.da.store import DAStore, DAStoreError
 from clobnode.dev import demo
 from clobnode.dev.devnet import Anvil
@@ -31,8 +31,14 @@ app = typer.Typer(help="clobnode: a based zk-rollup node for a central limit ord
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    log_format: Annotated[str, typer.Option("--log-format", envvar="CLOBNODE_LOG_FORMAT", help="text or json (one object a line).")] = "text",
+) -> None:
+    try:
+        logs.configure(verbose, log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command()
