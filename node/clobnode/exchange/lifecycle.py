@@ -87,31 +87,28 @@ def order_status(store: Store, trader: str, nonce: int, market: int | None = Non
         return {"trader": trader, "nonce": str(nonce), "market": submission["market"], "status": submission["status"],
                 "stage": submission["status"], "reason": submission["reason"], "submission": submission, "events": []}
     order["submission"] = submission
-    order["stage"] = _stage(store, order.get("inbox_index"))
-    order["batch"] = batch_of(store, order.get("inbox_index"))
+    _place(store, order, order.get("inbox_index"))
     return order
 
 
-def _stage(store: Store, inbox_index: int | None) -> str:
-    """`settled` once the Rollup verified a batch holding `inbox_index` (from its logs, whoever
-    proved it), `proven` while this node's own proof of it waits, else `included`."""
+def _placement(store: Store, inbox_index: int | None) -> tuple[str, dict[str, Any] | None]:
+    """The stage of what was applied at `inbox_index`, and the batch that proves it: `settled`
+    once the Rollup verified a batch holding it (from its logs, whoever proved it), `proven`
+    while this node's own proof of it waits, else `included`."""
     if inbox_index is None:
-        return "included"
-    if store.l1_batch_covering(inbox_index) is not None:
-        return "settled"
-    return "included" if store.batch_covering(inbox_index) is None else "proven"
-
-
-def batch_of(store: Store, inbox_index: int | None) -> dict[str, Any] | None:
-    """The batch that proves `inbox_index`: the one L1 verified, else this node's own."""
-    if inbox_index is None:
-        return None
+        return "included", None
     verified = store.l1_batch_covering(inbox_index)
     if verified is not None:
-        return {"id": verified["number"], "status": "verified", "tx_hash": verified["tx_hash"],
-                "inbox_start": verified["inbox_start"], "inbox_end": verified["inbox_end"]}
+        return "settled", {"id": verified["number"], "status": "verified", "tx_hash": verified["tx_hash"],
+                           "inbox_start": verified["inbox_start"], "inbox_end": verified["inbox_end"]}
     batch = store.batch_covering(inbox_index)
-    return None if batch is None else {"id": batch.id, "status": batch.status, "tx_hash": batch.tx_hash, "inbox_start": batch.inbox_start, "inbox_end": batch.inbox_end}
+    if batch is None:
+        return "included", None
+    return "proven", {"id": batch.id, "status": batch.status, "tx_hash": batch.tx_hash, "inbox_start": batch.inbox_start, "inbox_end": batch.inbox_end}
+
+
+def _place(store: Store, record: dict[str, Any], inbox_index: int | None) -> None:
+    record["stage"], record["batch"] = _placement(store, inbox_index)
 
 
 def submission_status(store: Store, submission: dict[str, Any]) -> dict[str, Any]:
@@ -121,14 +118,12 @@ def submission_status(store: Store, submission: dict[str, Any]) -> dict[str, Any
     index = submission.get("inbox_index")
     if index is not None:
         result["outcome"] = [decimal_strings(e) for e in store.events_of_message(index, submission.get("position"))]
-        result["stage"] = _stage(store, index)
-        result["batch"] = batch_of(store, index)
+        _place(store, result, index)
     else:
         result["stage"] = submission["status"]
     if submission["message"] in ("order", "replace"):
         order = fold(store.order_history(submission["trader"], int(submission["nonce"]), submission["market"]), submission["trader"], int(submission["nonce"]))
         if order is not None:
-            order["stage"] = _stage(store, order.get("inbox_index"))
-            order["batch"] = batch_of(store, order.get("inbox_index"))
+            _place(store, order, order.get("inbox_index"))
             result["order"] = order
     return result

@@ -17,7 +17,6 @@ from clobnode.api.models import (
     SIDES,
     TIMES_IN_FORCE,
 )
-from clobnode.exchange.signing import signed_cancel, signed_order
 from clobnode.hexbytes import to_hex
 from clobnode.l1.client import L1Client, L1Receipt
 from clobnode.trader import onchain as trader
@@ -95,15 +94,9 @@ def order(
     if not direct:
         _print(client.order(market, side, price, quantity, nonce=nonce, expiry=expiry, **options))
         return
-    chain_id, inbox = client.domain()
-    nonce = client.next_nonce() if nonce is None else nonce
-    envelope = signed_order(
-        client._me(), chain_id, inbox, market=market, side=SIDES[side], price=price, quantity=quantity, nonce=nonce, expiry=expiry,
-        order_type=ORDER_TYPES[order_type], time_in_force=TIMES_IN_FORCE[time_in_force], stp=SELF_TRADE_PREVENTION[self_trade_prevention],
-        trigger_price=trigger_price, display_quantity=display_quantity, client_order_id=client_order_id,
-    )
-    receipt = trader.relay_signed(_l1(rpc_url), inbox, client._me(), envelope)
-    _print(_landed(receipt, nonce=str(nonce), direct=True))
+    signed_nonce, envelope = client.sign_order(market, side, price, quantity, nonce=nonce, expiry=expiry, **options)
+    receipt = trader.relay_signed(_l1(rpc_url), client.domain()[1], client._me(), envelope)
+    _print(_landed(receipt, nonce=str(signed_nonce), direct=True))
 
 
 def cancel(
@@ -120,8 +113,7 @@ def cancel(
     if not direct:
         _print(client.cancel(market, order_nonce))
         return
-    chain_id, inbox = client.domain()
-    receipt = trader.relay_signed(_l1(rpc_url), inbox, client._me(), signed_cancel(client._me(), chain_id, inbox, market=market, order_nonce=order_nonce))
+    receipt = trader.relay_signed(_l1(rpc_url), client.domain()[1], client._me(), client.sign_cancel(market, order_nonce))
     _print(_landed(receipt, direct=True))
 
 

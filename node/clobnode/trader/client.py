@@ -129,12 +129,12 @@ class Client:
     def submit(self, envelope: bytes) -> dict[str, Any]:
         return self.request("POST", "/orders", {"envelope": to_hex(envelope)})  # type: ignore[no-any-return]
 
-    def order(
+    def sign_order(
         self, market: int, side: str, price: int, quantity: int, *, nonce: int | None = None, expiry: int | None = None,
         order_type: str = "limit", time_in_force: str = "gtc", self_trade_prevention: str = "cancel_taker",
         trigger_price: int = 0, display_quantity: int = 0, client_order_id: int = 0,
-    ) -> dict[str, Any]:
-        """Signs and submits an order; the answer carries its submission id and nonce."""
+    ) -> tuple[int, bytes]:
+        """(nonce, signed envelope) of an order, ready for the API or the Inbox."""
         chain_id, inbox = self.domain()
         nonce = self.next_nonce() if nonce is None else nonce
         expiry = int(time.time()) + DEFAULT_EXPIRES_IN_S if expiry is None else expiry
@@ -147,12 +147,21 @@ class Client:
             side_number = SIDES[side]
         except KeyError as exc:
             raise ClientError(f"unknown value {exc}") from None
-        return self.submit(signed_order(self._me(), chain_id, inbox, market=market, side=side_number, price=price, quantity=quantity,
-                                        nonce=nonce, expiry=expiry, **options))
+        envelope = signed_order(self._me(), chain_id, inbox, market=market, side=side_number, price=price, quantity=quantity,
+                                nonce=nonce, expiry=expiry, **options)
+        return nonce, envelope
+
+    def order(self, market: int, side: str, price: int, quantity: int, **terms: Any) -> dict[str, Any]:
+        """Signs and submits an order (`terms`: those of `sign_order`); the answer carries its
+        submission id and nonce."""
+        return self.submit(self.sign_order(market, side, price, quantity, **terms)[1])
+
+    def sign_cancel(self, market: int, order_nonce: int) -> bytes:
+        chain_id, inbox = self.domain()
+        return signed_cancel(self._me(), chain_id, inbox, market=market, order_nonce=order_nonce)
 
     def cancel(self, market: int, order_nonce: int) -> dict[str, Any]:
-        chain_id, inbox = self.domain()
-        return self.submit(signed_cancel(self._me(), chain_id, inbox, market=market, order_nonce=order_nonce))
+        return self.submit(self.sign_cancel(market, order_nonce))
 
     def cancel_all(self, market: int = ALL_MARKETS, nonce: int | None = None) -> dict[str, Any]:
         chain_id, inbox = self.domain()
