@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clobnode.config import L1Config, NodeConfig, StoreConfig
+from clobnode.config import (
+    L1Config,
+    NodeConfig,
+    ProverConfig,
+    SettlerConfig,
+    StoreConfig,
+)
 from clobnode.dev import demo
 from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.exchange.signing import signed_order
@@ -88,3 +94,38 @@ def test_reorg_rolls_back_to_the_common_ancestor_and_rederives(funded: tuple[L1C
     reference.sync()
     assert node.engine.state_root() == reference.engine.state_root() != orphaned_root
     assert node.engine.account(bytes.fromhex(TRADER_A.address[2:]))["open_orders"] == []
+
+
+def test_a_block_with_more_entries_than_a_proof_may_cover_is_proven_in_ranges_ending_inside_it(
+    funded: tuple[L1Client, Deployment], tmp_path: Path
+) -> None:
+    l1, dep = funded
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    l1.rpc("evm_setAutomine", [False])
+    try:
+        for nonce in range(1, 11):  # 20 entries in one L1 block: 10 bids, 10 asks crossing them
+            for trader, side in ((TRADER_A, 0), (TRADER_B, 1)):
+                envelope = signed_order(trader, dep.chain_id, dep.inbox, market=0, side=side, price=100, quantity=1, nonce=nonce, expiry=0)
+                l1.submit_transaction(trader, dep.inbox, demo.calldata(inbox, "relaySigned", envelope), gas=500_000)
+        l1.rpc("evm_mine")
+    finally:
+        l1.rpc("evm_setAutomine", [True])
+    config = NodeConfig(
+        l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=tmp_path / "node.sqlite", checkpoint_entries=4),
+        prover=ProverConfig(max_range=6), settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+    )
+    node = Node(config, dep, l1)
+    node.sync()
+    block = node.store.entries(2, 22)
+    assert len(block) == 20 and len({e.l1_block for e in block}) == 1
+    rollup = load_artifact("Rollup").at(l1, dep.rollup)
+    for _ in range(10):
+        node.prove_and_settle()
+    assert [(b.inbox_start, b.inbox_end) for b in reversed(node.store.batches())] == [(0, 6), (6, 10), (10, 14), (14, 18), (18, 22)]
+    assert rollup.functions.nextInboxIndex().call() == 22
+    assert bytes(rollup.functions.stateRoot().call()) == node.engine.state_root()
+
+
+def test_a_checkpoint_interval_above_the_proof_range_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="checkpoint_entries"):
+        NodeConfig(l1=L1Config(rpc_url="http://127.0.0.1:1"), store=StoreConfig(path=tmp_path / "x", checkpoint_entries=5000))

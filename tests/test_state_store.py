@@ -42,14 +42,14 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, b
     engine = Engine(core)
     path = tmp_path_factory.mktemp("state") / "node.sqlite"
     store = Store(path)
-    store.record_genesis(0, engine.state_root(), engine.records())
+    store.record_genesis(0, engine.state_root(), engine.records(), core.inbox_next_index())
     rng = random.Random(7)
     roots, blocks = {0: engine.state_root()}, {}
     for number in range(1, 9):
         entries = _block(core, rng, 12)
         events = engine.apply(entries, {})
         state = engine.commit()
-        store.record_block(number, number.to_bytes(32, "big"), (number - 1).to_bytes(32, "big"), entries, events, state)
+        store.record_block(number, number.to_bytes(32, "big"), (number - 1).to_bytes(32, "big"), entries, events, [state])
         roots[number], blocks[number] = state.state_root, entries
     store.close()
     return path, roots, blocks
@@ -58,7 +58,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, b
 def test_a_block_writes_its_changes_not_the_state(history: tuple[Path, dict[int, bytes], dict[int, list[InboxEntry]]]) -> None:
     path, _, _ = history
     store = Store(path)
-    per_block = [n for (n,) in store.db.execute("SELECT COUNT(*) FROM state_journal GROUP BY l1_block").fetchall()]
+    per_block = [n for (n,) in store.db.execute("SELECT COUNT(*) FROM state_journal GROUP BY point").fetchall()]
     assert len(per_block) == 8 and max(per_block) < 200  # a few records per order, of ~25,000 leaves
     assert store.state.leaf_count() > RESTING
 
@@ -93,7 +93,7 @@ def test_a_reorg_rolls_back_through_the_journal(history: tuple[Path, dict[int, b
     for number in (6, 7, 8):  # the same blocks again reach the same roots
         events = engine.apply(blocks[number], {})
         state = engine.commit()
-        store.record_block(number, bytes(32), bytes(32), blocks[number], events, state)
+        store.record_block(number, bytes(32), bytes(32), blocks[number], events, [state])
         assert state.state_root == roots[number]
 
 
@@ -103,15 +103,42 @@ def test_pruning_keeps_what_a_proof_or_an_exit_needs(history: tuple[Path, dict[i
     Store(path).db.execute(f"VACUUM INTO '{copy}'")
     store = Store(copy)
     engine = Engine.restore(store.state.records())
+    after_block_4 = blocks[4][-1].index + 1
     with store.transaction():
-        assert store.state.prune(4) > 0
+        assert store.state.prune(after_block_4) > 0
     with pytest.raises(StateStoreError):
-        store.state.changed_since(3)
-    assert engine.root_with(store.state.changed_since(4)) == roots[4]
+        store.state.changed_since(blocks[3][-1].index + 1)
+    assert engine.root_with(store.state.changed_since(after_block_4)) == roots[4]
     guest_input = guest_input_for_range(store, engine, blocks[5][0].index, blocks[8][-1].index + 1)
     values = clobnode_core.decode_public_values(clobnode_core.execute_guest_input(guest_input))
     assert values["new_state_root"] == "0x" + roots[8].hex()
     # A balance as it stood after block 4 (an escape against that root), though the head moved on.
     trader = bytes(blocks[5][0].sender)
-    proof = engine.balance_proof(trader, QUOTE, store.state.changed_since(4))
+    proof = engine.balance_proof(trader, QUOTE, store.state.changed_since(after_block_4))
     assert proof is not None and bytes(proof["root"]) == roots[4]
+
+
+def test_a_range_can_end_inside_a_block_that_has_checkpoints_inside_it(tmp_path: Path) -> None:
+    """A block bigger than the prover's range is committed every few entries, so ranges that
+    start and end inside it are proven, and a reorg still removes the whole block."""
+    core = clobnode_core.workload_engine(1_000, 100)
+    engine = Engine(core)
+    store = Store(tmp_path / "node.sqlite")
+    base = core.inbox_next_index()
+    store.record_genesis(0, engine.state_root(), engine.records(), base)
+    big = _block(core, random.Random(3), 40)
+    roots = {}
+    checkpoints, events = [], []
+    for at in range(0, 40, 16):  # checkpoints after entries 16, 32 and 40, all in L1 block 1
+        events.extend(engine.apply(big[at : at + 16], {}))
+        checkpoints.append(engine.commit())
+        roots[checkpoints[-1].inbox_index] = checkpoints[-1].state_root
+    store.record_block(1, bytes(32), bytes(32), big, events, checkpoints)
+    assert store.state.indexes_after(base, base + 4096) == [base + 16, base + 32, base + 40]
+    for start, end in ((base, base + 16), (base + 16, base + 32), (base + 16, base + 40)):
+        guest_input = guest_input_for_range(store, engine, start, end)
+        values = clobnode_core.decode_public_values(clobnode_core.execute_guest_input(guest_input))
+        assert values["new_state_root"] == "0x" + roots[end].hex()
+        assert (values["inbox_start"], values["inbox_end"]) == (start, end)
+    engine.revert(store.rollback_after(0))
+    assert engine.state_root() == store.state.latest().state_root and store.state.latest().inbox_index == base

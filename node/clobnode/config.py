@@ -35,6 +35,9 @@ class StoreConfig:
     # The state journal is kept at least this many L1 blocks behind the head (a reorg deeper
     # than this derives the exchange again from genesis), and above the last verified batch.
     reorg_window_blocks: int = 64
+    # A block with more inbox entries than this gets a state checkpoint every this many entries,
+    # so that a proven range can end inside it (no bigger than [prover] max_range).
+    checkpoint_entries: int = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +99,10 @@ class NodeConfig:
     prover: ProverConfig = field(default_factory=ProverConfig)
     settler: SettlerConfig = field(default_factory=SettlerConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.store.checkpoint_entries <= self.prover.max_range:
+            raise ValueError(
+                f"[store] checkpoint_entries ({self.store.checkpoint_entries}) must be at least 1 and at most "
+                f"[prover] max_range ({self.prover.max_range}), or a block could hold a range no proof may cover"
+            )

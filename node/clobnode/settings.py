@@ -118,14 +118,17 @@ def load(path: Path | None, env: Mapping[str, str] | None = None, flags: Mapping
         return run, None
     store = {**layered["store"], "path": run.data_dir / "clobnode.sqlite"}
     admission = _build(AdmissionConfig, "api.admission", layered["api.admission"])
-    config = NodeConfig(
-        l1=_build(L1Config, "l1", layered["l1"]),
-        store=_build(StoreConfig, "store", store),
-        proposer=_build(ProposerConfig, "proposer", layered["proposer"]),
-        prover=_build(ProverConfig, "prover", layered["prover"]),
-        settler=_build(SettlerConfig, "settler", layered["settler"]),
-        api=_build(ApiConfig, "api", {**layered["api"], "admission": admission}),
-    )
+    try:
+        config = NodeConfig(
+            l1=_build(L1Config, "l1", layered["l1"]),
+            store=_build(StoreConfig, "store", store),
+            proposer=_build(ProposerConfig, "proposer", layered["proposer"]),
+            prover=_build(ProverConfig, "prover", layered["prover"]),
+            settler=_build(SettlerConfig, "settler", layered["settler"]),
+            api=_build(ApiConfig, "api", {**layered["api"], "admission": admission}),
+        )
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     return run, config
 
 

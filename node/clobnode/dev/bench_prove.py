@@ -72,7 +72,7 @@ def db_growth(resting: int = 100_000, traders: int = 10_000, orders_per_block: i
     with tempfile.TemporaryDirectory(prefix="clobnode-bench-db-") as work:
         path = Path(work) / "node.sqlite"
         store = Store(path)
-        store.record_genesis(0, bytes(engine.state_root()), [(bytes(k), bytes(v)) for k, v in engine.records()])
+        store.record_genesis(0, bytes(engine.state_root()), [(bytes(k), bytes(v)) for k, v in engine.records()], engine.inbox_next_index())
 
         def size() -> int:
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -92,7 +92,7 @@ def db_growth(resting: int = 100_000, traders: int = 10_000, orders_per_block: i
             events = engine.apply_entries([e.as_core() for e in entries], {})
             root, changed, accessed = engine.commit()
             commit = StateCommit(engine.inbox_next_index(), bytes(root), [(bytes(k), None if v is None else bytes(v)) for k, v in changed], [bytes(k) for k in accessed])
-            store.record_block(block, bytes(32), bytes(32), entries, list(events), commit)
+            store.record_block(block, bytes(32), bytes(32), entries, list(events), [commit])
             after = size()
             growth.append(after - before)
             before = after

@@ -102,7 +102,7 @@ class Exits:
         if point is None or point.state_root != verified_root:
             raise ExitError(f"the node has no state at the verified inbox index {verified_index}")
         try:
-            then = self._store.state.changed_since(point.l1_block)
+            then = self._store.state.changed_since(verified_index)
         except StateStoreError as exc:
             raise ExitError(str(exc)) from exc
         proof = self._engine.balance_proof(trader, token, then)

@@ -19,13 +19,13 @@ def guest_input_for_range(store: Store, engine: Engine, start: int, end: int) ->
     records they reach, proven against the state root at `start`, the entries, their blobs."""
     first, last = store.state.at_index(start), store.state.at_index(end)
     if first is None or last is None:
-        raise ProverError(f"no block ends at inbox index {start if first is None else end}")
+        raise ProverError(f"no state checkpoint at inbox index {start if first is None else end}")
     entries = store.entries(start, end)
     if len(entries) != end - start:
         raise ProverError(f"entries [{start}, {end}) are not all derived yet")
     try:
-        keys = store.state.accessed_between(first.l1_block, last.l1_block)
-        at_start, at_end = store.state.changed_since(first.l1_block), store.state.changed_since(last.l1_block)
+        keys = store.state.accessed_between(start, end)
+        at_start, at_end = store.state.changed_since(start), store.state.changed_since(end)
     except StateStoreError as exc:
         raise ProverError(str(exc)) from exc
     if engine.root_with(at_start) != first.state_root:
@@ -55,6 +55,7 @@ def prove_entries(core: clobnode_core.Engine, entries: list[dict[str, Any]], blo
 
 
 def next_range(store: Store, start: int, max_range: int) -> tuple[int, int] | None:
-    """The longest provable range from `start`: it must end where a block ended."""
+    """The longest provable range from `start` of at most `max_range` entries: it ends at a state
+    checkpoint (the end of a block, or a checkpoint inside a big one)."""
     ends = store.state.indexes_after(start, start + max_range)
     return None if not ends else (start, ends[-1])

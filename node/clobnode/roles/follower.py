@@ -92,9 +92,12 @@ class Follower:
         entries = check_stream(next_index, acc, block.entries)
         blobs = self._blobs_for(entries, block.number)
         try:
-            events = self.engine.apply(entries, blobs)
-            state = self.engine.commit() if entries else None
-            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, state, block.verified)
+            events, checkpoints = [], []
+            step = self.config.store.checkpoint_entries
+            for at in range(0, len(entries), step):
+                events.extend(self.engine.apply(entries[at : at + step], blobs))
+                checkpoints.append(self.engine.commit())
+            self.store.record_block(block.number, block.hash, block.parent_hash, entries, events, checkpoints, block.verified)
             self.inbox_count = block.inbox_count
             for entry in entries:
                 self.metrics.entries.labels(str(entry.kind)).inc()
@@ -181,8 +184,9 @@ class Follower:
         head = self.store.state.latest()
         if verified is None or head is None:
             return
-        below = min(verified.l1_block, head.l1_block - self.config.store.reorg_window_blocks)
+        window = self.store.state.at_block(head.l1_block - self.config.store.reorg_window_blocks)
+        below = verified_index if window is None else min(verified_index, window.inbox_index)
         with self.store.transaction():
             removed = self.store.state.prune(below)
         if removed:
-            log.info("pruned %d state journal rows up to L1 block %d", removed, below)
+            log.info("pruned %d state journal rows up to inbox index %d", removed, below)

@@ -30,7 +30,7 @@ class Prover:
         self._prune = prune
 
     def prove_next(self) -> BatchRecord | None:
-        """Prove the longest range from the Rollup's next inbox index that ends at a block boundary."""
+        """Prove the longest range from the Rollup's next inbox index that ends at a state checkpoint."""
         _, start = self.settler.rollup_position()
         span = next_range(self.store, start, self.max_range)
         if span is None:

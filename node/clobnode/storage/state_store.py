@@ -1,17 +1,19 @@
 """State store: the exchange state's leaves in SQLite, written incrementally (docs/ARCHITECTURE.md).
 
-- `state_leaves` holds every leaf of the state tree as the node last committed it. A block
-  writes only the leaves it changed: this table is the node's checkpoint, advanced every block
-  at the cost of that block's own changes, and a restart loads it whole.
-- `state_journal` holds, per block, the value each changed leaf had before it (NULL: none).
-  Reverting the journal above a block gives the state after that block: that is how a reorg
-  rolls back, and how the prover and the escape hatch see the state at an earlier block
-  without a snapshot of it.
-- `state_blocks` holds, per block with inbox entries, the inbox index and state root after it
-  and the keys it reached (a witness of any range of blocks covers the union of theirs).
+- `state_leaves` holds every leaf of the state tree as the node last committed it. A checkpoint
+  writes only the leaves it changed: this table is the node's checkpoint, advanced at the cost
+  of its own changes, and a restart loads it whole.
+- `state_points` holds one row per checkpoint: the inbox index it ends at (its key), the L1
+  block it lies in, the state root after it and the keys it reached. A block with inbox entries
+  ends with a checkpoint; a block with more than `[store] checkpoint_entries` entries has one
+  every that many entries too, so a proven range can end inside a block and no block size
+  wedges the prover.
+- `state_journal` holds, per checkpoint, the value each changed leaf had before it (NULL: none).
+  Reverting the journal above a checkpoint gives the state at it: that is how a reorg rolls
+  back, and how the prover and the escape hatch see an earlier state without a snapshot of it.
 
-The journal and the reached keys are kept above the pruning floor: the lower of the block the
-L1 Rollup last verified and the head minus the reorg window. Below it nothing is needed.
+The journal and the reached keys are kept above the pruning floor (an inbox index): the lower of
+the index the L1 Rollup last verified and the last checkpoint of the head minus the reorg window.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ LeafValue = tuple[bytes, bytes | None]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state_leaves (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS state_blocks (
-    l1_block INTEGER PRIMARY KEY, inbox_index INTEGER NOT NULL, state_root BLOB NOT NULL, accessed BLOB);
-CREATE INDEX IF NOT EXISTS state_blocks_index ON state_blocks (inbox_index);
+CREATE TABLE IF NOT EXISTS state_points (
+    inbox_index INTEGER PRIMARY KEY, l1_block INTEGER NOT NULL, state_root BLOB NOT NULL, accessed BLOB);
+CREATE INDEX IF NOT EXISTS state_points_block ON state_points (l1_block);
 CREATE TABLE IF NOT EXISTS state_journal (
-    l1_block INTEGER NOT NULL, key BLOB NOT NULL, previous BLOB, PRIMARY KEY (l1_block, key)) WITHOUT ROWID;
+    point INTEGER NOT NULL, key BLOB NOT NULL, previous BLOB, PRIMARY KEY (point, key)) WITHOUT ROWID;
 """
 
-_FLOOR = "state_journal_floor"
+_FLOOR = "state_journal_floor_index"
 _CHUNK = 500  # SQLite host parameters per statement
 
 
@@ -43,7 +45,7 @@ class StateStoreError(ClobnodeError):
 
 @dataclass(frozen=True, slots=True)
 class StateCommit:
-    """What one block did to the state (from `Engine.commit`)."""
+    """What one checkpoint did to the state (from `Engine.commit`)."""
 
     inbox_index: int
     state_root: bytes
@@ -53,7 +55,7 @@ class StateCommit:
 
 @dataclass(frozen=True, slots=True)
 class StatePoint:
-    """The state after an L1 block."""
+    """The state at a checkpoint: after inbox entry `inbox_index - 1`, in L1 block `l1_block`."""
 
     l1_block: int
     inbox_index: int
@@ -74,6 +76,10 @@ def decode_keys(blob: bytes) -> list[bytes]:
     return keys
 
 
+def _point(row: tuple[object, ...] | None) -> StatePoint | None:
+    return None if row is None else StatePoint(int(row[0]), int(row[1]), bytes(row[2]))  # type: ignore[arg-type, call-overload]
+
+
 class StateStore:
     """The state's tables on one SQLite connection; writes happen inside the caller's transaction."""
 
@@ -87,22 +93,23 @@ class StateStore:
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def write_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]]) -> None:
-        """The state before the first inbox entry (all its leaves)."""
+    def write_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]], inbox_index: int = 0) -> None:
+        """The state before the first inbox entry (all its leaves); a workload's genesis (tools,
+        tests) may start at a later `inbox_index`."""
         self._conn.executemany("INSERT OR REPLACE INTO state_leaves (key, value) VALUES (?, ?)", records)
         self._conn.execute(
-            "INSERT OR REPLACE INTO state_blocks (l1_block, inbox_index, state_root, accessed) VALUES (?, 0, ?, ?)",
-            (l1_block, state_root, b""),
+            "INSERT OR REPLACE INTO state_points (inbox_index, l1_block, state_root, accessed) VALUES (?, ?, ?, ?)",
+            (inbox_index, l1_block, state_root, b""),
         )
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_FLOOR, str(l1_block)))
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_FLOOR, str(inbox_index)))
 
-    def write_block(self, l1_block: int, commit: StateCommit) -> None:
-        """One block's changes: their previous values to the journal, then the leaves themselves."""
+    def write_checkpoint(self, l1_block: int, commit: StateCommit) -> None:
+        """One checkpoint's changes: their previous values to the journal, then the leaves themselves."""
         keys = [key for key, _ in commit.changed]
         previous = self._values(keys)
         self._conn.executemany(
-            "INSERT INTO state_journal (l1_block, key, previous) VALUES (?, ?, ?)",
-            [(l1_block, key, previous.get(key)) for key in keys],
+            "INSERT INTO state_journal (point, key, previous) VALUES (?, ?, ?)",
+            [(commit.inbox_index, key, previous.get(key)) for key in keys],
         )
         self._conn.executemany(
             "INSERT OR REPLACE INTO state_leaves (key, value) VALUES (?, ?)",
@@ -110,8 +117,8 @@ class StateStore:
         )
         self._conn.executemany("DELETE FROM state_leaves WHERE key = ?", [(key,) for key, value in commit.changed if value is None])
         self._conn.execute(
-            "INSERT OR REPLACE INTO state_blocks (l1_block, inbox_index, state_root, accessed) VALUES (?, ?, ?, ?)",
-            (l1_block, commit.inbox_index, commit.state_root, encode_keys(commit.accessed)),
+            "INSERT INTO state_points (inbox_index, l1_block, state_root, accessed) VALUES (?, ?, ?, ?)",
+            (commit.inbox_index, l1_block, commit.state_root, encode_keys(commit.accessed)),
         )
 
     def _values(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
@@ -124,27 +131,30 @@ class StateStore:
         return out
 
     def roll_back_after(self, l1_block: int) -> list[LeafValue]:
-        """Sets the leaves back to the state after `l1_block` and forgets the blocks above it;
-        returns the leaves it set back (for the engine). Needs the journal above `l1_block`."""
-        floor = self.journal_floor()
-        if floor is None or l1_block < floor:
-            raise StateStoreError(f"the journal starts after block {floor}; cannot roll back to block {l1_block}")
-        values = self.changed_since(l1_block)
+        """Sets the leaves back to the state after `l1_block` and forgets the checkpoints above it;
+        returns the leaves it set back (for the engine). Needs the journal above that state."""
+        point = self.at_block(l1_block)
+        if point is None:
+            raise StateStoreError(f"no checkpoint at or below L1 block {l1_block}")
+        values = self.changed_since(point.inbox_index)
         self._conn.executemany("INSERT OR REPLACE INTO state_leaves (key, value) VALUES (?, ?)", [(k, v) for k, v in values if v is not None])
         self._conn.executemany("DELETE FROM state_leaves WHERE key = ?", [(k,) for k, v in values if v is None])
-        self._conn.execute("DELETE FROM state_journal WHERE l1_block > ?", (l1_block,))
-        self._conn.execute("DELETE FROM state_blocks WHERE l1_block > ?", (l1_block,))
+        self._conn.execute("DELETE FROM state_journal WHERE point > ?", (point.inbox_index,))
+        self._conn.execute("DELETE FROM state_points WHERE inbox_index > ?", (point.inbox_index,))
         return values
 
-    def prune(self, below: int) -> int:
-        """Forgets the journal and reached keys of blocks up to `below`; returns journal rows removed."""
+    def prune(self, below_index: int) -> int:
+        """Forgets the journal and reached keys of checkpoints up to inbox index `below_index`
+        (which must be a checkpoint); returns the journal rows removed."""
         floor = self.journal_floor()
-        if floor is None or below <= floor:
+        if floor is None or below_index <= floor:
             return 0
-        removed = self._conn.execute("DELETE FROM state_journal WHERE l1_block <= ?", (below,)).rowcount
-        self._conn.execute("UPDATE state_blocks SET accessed = NULL WHERE l1_block <= ?", (below,))
-        self._conn.execute("DELETE FROM state_blocks WHERE l1_block < ?", (below,))
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_FLOOR, str(below)))
+        if self.at_index(below_index) is None:
+            raise StateStoreError(f"no checkpoint at inbox index {below_index} to prune to")
+        removed = self._conn.execute("DELETE FROM state_journal WHERE point <= ?", (below_index,)).rowcount
+        self._conn.execute("UPDATE state_points SET accessed = NULL WHERE inbox_index <= ?", (below_index,))
+        self._conn.execute("DELETE FROM state_points WHERE inbox_index < ?", (below_index,))
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_FLOOR, str(below_index)))
         return int(removed)
 
     # ---- reading ------------------------------------------------------------------------------
@@ -155,54 +165,56 @@ class StateStore:
 
     def leaf_count(self) -> int:
         row = self._one("SELECT COUNT(*) FROM state_leaves")
-        return 0 if row is None else int(row[0])  # type: ignore[arg-type]
+        return 0 if row is None else int(row[0])  # type: ignore[call-overload]
 
     def journal_floor(self) -> int | None:
-        """Blocks above this one have their journal (and reached keys)."""
+        """Checkpoints above this inbox index have their journal (and reached keys)."""
         row = self._one("SELECT value FROM meta WHERE key = ?", (_FLOOR,))
         return None if row is None else int(str(row[0]))
 
     def latest(self) -> StatePoint | None:
-        row = self._one("SELECT l1_block, inbox_index, state_root FROM state_blocks ORDER BY l1_block DESC LIMIT 1")
-        return None if row is None else StatePoint(int(row[0]), int(row[1]), bytes(row[2]))  # type: ignore[arg-type]
+        return _point(self._one("SELECT l1_block, inbox_index, state_root FROM state_points ORDER BY inbox_index DESC LIMIT 1"))
 
     def at_index(self, inbox_index: int) -> StatePoint | None:
-        """The state after the block that brought the inbox to `inbox_index`."""
-        row = self._one(
-            "SELECT l1_block, inbox_index, state_root FROM state_blocks WHERE inbox_index = ? ORDER BY l1_block DESC LIMIT 1",
-            (inbox_index,),
-        )
-        return None if row is None else StatePoint(int(row[0]), int(row[1]), bytes(row[2]))  # type: ignore[arg-type]
+        """The checkpoint at `inbox_index`, if there is one."""
+        return _point(self._one("SELECT l1_block, inbox_index, state_root FROM state_points WHERE inbox_index = ?", (inbox_index,)))
+
+    def at_block(self, l1_block: int) -> StatePoint | None:
+        """The last checkpoint in or below L1 block `l1_block`: the state after that block."""
+        return _point(self._one(
+            "SELECT l1_block, inbox_index, state_root FROM state_points WHERE l1_block <= ? ORDER BY inbox_index DESC LIMIT 1",
+            (l1_block,),
+        ))
 
     def indexes_after(self, inbox_index: int, limit_index: int) -> list[int]:
-        """Inbox positions after `inbox_index` (up to `limit_index`) where a block ended."""
+        """Checkpoints after `inbox_index`, up to `limit_index`."""
         rows = self._conn.execute(
-            "SELECT DISTINCT inbox_index FROM state_blocks WHERE inbox_index > ? AND inbox_index <= ? ORDER BY inbox_index",
+            "SELECT inbox_index FROM state_points WHERE inbox_index > ? AND inbox_index <= ? ORDER BY inbox_index",
             (inbox_index, limit_index),
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def changed_since(self, l1_block: int) -> list[LeafValue]:
-        """Each leaf changed by a block above `l1_block`, with its value after `l1_block`."""
+    def changed_since(self, inbox_index: int) -> list[LeafValue]:
+        """Each leaf changed by a checkpoint above `inbox_index`, with its value at `inbox_index`."""
         floor = self.journal_floor()
-        if floor is None or l1_block < floor:
-            raise StateStoreError(f"the journal starts after block {floor}; no state at block {l1_block}")
+        if floor is None or inbox_index < floor:
+            raise StateStoreError(f"the journal starts after inbox index {floor}; no state at inbox index {inbox_index}")
         rows = self._conn.execute(
             "SELECT j.key, j.previous FROM state_journal j JOIN "
-            "(SELECT key, MIN(l1_block) AS first FROM state_journal WHERE l1_block > ? GROUP BY key) f "
-            "ON j.key = f.key AND j.l1_block = f.first",
-            (l1_block,),
+            "(SELECT key, MIN(point) AS first FROM state_journal WHERE point > ? GROUP BY key) f "
+            "ON j.key = f.key AND j.point = f.first",
+            (inbox_index,),
         ).fetchall()
         return [(bytes(k), None if v is None else bytes(v)) for k, v in rows]
 
-    def accessed_between(self, after_block: int, upto_block: int) -> list[bytes]:
-        """The keys the blocks in (after_block, upto_block] reached, each once."""
+    def accessed_between(self, after_index: int, upto_index: int) -> list[bytes]:
+        """The keys the checkpoints in (after_index, upto_index] reached, each once."""
         rows = self._conn.execute(
-            "SELECT l1_block, accessed FROM state_blocks WHERE l1_block > ? AND l1_block <= ?", (after_block, upto_block)
+            "SELECT inbox_index, accessed FROM state_points WHERE inbox_index > ? AND inbox_index <= ?", (after_index, upto_index)
         ).fetchall()
         keys: set[bytes] = set()
-        for block, blob in rows:
+        for index, blob in rows:
             if blob is None:
-                raise StateStoreError(f"the keys block {block} reached were pruned")
+                raise StateStoreError(f"the keys reached up to inbox index {index} were pruned")
             keys.update(decode_keys(bytes(blob)))
         return sorted(keys)

@@ -122,8 +122,18 @@ class Store:
         # FULL: a commit (an acknowledged order, a derived block) is on disk before it returns,
         # so no power loss takes back what the API answered `202` to.
         self.db.execute("PRAGMA synchronous=FULL")
+        self._check_layout(path)
         self.db.conn.executescript(_SCHEMA)
         self.state = StateStore(self.db.conn)
+
+    def _check_layout(self, path: Path | str) -> None:
+        """Refuse a store written by a clobnode whose layout this one cannot read."""
+        old = self._one("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'state_blocks'")
+        if old is not None:
+            raise StoreError(
+                f"the store {path} was written by an older clobnode (state by block, before checkpoints inside blocks): "
+                "move it aside and run `clobnode reconstruct`, or start with an empty data directory to derive again from L1"
+            )
 
     def close(self) -> None:
         self.db.conn.close()
@@ -169,10 +179,11 @@ class Store:
         parent_hash: bytes,
         entries: Sequence[InboxEntry],
         events: Sequence[dict[str, Any]],
-        state: StateCommit | None,
+        checkpoints: Sequence[StateCommit],
         verified: Sequence[VerifiedOnL1] = (),
     ) -> None:
-        """Persist one processed L1 block: its hash, its entries, their events, what it changed in the state."""
+        """Persist one processed L1 block: its hash, its entries, their events, and its state
+        checkpoints (what each part of the block changed in the state, in order)."""
         with self.transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO l1_blocks (number, hash, parent_hash) VALUES (?, ?, ?)",
@@ -187,8 +198,8 @@ class Store:
                 "INSERT OR REPLACE INTO l1_batches (number, inbox_start, inbox_end, new_state_root, backend, tx_hash, l1_block) VALUES (?,?,?,?,?,?,?)",
                 [(v.number, v.inbox_start, v.inbox_end, v.new_state_root, v.backend, v.tx_hash, number) for v in verified],
             )
-            if state is not None:
-                self.state.write_block(number, state)
+            for checkpoint in checkpoints:
+                self.state.write_checkpoint(number, checkpoint)
 
     def _insert_events(self, events: Sequence[dict[str, Any]]) -> None:
         insert = "INSERT INTO events (idx, position, type, body) VALUES (?, ?, ?, ?)"
@@ -200,10 +211,10 @@ class Store:
             "INSERT INTO event_orders (event_id, idx, trader, market, nonce, message) VALUES (?, ?, ?, ?, ?, ?)", refs
         )
 
-    def record_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]]) -> None:
+    def record_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]], inbox_index: int = 0) -> None:
         """The exchange before its first inbox entry, as of L1 block `l1_block`."""
         with self.transaction():
-            self.state.write_genesis(l1_block, state_root, records)
+            self.state.write_genesis(l1_block, state_root, records, inbox_index)
 
     def rollback_after(self, number: int) -> list[LeafValue]:
         """Forget every block above `number` and all that was derived from them (reorg); returns
@@ -228,9 +239,9 @@ class Store:
     def forget_everything(self) -> None:
         """Drop all that was derived from L1 (a reorg deeper than the journal): the node derives again."""
         with self.transaction():
-            for table in ("l1_blocks", "entries", "events", "event_orders", "l1_batches", "blobs", "blob_txs", "state_leaves", "state_blocks", "state_journal"):
+            for table in ("l1_blocks", "entries", "events", "event_orders", "l1_batches", "blobs", "blob_txs", "state_leaves", "state_points", "state_journal"):
                 self.db.execute(f"DELETE FROM {table}")
-            self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor'")
+            self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor_index'")
             self.db.execute("UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted'")
 
     def entries(self, start: int, end: int) -> list[InboxEntry]:
