@@ -126,3 +126,75 @@ def test_order_whose_blob_tx_is_reorged_out_is_proposed_again(anvil: Any, tmp_pa
     node.sync()
     assert node.store.api_order(order_id)["status"] == "posted"  # type: ignore[index]
     assert any(e.kind == 4 for e in node.store.entries(0, 1000))
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at this point (nothing after it runs)."""
+
+
+@pytest.mark.devnet
+@pytest.mark.parametrize("dies", ["before_send", "after_send"])
+def test_a_proposer_killed_around_its_send_resends_the_same_tx_after_a_restart(anvil: Any, tmp_path: Path, dies: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    node = _proposing_node(l1, dep, tmp_path)
+    assert node.proposer is not None
+    node.sync()
+    order_ids = [_accept_order(node, dep, nonce) for nonce in (1, 2, 3)]
+    send = l1.send_raw_transaction
+    l1.rpc("evm_setAutomine", [False])
+
+    def dying_send(raw: bytes) -> None:
+        if dies == "after_send":
+            send(raw)
+        raise _Killed
+
+    monkeypatch.setattr(l1, "send_raw_transaction", dying_send)
+    with pytest.raises(_Killed):
+        node.proposer.step()
+    monkeypatch.setattr(l1, "send_raw_transaction", send)
+    (written,) = node.store.blob_tx_in_flight()[0].tx_hashes  # type: ignore[index]
+    node.store.close()
+
+    restarted = _proposing_node(l1, dep, tmp_path)  # sends the written tx again, the same bytes
+    assert restarted.proposer is not None
+    assert l1.rpc("eth_getTransactionByHash", ["0x" + written.hex()]) is not None
+    l1.rpc("evm_mine")
+    l1.rpc("evm_setAutomine", [True])
+    assert restarted.proposer.step() == "0x" + written.hex()
+    restarted.sync()
+    assert restarted.store.blob_tx_in_flight() is None
+    assert [restarted.store.api_order(i)["status"] for i in order_ids] == ["posted"] * 3  # type: ignore[index]
+    assert [e.kind for e in restarted.store.entries(0, 1000)].count(4) == 1  # one blob batch, not two
+    assert restarted.proposer.step() is None  # nothing left to post
+
+
+@pytest.mark.devnet
+def test_a_proposer_restarted_while_its_tx_is_stuck_replaces_it_with_a_rebuilt_sidecar(anvil: Any, tmp_path: Path) -> None:
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    node = _proposing_node(l1, dep, tmp_path, inclusion_wait_s=0.05)
+    assert node.proposer is not None
+    node.sync()
+    order_id = _accept_order(node, dep, 1)
+    l1.rpc("evm_setAutomine", [False])
+    node.proposer.step()
+    (first_hash,) = node.proposer._in_flight.tx_hashes  # type: ignore[union-attr]
+    node.store.close()
+
+    restarted = _proposing_node(l1, dep, tmp_path, replace_after_s=0.2, inclusion_wait_s=0.05)
+    assert restarted.proposer is not None
+    time.sleep(0.25)
+    restarted.proposer.step()  # stuck past replace_after_s: replaced, the sidecar rebuilt from the orders
+    replacement_hash = restarted.proposer._in_flight.tx_hashes[-1]  # type: ignore[union-attr]
+    assert replacement_hash != first_hash
+    first = l1.rpc("eth_getTransactionByHash", ["0x" + replacement_hash.hex()])
+    assert first is not None and int(first["nonce"], 16) == int(l1.rpc("eth_getTransactionCount", [demo_proposer(), "latest"]), 16)
+    l1.rpc("evm_mine")
+    l1.rpc("evm_setAutomine", [True])
+    assert restarted.proposer.step() == "0x" + replacement_hash.hex()
+    assert restarted.store.api_order(order_id)["status"] == "posted"  # type: ignore[index]
+
+
+def demo_proposer() -> str:
+    return str(Account.from_key(demo.PROPOSER_KEY).address)

@@ -56,6 +56,15 @@ class Fees:
 
 
 @dataclass(frozen=True, slots=True)
+class SignedTx:
+    """A signed transaction not sent yet: its hash, its raw network form, its gas limit."""
+
+    tx_hash: bytes
+    raw: bytes
+    gas: int
+
+
+@dataclass(frozen=True, slots=True)
 class L1Receipt:
     """What the node needs from an included transaction's receipt."""
 
@@ -277,16 +286,28 @@ class L1Client:
     # ------------------------------------------------------------------ sending
 
     def _sign_and_submit(self, account: LocalAccount, tx: dict[str, Any], sidecar: BlobSidecar | None) -> bytes:
-        signed = account.sign_transaction(tx)
-        raw = bytes(signed.raw_transaction)
-        if sidecar is not None:
-            raw = wrap_blob_transaction(raw, sidecar)
+        tx_hash, raw = self._sign(account, tx, sidecar)
         try:
-            self.rpc("eth_sendRawTransaction", [to_hex(raw)])
+            self.send_raw_transaction(raw)
         except L1Error:
             self.reset_nonce(account.address)
             raise
-        return bytes(signed.hash)
+        return tx_hash
+
+    @staticmethod
+    def _sign(account: LocalAccount, tx: dict[str, Any], sidecar: BlobSidecar | None) -> tuple[bytes, bytes]:
+        """(hash, raw bytes in the network form) of `tx` signed by `account`."""
+        signed = account.sign_transaction(tx)
+        raw = bytes(signed.raw_transaction)
+        return bytes(signed.hash), raw if sidecar is None else wrap_blob_transaction(raw, sidecar)
+
+    def send_raw_transaction(self, raw: bytes) -> None:
+        """eth_sendRawTransaction; sending again a transaction the node already holds is not an error."""
+        try:
+            self.rpc("eth_sendRawTransaction", [to_hex(raw)])
+        except L1Error as exc:
+            if "already known" not in str(exc).lower() and "already imported" not in str(exc).lower():
+                raise
 
     def _base_tx(
         self,
@@ -366,7 +387,35 @@ class L1Client:
         fees: Fees | None = None,
         max_fee_per_blob_gas: int | None = None,
     ) -> bytes:
-        """Sign a type-3 transaction carrying `blobs` and send it in the network form; return its hash.
+        """Sign a type-3 transaction carrying `blobs` and send it in the network form; return its hash
+        (`sign_blob_transaction`, then `send_raw_transaction`)."""
+        signed = self.sign_blob_transaction(
+            account, to, data, blobs, sidecar=sidecar, value=value, gas=gas, nonce=nonce, fees=fees,
+            max_fee_per_blob_gas=max_fee_per_blob_gas,
+        )
+        try:
+            self.send_raw_transaction(signed.raw)
+        except L1Error:
+            self.reset_nonce(account.address)
+            raise
+        return signed.tx_hash
+
+    def sign_blob_transaction(
+        self,
+        account: LocalAccount,
+        to: str,
+        data: bytes,
+        blobs: Sequence[bytes] | BlobSidecar,
+        *,
+        sidecar: SidecarChoice = "auto",
+        value: int = 0,
+        gas: int | None = None,
+        nonce: int | None = None,
+        fees: Fees | None = None,
+        max_fee_per_blob_gas: int | None = None,
+    ) -> SignedTx:
+        """A signed type-3 transaction carrying `blobs`, not sent (its hash, raw network form and
+        gas limit), so that a caller can record it before it sends it.
 
         eth-account signs only the body (versioned hashes computed here with a setup loaded once);
         the sidecar is attached afterwards. Pass a prebuilt BlobSidecar to reuse its proofs
@@ -398,7 +447,8 @@ class L1Client:
             maxFeePerBlobGas=blob_fee_cap,
             blobVersionedHashes=list(built.versioned_hashes),
         )
-        return self._sign_and_submit(account, tx, built)
+        tx_hash, raw = self._sign(account, tx, built)
+        return SignedTx(tx_hash, raw, gas)
 
     def send_blob_transaction(
         self,

@@ -2,13 +2,14 @@
 
 Before each batch, the pending messages are checked again against the node's state (admission
 control, `api/admission.py`); what can no longer execute is dropped with its reason, unposted.
-One blob transaction is in flight at a time. Its orders are `submitted` until its receipt shows
-them `posted` (with the block, so a reorg that removes it puts them back to `pending`: the store
-does that in `rollback_after`). A transaction not included within `replace_after_s` is replaced
-at the same nonce with bumped fees (EIP-1559 fees +10%, blob fee ×2 — the mempool's replacement
-rules), reusing its sidecar; one whose nonce another transaction took, or that reverted, returns
-its orders to `pending`. An order is therefore never lost: at worst it is posted twice, and the
-nonce rule rejects the second copy.
+One blob transaction is in flight at a time. It is signed, then written to the store with its
+orders (`submitted`), then sent: a restart finds it there and sends that very transaction
+again, so a crash at any point neither loses its orders nor posts them in a second transaction.
+Its orders stay `submitted` until its receipt shows them `posted` (with the block, so a reorg
+that removes it puts them back to `pending`: the store does that in `rollback_after`). A
+transaction not included within `replace_after_s` is replaced at the same nonce with bumped fees
+(EIP-1559 fees +10%, blob fee ×2 — the mempool's replacement rules), reusing its sidecar; one
+whose nonce another transaction took, or that reverted, returns its orders to `pending`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from clobnode.da import kzg
 from clobnode.errors import ClobnodeError
 from clobnode.hexbytes import to_hex
 from clobnode.l1.client import Fees, L1Client, L1Error
-from clobnode.storage.store import Store
+from clobnode.storage.store import BlobTxInFlight, Store
 from clobnode.telemetry import NodeMetrics
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,16 @@ class InFlight:
     nonce: int
     fees: Fees
     blob_fee: int
-    sidecar: kzg.BlobSidecar
+    sidecar: kzg.BlobSidecar | None  # None after a restart until a replacement needs it again
     tx_hashes: list[bytes] = field(default_factory=list)
     sent_at: float = 0.0
     gas: int | None = None  # the first send's estimate, kept: a re-estimate against a pool that
     # holds the original sees warm storage and comes out too low
+
+    def record(self) -> BlobTxInFlight:
+        assert self.gas is not None
+        return BlobTxInFlight(self.nonce, self.order_ids, self.tx_hashes, self.fees.max_fee_per_gas,
+                              self.fees.max_priority_fee_per_gas, self.blob_fee, self.gas)
 
 
 class Proposer:
@@ -108,7 +114,7 @@ class Proposer:
         self._blob_fee: int | None = None  # the Inbox's anti-spam fee per blob, immutable: read once
         self._max_blobs: int | None = None
         self._in_flight: InFlight | None = None
-        self._requeue_unknown_submissions()
+        self._resume()
 
     def max_blobs_per_tx(self) -> int:
         """The configured bound, lowered to the L1's per-transaction blob limit when it says one."""
@@ -142,10 +148,10 @@ class Proposer:
 
     def _send_new(self, batch: list[tuple[int, bytes]]) -> bool:
         blobs = clobnode_core.encode_blob_batch([envelope for _, envelope in batch])
+        flight: InFlight | None = None
         try:
             if self._blob_fee is None:
                 self._blob_fee = int(self._inbox.functions.blobFee().call())
-            form = self._l1.sidecar_form() if self._sidecar == "auto" else kzg.SidecarForm(self._sidecar)
             # One transaction in flight at a time: the L1's pending count is the next nonce (a
             # cached one can be stale after a reorg removed our transactions).
             self._l1.reset_nonce(self._account.address)
@@ -154,30 +160,51 @@ class Proposer:
                 nonce=self._l1.next_nonce(self._account.address),
                 fees=self._l1.suggest_fees(),
                 blob_fee=self._blob_fee_cap(),
-                sidecar=kzg.build_sidecar(blobs, form),
+                sidecar=kzg.build_sidecar(blobs, self._form()),
             )
             self._submit(flight)
         except (L1Error, kzg.KzgError) as exc:
             log.warning("blob batch of %d orders not posted: %s", len(batch), exc)
             self._l1.reset_nonce(self._account.address)
+            if flight is not None and self._store.blob_tx_in_flight() is not None:
+                if self._known(flight.tx_hashes):
+                    self._in_flight = flight  # the L1 holds it after all: follow it
+                else:
+                    self._store.abandon_blob_tx(flight.order_ids)  # written, but the L1 never got it
             return False
         self._in_flight = flight
         log.info("sent blob batch: %d orders in %d blob(s), tx 0x%s", len(batch), len(blobs), flight.tx_hashes[-1].hex())
         return True
 
+    def _form(self) -> kzg.SidecarForm:
+        return self._l1.sidecar_form() if self._sidecar == "auto" else kzg.SidecarForm(self._sidecar)
+
     def _submit(self, flight: InFlight) -> None:
-        tx_hash = self._l1.submit_blob_transaction(
+        """Sign, write ahead to the store, then send (a crash after the write resends this tx)."""
+        if flight.sidecar is None:
+            flight.sidecar = self._rebuild_sidecar(flight)
+        signed = self._l1.sign_blob_transaction(
             self._account, self._inbox.address, self._calldata, flight.sidecar,
             value=(self._blob_fee or 0) * len(flight.sidecar.blobs), nonce=flight.nonce, fees=flight.fees,
             max_fee_per_blob_gas=flight.blob_fee, gas=flight.gas,
         )
-        if flight.gas is None:
-            sent = self._l1.rpc("eth_getTransactionByHash", [to_hex(tx_hash)])
-            flight.gas = int(sent["gas"], 16) if sent else None
-        flight.tx_hashes.append(tx_hash)
+        flight.gas = signed.gas
+        flight.tx_hashes.append(signed.tx_hash)
+        self._store.save_blob_tx(flight.record(), signed.raw, flight.sidecar.versioned_hashes[0])
+        self._l1.send_raw_transaction(signed.raw)
         flight.sent_at = time.monotonic()
-        self._store.set_api_orders_status(flight.order_ids, "submitted", to_hex(tx_hash))
-        self._store.set_api_orders_batch(flight.order_ids, flight.sidecar.versioned_hashes[0])
+
+    def _rebuild_sidecar(self, flight: InFlight) -> kzg.BlobSidecar:
+        """The sidecar of a transaction sent before a restart, from its orders (the encoding is deterministic)."""
+        blobs = clobnode_core.encode_blob_batch(self._store.api_order_envelopes(flight.order_ids))
+        return kzg.build_sidecar(blobs, self._form())
+
+    def _known(self, tx_hashes: list[bytes]) -> bool:
+        """Whether the L1 holds (in its pool or its chain) any of `tx_hashes`."""
+        try:
+            return any(self._l1.rpc("eth_getTransactionByHash", [to_hex(h)]) for h in tx_hashes)
+        except L1Error:
+            return True  # cannot tell: keep following rather than risk posting the orders twice
 
     # ---- following ---------------------------------------------------------------------------
 
@@ -193,7 +220,7 @@ class Proposer:
                 self._in_flight = None
                 if receipt.status != 1:
                     log.warning("blob batch tx 0x%s reverted: its %d orders go back to pending", tx_hash.hex(), len(flight.order_ids))
-                    self._store.set_api_orders_status(flight.order_ids, "pending", None)
+                    self._store.abandon_blob_tx(flight.order_ids)
                     return None
                 self._store.record_blob_tx_inclusion(flight.order_ids, to_hex(tx_hash), receipt.block_number)
                 if self._metrics is not None:
@@ -205,10 +232,10 @@ class Proposer:
                 return to_hex(tx_hash)
             if self._l1.transaction_count(self._account.address) > flight.nonce:
                 # The nonce is used; if the node knows none of our hashes, another tx took it: dropped.
-                if not any(self._l1.rpc("eth_getTransactionByHash", [to_hex(h)]) for h in flight.tx_hashes):
+                if not self._known(flight.tx_hashes):
                     log.warning("blob batch (nonce %d) was dropped: %d orders go back to pending", flight.nonce, len(flight.order_ids))
                     self._in_flight = None
-                    self._store.set_api_orders_status(flight.order_ids, "pending", None)
+                    self._store.abandon_blob_tx(flight.order_ids)
                     return None
                 continue
             if time.monotonic() - flight.sent_at >= self._config.replace_after_s:
@@ -231,9 +258,27 @@ class Proposer:
             flight.fees.max_priority_fee_per_gas, flight.blob_fee,
         )
 
-    def _requeue_unknown_submissions(self) -> None:
-        """After a restart: orders `submitted` by a transaction the L1 included are posted, the
-        rest go back to pending (re-proposed; a late inclusion of the old tx is harmless)."""
+    def _resume(self) -> None:
+        """After a restart: the transaction in flight (written before it was sent) is sent again,
+        the very same bytes, and followed; its orders are never proposed a second time."""
+        saved = self._store.blob_tx_in_flight()
+        if saved is not None:
+            record, raw = saved
+            flight = InFlight(
+                order_ids=list(record.order_ids), nonce=record.nonce,
+                fees=Fees(max_fee_per_gas=record.max_fee, max_priority_fee_per_gas=record.tip),
+                blob_fee=record.blob_fee, sidecar=None, tx_hashes=list(record.tx_hashes), gas=record.gas,
+            )
+            try:
+                self._l1.send_raw_transaction(raw)
+            except L1Error as exc:  # included already, or replaced: following it tells which
+                log.info("blob batch tx (nonce %d) not sent again: %s", record.nonce, exc)
+            flight.sent_at = time.monotonic()
+            self._in_flight = flight
+            log.info("following blob batch tx 0x%s (nonce %d, %d orders) sent before the restart",
+                     record.tx_hashes[-1].hex(), record.nonce, len(record.order_ids))
+            return
+        # Orders `submitted` by an older clobnode, which did not write its transaction ahead.
         for tx_hex, orders in self._store.submitted_api_orders().items():
             ids = [order_id for order_id, _ in orders]
             try:

@@ -52,6 +52,19 @@ class BatchRecord:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class BlobTxInFlight:
+    """What the store keeps of the proposer's blob transaction in flight (see `save_blob_tx`)."""
+
+    nonce: int
+    order_ids: Sequence[int]
+    tx_hashes: Sequence[bytes]
+    max_fee: int
+    tip: int
+    blob_fee: int
+    gas: int
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS l1_blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL, parent_hash BLOB NOT NULL);
@@ -85,6 +98,12 @@ CREATE TABLE IF NOT EXISTS l1_batches (
     number INTEGER PRIMARY KEY, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL, new_state_root BLOB NOT NULL,
     backend TEXT NOT NULL, tx_hash TEXT NOT NULL, l1_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER NOT NULL);
+-- The proposer's blob transaction in flight, written before each send, so that a restart resends
+-- that very transaction instead of posting its orders again: its orders (in batch order), nonce,
+-- fees, every hash it was sent under (replacements) and the raw form of the last one.
+CREATE TABLE IF NOT EXISTS blob_tx_in_flight (
+    nonce INTEGER PRIMARY KEY, order_ids TEXT NOT NULL, tx_hashes TEXT NOT NULL, max_fee TEXT NOT NULL,
+    tip TEXT NOT NULL, blob_fee TEXT NOT NULL, gas INTEGER NOT NULL, raw BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
     status TEXT NOT NULL, backend TEXT NOT NULL, public_values BLOB NOT NULL, proof BLOB NOT NULL,
@@ -370,6 +389,43 @@ class Store:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO blob_txs (tx_hash, l1_block) VALUES (?, ?)", (tx_hash, l1_block))
             self.set_api_orders_status(ids, "posted", tx_hash)
+            self.db.execute("DELETE FROM blob_tx_in_flight")
+
+    def save_blob_tx(self, flight: BlobTxInFlight, raw: bytes, first_blob: bytes) -> None:
+        """Before a blob tx is sent: it and its orders (`submitted` under its latest hash)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM blob_tx_in_flight")
+            self.db.execute(
+                "INSERT INTO blob_tx_in_flight (nonce, order_ids, tx_hashes, max_fee, tip, blob_fee, gas, raw) VALUES (?,?,?,?,?,?,?,?)",
+                (flight.nonce, json.dumps(list(flight.order_ids)), json.dumps([h.hex() for h in flight.tx_hashes]),
+                 str(flight.max_fee), str(flight.tip), str(flight.blob_fee), flight.gas, raw),
+            )
+            self.set_api_orders_status(flight.order_ids, "submitted", "0x" + flight.tx_hashes[-1].hex())
+            self.set_api_orders_batch(flight.order_ids, first_blob)
+
+    def blob_tx_in_flight(self) -> tuple[BlobTxInFlight, bytes] | None:
+        """The blob tx in flight and its last raw form, if one is."""
+        row = self._one("SELECT nonce, order_ids, tx_hashes, max_fee, tip, blob_fee, gas, raw FROM blob_tx_in_flight")
+        if row is None:
+            return None
+        flight = BlobTxInFlight(
+            int(row[0]), json.loads(row[1]), [bytes.fromhex(h) for h in json.loads(row[2])], int(row[3]), int(row[4]), int(row[5]), int(row[6])
+        )
+        return flight, bytes(row[7])
+
+    def abandon_blob_tx(self, ids: Sequence[int]) -> None:
+        """The blob tx in flight will not land (reverted, its nonce taken, never sent): its orders
+        go back to pending."""
+        with self.transaction():
+            self.set_api_orders_status(ids, "pending", None)
+            self.db.execute("DELETE FROM blob_tx_in_flight")
+
+    def api_order_envelopes(self, ids: Sequence[int]) -> list[bytes]:
+        """The envelopes of API orders `ids`, in that order."""
+        by_id = {int(i): bytes(e) for i, e in self.db.execute(
+            f"SELECT id, envelope FROM api_orders WHERE id IN ({', '.join('?' * len(ids))})", list(ids)
+        ).fetchall()}
+        return [by_id[i] for i in ids]
 
     def submitted_api_orders(self) -> dict[str, list[tuple[int, bytes]]]:
         """Orders sent in a blob tx not yet seen included, by tx hash (for a restarted proposer)."""
