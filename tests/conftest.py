@@ -54,6 +54,17 @@ def trading_node(anvil: Anvil, tmp_path: Path) -> Iterator[tuple[NodeService, An
 
 
 @pytest.fixture
+def funded(anvil: Anvil) -> tuple[L1Client, Any]:
+    """A deployment on `anvil` where dev trader 1 deposited quote and dev trader 2 base (two
+    inbox entries): (L1 client, deployment)."""
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy(l1)
+    demo.mint_and_deposit(l1, dep, Account.from_key(DEV_PRIVATE_KEYS[1]), dep.quote_token, 10**12)
+    demo.mint_and_deposit(l1, dep, Account.from_key(DEV_PRIVATE_KEYS[2]), dep.base_token, 10**21)
+    return l1, dep
+
+
+@pytest.fixture
 def l1(anvil: Anvil) -> L1Client:
     """An L1 client on the `anvil` fixture."""
     return L1Client(anvil.url)

@@ -4,6 +4,7 @@ batches and settles mock-proven ranges with the demo keys."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from clobnode.config import (
     ApiConfig,
@@ -14,8 +15,9 @@ from clobnode.config import (
     StoreConfig,
 )
 from clobnode.dev import demo
+from clobnode.exchange.signing import signed_order
 from clobnode.l1.client import L1Client
-from clobnode.l1.contracts import Deployment
+from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
 from clobnode.service import NodeService
 
@@ -31,3 +33,10 @@ def start_node(l1: L1Client, dep: Deployment, data_dir: Path) -> NodeService:
     service = NodeService(Node(config, dep, l1))
     service.start()
     return service
+
+
+def relay_order(l1: L1Client, dep: Deployment, trader: Any, **order: int) -> None:
+    """`trader` signs an order (market 0, no expiry) and sends it to the Inbox itself (`relaySigned`)."""
+    inbox = load_artifact("Inbox").at(l1, dep.inbox)
+    envelope = signed_order(trader, dep.chain_id, dep.inbox, market=0, expiry=0, **order)
+    l1.send_transaction(trader, dep.inbox, demo.calldata(inbox, "relaySigned", envelope))

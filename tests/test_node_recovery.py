@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from clobnode.config import (
@@ -19,7 +18,9 @@ from clobnode.exchange.signing import signed_order
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
+from devnet_node import relay_order
 from eth_account import Account
+from waiting import until
 
 pytestmark = pytest.mark.devnet
 
@@ -31,25 +32,10 @@ def _follower(l1: L1Client, dep: Deployment, db: Path) -> Node:
     return Node(NodeConfig(l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=db)), dep, l1)
 
 
-def _relay(l1: L1Client, dep: Deployment, trader: Any, **order: int) -> None:
-    inbox = load_artifact("Inbox").at(l1, dep.inbox)
-    envelope = signed_order(trader, dep.chain_id, dep.inbox, market=0, expiry=0, **order)
-    l1.send_transaction(trader, dep.inbox, demo.calldata(inbox, "relaySigned", envelope))
-
-
-@pytest.fixture
-def funded(anvil: Any) -> tuple[L1Client, Deployment]:
-    l1 = L1Client(anvil.url)
-    dep = demo.deploy(l1)
-    demo.mint_and_deposit(l1, dep, TRADER_A, dep.quote_token, 10**12)
-    demo.mint_and_deposit(l1, dep, TRADER_B, dep.base_token, 10**21)
-    return l1, dep
-
-
 def test_fresh_node_reconstructs_the_same_state_root_from_l1_alone(funded: tuple[L1Client, Deployment], tmp_path: Path) -> None:
     l1, dep = funded
-    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
-    _relay(l1, dep, TRADER_B, side=1, price=90, quantity=20, nonce=1)
+    relay_order(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    relay_order(l1, dep, TRADER_B, side=1, price=90, quantity=20, nonce=1)
     first = _follower(l1, dep, tmp_path / "first.sqlite")
     first.sync()
     second = _follower(l1, dep, tmp_path / "second.sqlite")
@@ -64,7 +50,7 @@ def test_restarted_node_resumes_from_its_database(funded: tuple[L1Client, Deploy
     node = _follower(l1, dep, db)
     node.sync()
     node.store.close()
-    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    relay_order(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
     restarted = _follower(l1, dep, db)
     assert restarted.engine.inbox_position()[0] == 2  # restored from its stored state leaves, not from genesis
     restarted.sync()
@@ -78,7 +64,7 @@ def test_reorg_rolls_back_to_the_common_ancestor_and_rederives(funded: tuple[L1C
     node = _follower(l1, dep, tmp_path / "node.sqlite")
     node.sync()
     fork_point = l1.rpc("evm_snapshot")
-    _relay(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
+    relay_order(l1, dep, TRADER_A, side=0, price=100, quantity=50, nonce=1)
     node.sync()
     orphaned_root = node.engine.state_root()
     assert node.engine.inbox_position()[0] == 3
@@ -86,7 +72,7 @@ def test_reorg_rolls_back_to_the_common_ancestor_and_rederives(funded: tuple[L1C
     l1.rpc("evm_revert", [fork_point])
     l1.reset_nonce(TRADER_A.address)
     l1.reset_nonce(TRADER_B.address)
-    _relay(l1, dep, TRADER_B, side=1, price=120, quantity=7, nonce=1)
+    relay_order(l1, dep, TRADER_B, side=1, price=120, quantity=7, nonce=1)
     l1.rpc("anvil_mine", [2])
     node.sync()  # detects the reorg and rolls back
     node.sync()  # re-derives the new branch
@@ -119,8 +105,12 @@ def test_a_block_with_more_entries_than_a_proof_may_cover_is_proven_in_ranges_en
     block = node.store.entries(2, 22)
     assert len(block) == 20 and len({e.l1_block for e in block}) == 1
     rollup = load_artifact("Rollup").at(l1, dep.rollup)
-    for _ in range(10):
+
+    def settled() -> bool:
         node.prove_and_settle()
+        return bool(rollup.functions.nextInboxIndex().call() == 22)
+
+    until(settled, "every range settled", timeout=60, every=0.05)
     assert [(b.inbox_start, b.inbox_end) for b in reversed(node.store.batches())] == [(0, 6), (6, 10), (10, 14), (14, 18), (18, 22)]
     assert rollup.functions.nextInboxIndex().call() == 22
     assert bytes(rollup.functions.stateRoot().call()) == node.engine.state_root()

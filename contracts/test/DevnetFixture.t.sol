@@ -20,8 +20,9 @@ contract DevnetFixtureTest is Test {
     Rollup internal rollup;
     BatchHeader internal header;
 
-    /// @dev The fixture file, relative to the project root (Sp1FixtureTest reads the SP1 one).
-    function _fixturePath() internal pure virtual returns (string memory) {
+    /// @dev The fixture file, relative to the project root (Sp1FixtureTest reads the SP1 one,
+    ///      ExportedBatchTest the one `clobnode export-fixture` wrote).
+    function _fixturePath() internal view virtual returns (string memory) {
         return "/tests/fixtures/devnet_batch.json";
     }
 
@@ -34,6 +35,20 @@ contract DevnetFixtureTest is Test {
         rollup = new Rollup(
             inbox, verifier, vm.parseJsonBytes32(json, ".vkey"), header.prevStateRoot, address(this), 8 days, 7 days
         );
+        _positionAtBatchStart(rollup);
+    }
+
+    /// @dev A batch that does not start at entry 0 settles on a Rollup whose verified index is
+    ///      its start (storage slot 3 holds `nextInboxIndex`, see `forge inspect Rollup storageLayout`).
+    function _positionAtBatchStart(Rollup target) internal {
+        if (header.inboxStart != 0) {
+            vm.store(address(target), bytes32(uint256(3)), bytes32(uint256(header.inboxStart)));
+            assertEq(target.nextInboxIndex(), header.inboxStart);
+        }
+    }
+
+    function _uintOr(string memory key, uint256 otherwise) internal view returns (uint256) {
+        return vm.keyExistsJson(json, key) ? vm.parseJsonUint(json, key) : otherwise;
     }
 
     function _at(string memory array, uint256 i, string memory field) internal pure returns (string memory) {
@@ -47,8 +62,10 @@ contract DevnetFixtureTest is Test {
     function _rebuildInbox() internal {
         address deployer = vm.parseJsonAddress(json, ".inbox.deployer");
         vm.setNonce(deployer, uint64(vm.parseJsonUint(json, ".inbox.deployer_nonce")));
+        address feeRecipient =
+            vm.keyExistsJson(json, ".inbox.fee_recipient") ? vm.parseJsonAddress(json, ".inbox.fee_recipient") : deployer;
         vm.prank(deployer);
-        inbox = new Inbox(0, 0, deployer);
+        inbox = new Inbox(_uintOr(".inbox.entry_fee", 0), _uintOr(".inbox.blob_fee", 0), feeRecipient);
         assertEq(address(inbox), vm.parseJsonAddress(json, ".inbox.address"));
         vault = inbox.vault();
         assertEq(address(vault), vm.parseJsonAddress(json, ".inbox.vault"));
@@ -66,11 +83,13 @@ contract DevnetFixtureTest is Test {
     }
 
     function _replay(uint256 kind, address sender, bytes memory payload) internal {
+        uint256 fee = kind == 4 ? inbox.blobFee() * (payload.length / 32) : inbox.entryFee();
+        vm.deal(sender, sender.balance + fee);
         vm.prank(sender);
         if (kind == 1) {
-            inbox.sendDirect(payload);
+            inbox.sendDirect{value: fee}(payload);
         } else if (kind == 2) {
-            inbox.relaySigned(payload);
+            inbox.relaySigned{value: fee}(payload);
         } else if (kind == 3) {
             (address trader, address token, uint256 amount) = abi.decode(
                 bytes.concat(
@@ -78,19 +97,19 @@ contract DevnetFixtureTest is Test {
                 ),
                 (address, address, uint256)
             );
-            inbox.enqueueDeposit(trader, token, amount);
+            inbox.enqueueDeposit{value: fee}(trader, token, amount);
         } else if (kind == 4) {
             bytes32[] memory hashes = new bytes32[](payload.length / 32);
             for (uint256 k; k < hashes.length; ++k) {
                 hashes[k] = bytes32(_slice(payload, 32 * k, 32 * k + 32));
             }
             vm.blobhashes(hashes);
-            inbox.proposeBatch();
+            inbox.proposeBatch{value: fee}();
         } else {
             (address token, uint256 amount) = abi.decode(
                 bytes.concat(bytes12(0), _slice(payload, 0, 20), _slice(payload, 20, 52)), (address, uint256)
             );
-            inbox.requestWithdrawal(token, amount);
+            inbox.requestWithdrawal{value: fee}(token, amount);
         }
     }
 

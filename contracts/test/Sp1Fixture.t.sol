@@ -56,6 +56,7 @@ contract Sp1FixtureTest is DevnetFixtureTest {
         bytes memory proof = vm.parseJsonBytes(json, ".sp1.proof");
         ExpectingVerifier expecting = new ExpectingVerifier(vkey, vm.parseJsonBytes(json, ".sp1.publicValues"), proof);
         Rollup sp1Rollup = new Rollup(inbox, expecting, vkey, header.prevStateRoot, address(this), 8 days, 7 days);
+        _positionAtBatchStart(sp1Rollup);
         sp1Rollup.submitBatch(header, _openings(), proof);
         assertEq(sp1Rollup.stateRoot(), header.newStateRoot);
     }

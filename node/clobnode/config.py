@@ -59,6 +59,10 @@ class ProverConfig:
 
     backend: str = "mock"  # mock | sp1 | zisk
     max_range: int = 4096
+    workers: int = 1  # ranges proven at once (threads driving the backend)
+    max_jobs: int = 2  # ranges planned ahead of the Rollup's verified index (queued, proving or proven)
+    retry_base_s: float = 2.0  # a range whose proving failed or that the Rollup refused waits this, doubled per attempt
+    retry_max_s: float = 300.0  # ... up to this
     sp1_mode: str = "groth16"  # execute | core | compressed | groth16 | plonk (SP1_PROVER picks the machine)
 
 

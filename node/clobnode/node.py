@@ -96,7 +96,7 @@ class Node:
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
         self.follower = Follower(config, deployment, l1, L1Watcher(l1.w3, self.inbox, config.l1, self.rollup), self.store, self.da, self.metrics)
         self.engine: Engine = self.follower.engine
-        self.backend = backend_for(config.prover)
+        self.backend = backend_for(config.prover, config.store.path.parent / "proofs")
         self.proposer = (
             Proposer(
                 l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar,
@@ -111,7 +111,7 @@ class Node:
             else None
         )
         self.prover = (
-            Prover(self.store, self.engine, self.backend, self.settler, config.prover.max_range, self.follower.prune_state, self.metrics)
+            Prover(self.store, self.engine, self.backend, self.settler, config.prover, self.follower.prune_state, self.metrics)
             if self.settler is not None
             else None
         )
@@ -171,6 +171,12 @@ class Node:
                 stop.wait(self.health.backoff(self.config.l1.poll_interval_s))
         finally:
             self.health.live = False
+
+    def close(self) -> None:
+        """Stop the prover's workers (a proof under way is abandoned; its job is queued again at
+        the next start)."""
+        if self.prover is not None:
+            self.prover.close()
 
     def status(self) -> dict[str, Any]:
         next_index, acc = self.engine.inbox_position()

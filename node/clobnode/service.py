@@ -51,7 +51,7 @@ class ApiServer:
             self._loop.close()
             return
         server = site._server  # the bound socket tells the real port when 0 was asked for
-        if server is not None and server.sockets:
+        if isinstance(server, asyncio.Server) and server.sockets:
             self.port = int(server.sockets[0].getsockname()[1])
         self._ready.set()
         self._loop.run_forever()
@@ -109,3 +109,4 @@ class NodeService:
         if self._thread.is_alive():
             self._thread.join(30)
         self.api.stop()
+        self.node.close()

@@ -305,7 +305,7 @@ async def get_batches(request: web.Request) -> web.Response:
         batches.append({
             "id": b.id, "inbox_start": b.inbox_start, "inbox_end": b.inbox_end, "status": b.status,
             "backend": b.backend, "insecure": b.backend == "mock",
-            "public_values": clobnode_core.decode_public_values(b.public_values),
+            "public_values": clobnode_core.decode_public_values(b.public_values) if b.public_values else None,
             "tx_hash": b.tx_hash, "error": b.error,
         })
     return respond(m.Batches, {"batches": batches, "verified": ctx.store.l1_batches(limit=_limit(request))})

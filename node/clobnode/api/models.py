@@ -296,13 +296,16 @@ class Account(Wire):
 
 
 class Batch(Wire):
+    """A prover job: one attempt at a range (queued, proving, proven, verified, failed by the
+    Rollup, error while proving, or superseded by a batch someone else settled)."""
+
     id: int
     inbox_start: int
     inbox_end: int
     status: str
     backend: str
     insecure: bool
-    public_values: dict[str, Any]
+    public_values: dict[str, Any] | None = Field(description="what the proof commits to; null while the range is not proven yet")
     tx_hash: str | None
     error: str | None
 

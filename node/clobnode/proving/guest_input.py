@@ -8,7 +8,7 @@ from typing import Any
 
 import clobnode_core
 
-from clobnode.exchange.engine import Engine
+from clobnode.exchange.engine import Engine, event_dicts
 from clobnode.proving.backend import ProverError
 from clobnode.storage.state_store import StateStoreError
 from clobnode.storage.store import Store
@@ -42,7 +42,7 @@ def guest_input_for_range(store: Store, engine: Engine, start: int, end: int) ->
     return bytes(clobnode_core.encode_guest_input(witness, [e.as_core() for e in entries], blobs, seed))
 
 
-def prove_entries(core: clobnode_core.Engine, entries: list[dict[str, Any]], blobs: dict[bytes, bytes], seed: int = 1) -> tuple[list[dict[str, Any]], bytes]:
+def prove_entries(core: clobnode_core.Engine, entries: list[clobnode_core.InboxEntry], blobs: dict[bytes, bytes], seed: int = 1) -> tuple[list[dict[str, Any]], bytes]:
     """Applies `entries` to a core engine and returns their events and the guest input that
     proves them from the state before (for tools and tests: it reads the whole state once; the
     node builds witnesses from its state store instead)."""
@@ -51,7 +51,7 @@ def prove_entries(core: clobnode_core.Engine, entries: list[dict[str, Any]], blo
     events = list(core.apply_entries(entries, blobs))
     _, changed, accessed = core.commit()
     witness = core.witness(accessed, [(k, before.get(k)) for k, _ in changed], [])
-    return events, bytes(clobnode_core.encode_guest_input(witness, entries, blobs, seed))
+    return event_dicts(events), bytes(clobnode_core.encode_guest_input(witness, entries, blobs, seed))
 
 
 def next_range(store: Store, start: int, max_range: int) -> tuple[int, int] | None:

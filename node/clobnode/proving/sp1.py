@@ -8,10 +8,12 @@ real prover are verifiable on L1; every other mode is reported insecure.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,24 @@ def run_host(
         return Sp1Fixture.from_json(json.loads(fixture_path.read_text()))
 
 
+def proof_file(proof_dir: Path, public_values: bytes) -> Path:
+    """Where a whole SP1 proof (sp1-sdk's own format) of `public_values` is kept."""
+    return proof_dir / f"sp1-{hashlib.sha256(public_values).hexdigest()[:32]}.bin"
+
+
+def verify_proof_file(path: Path, *, host: Path | None = None, elf: Path | None = None) -> bytes:
+    """SP1's own verifier on a proof file against the guest ELF's verifying key; returns the
+    proof's public values (raises ProverError if SP1 refuses it)."""
+    host, elf = host or host_binary(), elf or guest_elf()
+    with tempfile.TemporaryDirectory(prefix="clobnode-sp1-") as work:
+        out = Path(work) / "verified.json"
+        done = subprocess.run([str(host), "verify", "--elf", str(elf), "--proof", str(path), "--out", str(out)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise ProverError(f"SP1 refused the proof {path}: {done.stderr.strip()[-1000:]}")
+        return bytes.fromhex(json.loads(out.read_text())["publicValues"].removeprefix("0x"))
+
+
 class Sp1Backend:
     """Proves ranges with SP1 through the host binary.
 
@@ -111,13 +131,13 @@ class Sp1Backend:
 
     name = "sp1"
 
-    def __init__(self, mode: str = "groth16", sp1_prover: str | None = None, timeout_s: float | None = None) -> None:
+    def __init__(self, mode: str = "groth16", sp1_prover: str | None = None, timeout_s: float | None = None, proof_dir: Path | None = None) -> None:
         if mode not in MODES:
             raise ProverError(f"unknown SP1 mode {mode!r} (one of {', '.join(MODES)})")
         prover = sp1_prover or os.environ.get("SP1_PROVER", "cpu")
         if prover not in SP1_PROVERS:
             raise ProverError(f"unknown SP1_PROVER {prover!r} (one of {', '.join(SP1_PROVERS)})")
-        self.mode, self.sp1_prover, self.timeout_s = mode, prover, timeout_s
+        self.mode, self.sp1_prover, self.timeout_s, self.proof_dir = mode, prover, timeout_s, proof_dir
         self.insecure = not (mode in ONCHAIN_MODES and prover != "mock")
         for path, what in ((host_binary(), "the SP1 host binary (`make zkvm`, or $CLOBNODE_SP1_HOST)"), (guest_elf(), "the SP1 guest ELF (`make zkvm`, or $CLOBNODE_SP1_ELF)")):
             if not path.is_file():
@@ -125,7 +145,13 @@ class Sp1Backend:
         self.last_fixture: Sp1Fixture | None = None
 
     def prove(self, guest_input: bytes) -> Proof:
-        fixture = run_host(self.mode, guest_input, sp1_prover=self.sp1_prover, timeout_s=self.timeout_s)
+        proof_out = None
+        if self.proof_dir is not None and self.mode != "execute":
+            self.proof_dir.mkdir(parents=True, exist_ok=True)
+            proof_out = self.proof_dir / f"incoming-{os.getpid()}-{threading.get_ident()}.bin"
+        fixture = run_host(self.mode, guest_input, sp1_prover=self.sp1_prover, timeout_s=self.timeout_s, proof_out=proof_out)
+        if proof_out is not None and proof_out.is_file():
+            proof_out.replace(proof_file(self.proof_dir, fixture.public_values))  # type: ignore[arg-type]
         self.last_fixture = fixture
         proof = fixture.proof if self.mode in ONCHAIN_MODES else b""
         return Proof(fixture.public_values, proof, self.name, self.insecure)

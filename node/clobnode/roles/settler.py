@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import clobnode_core
 from eth_account.signers.local import LocalAccount
@@ -30,7 +31,7 @@ def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, b
     that still decodes v1 (no `blobs_hash`) yields a zero blobsHash: such a range reads no blob."""
     pv = clobnode_core.decode_public_values(public_values)
 
-    def b32(key: str) -> bytes:
+    def b32(key: Literal["prev_state_root", "new_state_root", "inbox_start_acc", "inbox_end_acc", "withdrawals_root", "blobs_hash"]) -> bytes:
         value = pv[key]
         return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 

@@ -50,6 +50,7 @@ class BatchRecord:
     proof: bytes
     tx_hash: str | None
     error: str | None
+    retry_at: float = 0.0  # a queued job is not started before (wall-clock seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +105,20 @@ CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER 
 CREATE TABLE IF NOT EXISTS blob_tx_in_flight (
     nonce INTEGER PRIMARY KEY, order_ids TEXT NOT NULL, tx_hashes TEXT NOT NULL, max_fee TEXT NOT NULL,
     tip TEXT NOT NULL, blob_fee TEXT NOT NULL, gas INTEGER NOT NULL, raw BLOB NOT NULL);
+-- Prover jobs: one row per attempt at a range. Active: queued (retry_at: not before), proving,
+-- proven; done: verified, failed (the Rollup refused it), error (proving failed), superseded.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
     status TEXT NOT NULL, backend TEXT NOT NULL, public_values BLOB NOT NULL, proof BLOB NOT NULL,
-    tx_hash TEXT, error TEXT, created_at REAL NOT NULL);
+    tx_hash TEXT, error TEXT, created_at REAL NOT NULL, retry_at REAL NOT NULL DEFAULT 0, updated_at REAL);
+CREATE INDEX IF NOT EXISTS batches_status ON batches (status, inbox_start);
 """
 
 
 _COUNTABLE = {("events", "type"), ("api_orders", "status"), ("batches", "status"), ("entries", "kind")}
 
 
-def order_refs(event: dict[str, Any]) -> list[tuple[str, int, int, str]]:
+def order_refs(event: dict[str, Any]) -> list[tuple[str, int | None, int, str]]:
     """(trader, market, nonce, message) of every order `event` concerns (PROTOCOL.md section 6)."""
     kind, market = event["type"], event.get("market")
     if kind == "accepted":
@@ -222,7 +226,7 @@ class Store:
 
     def _insert_events(self, events: Sequence[dict[str, Any]]) -> None:
         insert = "INSERT INTO events (idx, position, type, body) VALUES (?, ?, ?, ?)"
-        refs = []
+        refs: list[tuple[int | None, int, str, int | None, int, str]] = []
         for ev in events:
             cur = self.db.conn.execute(insert, (ev["index"], ev.get("position"), ev["type"], json.dumps(ev, sort_keys=True)))
             refs.extend((cur.lastrowid, ev["index"], *ref) for ref in order_refs(ev))
@@ -542,42 +546,75 @@ class Store:
     def batch_covering(self, inbox_index: int) -> BatchRecord | None:
         """The newest batch (proven, submitted or verified) whose range holds `inbox_index`."""
         row = self._one(
-            "SELECT id, inbox_start, inbox_end, status, backend, public_values, proof, tx_hash, error FROM batches "
-            "WHERE inbox_start <= ? AND inbox_end > ? AND status != 'failed' ORDER BY id DESC LIMIT 1",
+            self._BATCH + " WHERE inbox_start <= ? AND inbox_end > ? AND status IN ('proven', 'verified') ORDER BY id DESC LIMIT 1",
             (inbox_index, inbox_index),
         )
-        return None if row is None else BatchRecord(int(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4]), bytes(row[5]), bytes(row[6]), row[7], row[8])
+        return None if row is None else self._batch(row)
 
-    # ---- batches ----------------------------------------------------------------------------
+    # ---- batches (prover jobs) ---------------------------------------------------------------
 
-    def add_batch(self, inbox_start: int, inbox_end: int, backend: str, public_values: bytes, proof: bytes) -> int:
+    _BATCH = "SELECT id, inbox_start, inbox_end, status, backend, public_values, proof, tx_hash, error, retry_at FROM batches"
+
+    @staticmethod
+    def _batch(r: tuple[Any, ...]) -> BatchRecord:
+        return BatchRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), bytes(r[5]), bytes(r[6]), r[7], r[8], float(r[9]))
+
+    def add_job(self, inbox_start: int, inbox_end: int, backend: str, retry_at: float = 0.0) -> int:
+        """A range to prove (`queued`), not before `retry_at` (wall-clock seconds)."""
+        now = time.time()
         cur = self.db.execute(
-            "INSERT INTO batches (inbox_start, inbox_end, status, backend, public_values, proof, created_at) "
-            "VALUES (?, ?, 'proven', ?, ?, ?, ?)",
-            (inbox_start, inbox_end, backend, public_values, proof, time.time()),
+            "INSERT INTO batches (inbox_start, inbox_end, status, backend, public_values, proof, created_at, retry_at, updated_at) "
+            "VALUES (?, ?, 'queued', ?, x'', x'', ?, ?, ?)",
+            (inbox_start, inbox_end, backend, now, retry_at, now),
         )
         return int(cur.lastrowid or 0)
 
-    def set_batch_status(self, batch_id: int, status: str, tx_hash: str | None = None, error: str | None = None) -> None:
+    def add_batch(self, inbox_start: int, inbox_end: int, backend: str, public_values: bytes, proof: bytes) -> int:
+        """A range proven outside the job queue (tools, `clobnode prove`)."""
+        batch_id = self.add_job(inbox_start, inbox_end, backend)
+        self.set_job_proven(batch_id, public_values, proof)
+        return batch_id
+
+    def set_job_proven(self, batch_id: int, public_values: bytes, proof: bytes) -> None:
         self.db.execute(
-            "UPDATE batches SET status = ?, tx_hash = COALESCE(?, tx_hash), error = ? WHERE id = ?",
-            (status, tx_hash, error, batch_id),
+            "UPDATE batches SET status = 'proven', public_values = ?, proof = ?, error = NULL, updated_at = ? WHERE id = ?",
+            (public_values, proof, time.time(), batch_id),
         )
 
+    def set_batch_status(self, batch_id: int, status: str, tx_hash: str | None = None, error: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE batches SET status = ?, tx_hash = COALESCE(?, tx_hash), error = ?, updated_at = ? WHERE id = ?",
+            (status, tx_hash, error, time.time(), batch_id),
+        )
+
+    def batch(self, batch_id: int) -> BatchRecord | None:
+        row = self._one(self._BATCH + " WHERE id = ?", (batch_id,))
+        return None if row is None else self._batch(row)
+
     def batches(self, limit: int = 100) -> list[BatchRecord]:
-        rows = self.db.execute(
-            "SELECT id, inbox_start, inbox_end, status, backend, public_values, proof, tx_hash, error "
-            "FROM batches ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [BatchRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), bytes(r[5]), bytes(r[6]), r[7], r[8]) for r in rows]
+        rows = self.db.execute(self._BATCH + " ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [self._batch(r) for r in rows]
+
+    def active_jobs(self) -> list[BatchRecord]:
+        """Jobs queued, proving or proven, by range start."""
+        rows = self.db.execute(self._BATCH + " WHERE status IN ('queued', 'proving', 'proven') ORDER BY inbox_start, id").fetchall()
+        return [self._batch(r) for r in rows]
+
+    def attempts_at(self, inbox_start: int) -> tuple[int, float]:
+        """(failed or errored attempts at ranges from `inbox_start`, when the last one ended)."""
+        row = self._one(
+            "SELECT COUNT(*), MAX(updated_at) FROM batches WHERE inbox_start = ? AND status IN ('failed', 'error')", (inbox_start,)
+        )
+        return (0, 0.0) if row is None or not row[0] else (int(row[0]), float(row[1] or 0.0))
+
+    def requeue_proving_jobs(self) -> int:
+        """After a restart: jobs whose proving died with the process are queued again."""
+        return int(self.db.execute("UPDATE batches SET status = 'queued', updated_at = ? WHERE status = 'proving'", (time.time(),)).rowcount)
 
     def open_batch(self) -> BatchRecord | None:
-        """The proven batch not yet verified on L1, if any."""
-        for batch in self.batches(limit=20):
-            if batch.status in ("proven", "submitted"):
-                return batch
-        return None
+        """The oldest proven batch not yet verified on L1, if any."""
+        row = self._one(self._BATCH + " WHERE status = 'proven' ORDER BY inbox_start, id LIMIT 1")
+        return None if row is None else self._batch(row)
 
     def recent_block_hashes(self, limit: int = 512) -> dict[int, bytes]:
         rows = self.db.execute("SELECT number, hash FROM l1_blocks ORDER BY number DESC LIMIT ?", (limit,)).fetchall()

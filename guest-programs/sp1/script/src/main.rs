@@ -5,7 +5,10 @@
 //! ```text
 //! clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF [--input FILE]
 //!               [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey]
+//! clob-sp1-host verify --elf ELF --proof PROOF.bin [--out RESULT.json]
 //! ```
+//! `verify` checks a proof saved with `--proof-out` with SP1's own verifier against the ELF's
+//! verifying key, and reports its public values (the node compares them with its batch).
 //! `--no-vkey` (execute only) skips computing the verifying key, which takes seconds.
 //! The proving modes use `SP1_PROVER` (cpu | cuda | network | mock, default cpu) exactly as
 //! sp1-sdk reads it; `execute` and `vkey` run locally whatever it says.
@@ -29,6 +32,7 @@ enum Mode {
     Compressed,
     Groth16,
     Plonk,
+    Verify,
 }
 
 impl Mode {
@@ -40,7 +44,8 @@ impl Mode {
             "compressed" => Mode::Compressed,
             "groth16" => Mode::Groth16,
             "plonk" => Mode::Plonk,
-            other => bail!("unknown mode {other:?} (execute, vkey, core, compressed, groth16, plonk)"),
+            "verify" => Mode::Verify,
+            other => bail!("unknown mode {other:?} (execute, vkey, core, compressed, groth16, plonk, verify)"),
         })
     }
 
@@ -52,6 +57,7 @@ impl Mode {
             Mode::Compressed => "compressed",
             Mode::Groth16 => "groth16",
             Mode::Plonk => "plonk",
+            Mode::Verify => "verify",
         }
     }
 }
@@ -62,16 +68,18 @@ struct Args {
     input: Option<PathBuf>,
     out: Option<PathBuf>,
     proof_out: Option<PathBuf>,
+    proof: Option<PathBuf>,
     no_vkey: bool,
 }
 
 const USAGE: &str = "usage: clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF \
-                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey]";
+                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey] | \
+                     clob-sp1-host verify --elf ELF --proof PROOF.bin [--out RESULT.json]";
 
 fn parse_args() -> Result<Args> {
     let mut argv = std::env::args().skip(1);
     let mode = Mode::parse(&argv.next().context(USAGE)?)?;
-    let (mut elf, mut input, mut out, mut proof_out, mut no_vkey) = (None, None, None, None, false);
+    let (mut elf, mut input, mut out, mut proof_out, mut proof, mut no_vkey) = (None, None, None, None, None, false);
     while let Some(flag) = argv.next() {
         if flag == "--no-vkey" {
             no_vkey = true;
@@ -83,17 +91,21 @@ fn parse_args() -> Result<Args> {
             "--input" => input = Some(value),
             "--out" => out = Some(value),
             "--proof-out" => proof_out = Some(value),
+            "--proof" => proof = Some(value),
             _ => bail!("unknown flag {flag}; {USAGE}"),
         }
     }
     let elf = elf.context(USAGE)?;
-    if mode != Mode::Vkey && input.is_none() {
+    if mode == Mode::Verify && proof.is_none() {
+        bail!("verify needs --proof; {USAGE}");
+    }
+    if !matches!(mode, Mode::Vkey | Mode::Verify) && input.is_none() {
         bail!("{} needs --input; {USAGE}", mode.name());
     }
     if no_vkey && mode != Mode::Execute {
         bail!("--no-vkey is for execute only");
     }
-    Ok(Args { mode, elf, input, out, proof_out, no_vkey })
+    Ok(Args { mode, elf, input, out, proof_out, proof, no_vkey })
 }
 
 fn hex0x(bytes: &[u8]) -> String {
@@ -145,6 +157,17 @@ async fn run(args: Args) -> Result<Value> {
         fixture.insert("vkey".into(), json!(pk.verifying_key().bytes32()));
         fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
     }
+    if let Some(proof_path) = &args.proof {
+        let proof = SP1ProofWithPublicValues::load(proof_path).with_context(|| format!("reading {}", proof_path.display()))?;
+        let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
+        let started = Instant::now();
+        light.verify(&proof, pk.verifying_key(), None).context("SP1 refused the proof")?;
+        fixture.insert("verifyMs".into(), json!(millis(started.elapsed())));
+        fixture.insert("verified".into(), json!(true));
+        fixture.insert("proofKind".into(), json!(format!("{}", proof.proof)));
+        fixture.insert("publicValues".into(), json!(hex0x(proof.public_values.as_slice())));
+        return Ok(Value::Object(fixture));
+    }
     let Some(input_path) = &args.input else { return Ok(Value::Object(fixture)) };
 
     let input = std::fs::read(input_path).with_context(|| format!("reading {}", input_path.display()))?;
@@ -186,7 +209,7 @@ async fn run(args: Args) -> Result<Value> {
         Mode::Compressed => request.compressed(),
         Mode::Groth16 => request.groth16(),
         Mode::Plonk => request.plonk(),
-        Mode::Execute | Mode::Vkey => unreachable!("handled above"),
+        Mode::Execute | Mode::Vkey | Mode::Verify => unreachable!("handled above"),
     };
     let started = Instant::now();
     let proof = request.await.map_err(|error| anyhow::anyhow!("proving: {error}"))?;
