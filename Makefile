@@ -18,9 +18,11 @@ start: bootstrap
 test: bootstrap zkvm browser
 	bash scripts/run-tests.sh
 
-# Static checks of the node (ruff, pinned in pyproject's test extras); `make test` runs them too.
+# Static checks of the node (ruff and mypy, pinned in pyproject's test extras; mypy's settings
+# are in pyproject.toml); `make test` runs them too.
 lint: venv
 	$(VENV)/bin/ruff check node tests scripts
+	$(VENV)/bin/mypy
 
 # Debian's Chromium, for the dashboard test (headless).
 browser:
@@ -42,7 +44,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]' maturin
+	$(PY) -m pip install -q -e '.[test,bench]' maturin
 	touch $@
 
 # The extension is built in a target directory of this checkout's own (keyed by its path): in a

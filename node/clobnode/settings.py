@@ -191,8 +191,8 @@ def template() -> str:
                 continue
             lines += [f"# {note}" for note in notes.get(f.name, [])]
             default = f.default if f.default is not dataclasses.MISSING else None
-            if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                default = f.default_factory()  # type: ignore[misc]
+            if f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
             if section == "l1" and f.name == "rpc_url":
                 lines.append('# rpc_url = "https://…"   (required for a real L1; unset: an embedded anvil devnet)')
             elif default is None:

@@ -36,11 +36,12 @@ class Refusal(ClobnodeError):
         self.status = status
 
 
-def submission_of(trader: str, message: dict[str, object]) -> ApiSubmission:
+def submission_of(trader: str, message: clobnode_core.Message) -> ApiSubmission:
     """The admission record of a decoded message, before its lock is known."""
-    kind = str(message["type"])
-    nonce = message["order_nonce"] if kind == "cancel" else message["nonce"]
-    return ApiSubmission(trader, kind, int(message["market"]), int(nonce), int(message.get("client_order_id", 0)), None, 0)  # type: ignore[call-overload]
+    if message["type"] == "cancel":
+        return ApiSubmission(trader, "cancel", message["market"], message["order_nonce"], 0, None, 0)
+    client_order_id = message["client_order_id"] if message["type"] == "order" else 0
+    return ApiSubmission(trader, message["type"], message["market"], message["nonce"], client_order_id, None, 0)
 
 
 @dataclass(slots=True)

@@ -58,9 +58,9 @@ class Topic:
 
     def matches(self, event: dict[str, Any]) -> bool:
         """Whether `event` belongs to this (event) channel."""
-        kind = event["type"]
+        kind: str = event["type"]
         if self.channel == "trades":
-            return kind == "fill" and event["market"] == self.market
+            return kind == "fill" and bool(event["market"] == self.market)
         traders = {ref[0] for ref in order_refs(event)}
         if kind in ("deposit", "withdrawal", "cancelled_all"):
             traders.add(event["trader"])

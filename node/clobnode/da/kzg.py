@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
-import ckzg  # type: ignore[import-not-found]  # ships no stubs
+import ckzg  # ships no stubs (ignore_missing_imports in pyproject.toml)
 
 from clobnode.errors import ClobnodeError
 

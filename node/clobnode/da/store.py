@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import creedsolo  # type: ignore[import-not-found]  # compiled reedsolo 2.x, no stubs
+import creedsolo  # compiled reedsolo 2.x, no stubs (ignore_missing_imports in pyproject.toml)
 
 from clobnode.da import kzg
 from clobnode.errors import ClobnodeError

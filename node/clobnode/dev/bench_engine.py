@@ -30,9 +30,9 @@ def _frame(trader: bytes, message: bytes) -> bytes:
 
 
 def _engine() -> clobnode_core.Engine:
-    market = {"id": 1, "base": BASE, "quote": QUOTE, "base_lot": 1, "quote_tick": 1, "max_open_orders": 1_000_000}
+    market: clobnode_core.Market = {"id": 1, "base": BASE, "quote": QUOTE, "base_lot": 1, "quote_tick": 1, "max_open_orders": 1_000_000}
     engine = clobnode_core.Engine.genesis(1, b"\x01" * 20, b"\x02" * 20, [market])
-    entries = []
+    entries: list[clobnode_core.InboxEntry] = []
     for i in range(TRADERS):
         for token in (BASE, QUOTE):
             entries.append({"index": len(entries), "kind": 3, "sender": b"\x02" * 20, "l1_block": 1, "l1_timestamp": 1,

@@ -20,6 +20,7 @@ from typing import Any
 
 import clobnode_core
 
+from clobnode.exchange.engine import event_dicts
 from clobnode.l1.derivation import InboxEntry
 from clobnode.proving.backend import ProverError
 from clobnode.proving.sp1 import guest_elf, host_binary, run_host
@@ -45,7 +46,7 @@ def sp1_available() -> bool:
 def measure(resting: int, traders: int, *, planted: bool = False, sp1: bool = True) -> dict[str, Any]:
     """One size: the range's guest input, its native figures and (with `sp1`) its SP1 cycles."""
     data, stats = clobnode_core.prove_workload(resting, traders, planted)
-    row = dict(stats)
+    row: dict[str, Any] = dict(stats)
     row["events"] = dict(row["events"])
     row["cycles"] = None
     if sp1:
@@ -80,7 +81,7 @@ def db_growth(resting: int = 100_000, traders: int = 10_000, orders_per_block: i
 
         before = size()
         for block in range(1, blocks + 1):
-            entries = []
+            entries: list[InboxEntry] = []
             for _ in range(orders_per_block):
                 rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) % 2**64
                 who = bytes(clobnode_core.workload_trader(rng_state % traders))
@@ -92,7 +93,7 @@ def db_growth(resting: int = 100_000, traders: int = 10_000, orders_per_block: i
             events = engine.apply_entries([e.as_core() for e in entries], {})
             root, changed, accessed = engine.commit()
             commit = StateCommit(engine.inbox_next_index(), bytes(root), [(bytes(k), None if v is None else bytes(v)) for k, v in changed], [bytes(k) for k in accessed])
-            store.record_block(block, bytes(32), bytes(32), entries, list(events), [commit])
+            store.record_block(block, bytes(32), bytes(32), entries, event_dicts(events), [commit])
             after = size()
             growth.append(after - before)
             before = after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import clobnode_core
 
@@ -35,6 +35,11 @@ def devnet_markets(base: bytes, quote: bytes) -> list[dict[str, Any]]:
     }]
 
 
+def event_dicts(events: list[clobnode_core.Event]) -> list[dict[str, Any]]:
+    """The core's events as the node keeps them: plain dicts (stored as JSON, served by the API)."""
+    return cast("list[dict[str, Any]]", events)
+
+
 class Engine:
     """The exchange state and its tree. Every read and write goes through one lock (API thread vs node thread)."""
 
@@ -44,7 +49,10 @@ class Engine:
 
     @classmethod
     def genesis(cls, chain_id: int, inbox: bytes, vault: bytes, markets: Sequence[Mapping[str, Any]]) -> Engine:
-        return cls(clobnode_core.Engine.genesis(chain_id, inbox, vault, [dict(m) for m in markets]))
+        # Markets come from config and deployment files as plain dicts: the core checks their
+        # fields (KeyError: one missing, ValueError: one invalid).
+        core_markets = cast("list[clobnode_core.Market]", [dict(m) for m in markets])
+        return cls(clobnode_core.Engine.genesis(chain_id, inbox, vault, core_markets))
 
     @classmethod
     def restore(cls, records: Sequence[tuple[bytes, bytes]]) -> Engine:
@@ -66,10 +74,10 @@ class Engine:
             return []
         with self._lock:
             try:
-                events: list[dict[str, Any]] = self._core.apply_entries([e.as_core() for e in entries], dict(blobs))
+                events = self._core.apply_entries([e.as_core() for e in entries], dict(blobs))
             except (KeyError, ValueError) as exc:
                 raise EngineError(str(exc)) from exc
-        return events
+        return event_dicts(events)
 
     def commit(self) -> StateCommit:
         """Updates the state tree with what was applied since the last commit (one L1 block)."""
@@ -156,4 +164,4 @@ class Engine:
 
     def markets(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._core.markets())
+            return [dict(m) for m in self._core.markets()]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-import rlp  # type: ignore[import-untyped]  # ships no stubs
+import rlp  # ships no stubs (ignore_missing_imports in pyproject.toml)
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from web3 import Web3

@@ -39,7 +39,7 @@ class InboxEntry:
             return ()
         return tuple(self.payload[i : i + 32] for i in range(0, len(self.payload), 32))
 
-    def as_core(self) -> dict[str, Any]:
+    def as_core(self) -> clobnode_core.InboxEntry:
         """The dict shape the Rust core's `apply_entries` takes."""
         return {
             "index": self.index,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 
@@ -75,13 +76,13 @@ class L1Watcher:
         block_hash = bytes(header["hash"])
         addresses = [self._inbox.address] + ([] if self._rollup is None else [self._rollup.address])
         topics = [self._topic] + ([] if self._verified_topic is None else [self._verified_topic])
-        logs = self._w3.eth.get_logs({"blockHash": block_hash, "address": addresses, "topics": [topics]})
+        logs = self._w3.eth.get_logs({"blockHash": HexBytes(block_hash), "address": addresses, "topics": [topics]})
         event = self._inbox.events.EntryAppended()
         entries = tuple(entry_from_log_args(event.process_log(log)["args"]) for log in logs if log["address"] == self._inbox.address)
         verified = tuple(self._verified(log) for log in logs if self._rollup is not None and log["address"] == self._rollup.address)
         # An RPC that has not indexed a block's logs yet answers [] for it: the Inbox's own count
         # at that block lets the follower check that no entry was skipped.
-        count = int(self._inbox.functions.count().call(block_identifier=block_hash))
+        count = int(self._inbox.functions.count().call(block_identifier=HexBytes(block_hash)))
         return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries, count, verified)
 
     def _verified(self, log: Any) -> VerifiedOnL1:

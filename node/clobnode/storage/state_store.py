@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from clobnode.errors import ClobnodeError
 
@@ -77,7 +78,10 @@ def decode_keys(blob: bytes) -> list[bytes]:
 
 
 def _point(row: tuple[object, ...] | None) -> StatePoint | None:
-    return None if row is None else StatePoint(int(row[0]), int(row[1]), bytes(row[2]))  # type: ignore[arg-type, call-overload]
+    if row is None:
+        return None
+    columns = cast("tuple[int, int, bytes]", row)  # l1_block INTEGER, inbox_index INTEGER, state_root BLOB
+    return StatePoint(int(columns[0]), int(columns[1]), bytes(columns[2]))
 
 
 class StateStore:

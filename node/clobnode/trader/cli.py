@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import typer
 
@@ -55,6 +55,17 @@ def _l1(rpc_url: str | None) -> L1Client:
     return L1Client(rpc_url)
 
 
+class _OrderOptions(TypedDict):
+    """The keyword terms of `Client.sign_order` the `order` command passes through."""
+
+    order_type: str
+    time_in_force: str
+    self_trade_prevention: str
+    trigger_price: int
+    display_quantity: int
+    client_order_id: int
+
+
 def _choice(value: str, names: dict[str, int], what: str) -> str:
     if value not in names:
         raise typer.BadParameter(f"{what} must be one of {', '.join(names)}")
@@ -89,8 +100,8 @@ def order(
     client = _client(api, keystore, account)
     if expiry is None:
         expiry = int(time.time()) + expires_in
-    options = {"order_type": order_type, "time_in_force": time_in_force, "self_trade_prevention": self_trade_prevention,
-               "trigger_price": trigger_price, "display_quantity": display_quantity, "client_order_id": client_order_id}
+    options: _OrderOptions = {"order_type": order_type, "time_in_force": time_in_force, "self_trade_prevention": self_trade_prevention,
+                              "trigger_price": trigger_price, "display_quantity": display_quantity, "client_order_id": client_order_id}
     if not direct:
         _print(client.order(market, side, price, quantity, nonce=nonce, expiry=expiry, **options))
         return

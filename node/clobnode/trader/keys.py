@@ -40,13 +40,15 @@ def load_account(keystore: Path | None = None, account: str | None = None, env: 
         if password is None:
             password = getpass.getpass(f"password of {keystore.name}: ")
         try:
-            return Account.from_key(Account.decrypt(encrypted, password))
+            decrypted: LocalAccount = Account.from_key(Account.decrypt(encrypted, password))
+            return decrypted
         except (ValueError, KeyError, TypeError) as exc:
             raise KeySourceError(f"cannot decrypt keystore {keystore}: {exc or 'wrong password'}") from None
     key = os.environ.get(env)
     if not key:
         raise KeySourceError(f"no key: set {env}, or give --keystore FILE or --account NAME (a `cast wallet import` keystore)")
     try:
-        return Account.from_key(key)
+        from_env: LocalAccount = Account.from_key(key)
+        return from_env
     except (ValueError, TypeError):
         raise KeySourceError(f"{env} is not a 32-byte hex private key") from None
