@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from eth_account import Account
 
-from clobnode import logs, operator_cli, settings
+from clobnode import logs, operator_cli, prover_cli, settings
 from clobnode.da.store import DAStore, DAStoreError
 from clobnode.dev import demo
 from clobnode.dev.devnet import Anvil
@@ -54,6 +54,7 @@ def start(
     confirmations: Annotated[int | None, typer.Option(help="L1 confirmation depth, below the --head block [0].")] = None,
     head: Annotated[str | None, typer.Option(help="Derive up to the latest, safe or finalized L1 block [latest].")] = None,
     beacon_url: Annotated[str | None, typer.Option(help="Beacon API for blobs (default: the L1 RPC's anvil_getBlobByHash).")] = None,
+    with_bots: Annotated[bool, typer.Option("--demo", help="On the devnet: a market maker and a population of traders (bots) trade from the start.")] = False,
 ) -> None:
     """Run a node. Settings come from --config, CLOBNODE_<SECTION>_<KEY> variables and these
     flags, each over the one before. Without an L1 RPC URL: an embedded anvil devnet, fresh
@@ -97,6 +98,10 @@ def start(
         service = NodeService(Node(config, dep, l1))
         cleanup.callback(service.stop)
         service.start()
+        if with_bots and anvil is not None:
+            from clobnode.dev import demo_bots
+
+            cleanup.callback(demo_bots.start(l1, dep, service.api_url).close)
         _print_banner(service, dep, config.l1.rpc_url, anvil is not None)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -254,8 +259,48 @@ def bench_prove_command(
     typer.echo(json.dumps(report, indent=2) if as_json else bench_prove.table(report))
 
 
+@bench_app.command("load")
+def bench_load_command(
+    rates: Annotated[str, typer.Option(help="Offered orders/s of each step, comma-separated.")] = "250,500,1000,2000,4000",
+    step_s: Annotated[float, typer.Option(help="Seconds of each step.")] = 5.0,
+    traders: Annotated[int, typer.Option(help="Bot traders (funded from the seed).")] = 32,
+    seed: Annotated[int, typer.Option(help="Seed of the bots' keys and actions.")] = 1,
+    arrivals: Annotated[str, typer.Option(help="poisson or hawkes.")] = "poisson",
+    block_time: Annotated[float, typer.Option(help="The devnet's L1 block time (its slot), seconds.")] = 2.0,
+    ws_clients: Annotated[int, typer.Option(help="WebSocket clients on the book and trades during each step.")] = 20,
+    api: Annotated[str | None, typer.Option(help="Drive this node's API instead of a devnet (with --rpc-url and --deployment).")] = None,
+    rpc_url: Annotated[str | None, typer.Option(help="The L1 of --api (funds the bots with its DevTokens).")] = None,
+    deployment: Annotated[Path | None, typer.Option(help="The deployment file of --api.")] = None,
+    out: Annotated[Path, typer.Option(help="Where load.json and load.png go.")] = Path("bench-load"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Bots drive a node at rising rates: API intake, end-to-end latency to L1 settlement, blobs, derivation rate, WebSocket fan-out."""
+    from clobnode.dev import bench_load
+
+    config = bench_load.LoadConfig(
+        rates=tuple(float(r) for r in rates.split(",")), step_s=step_s, traders=traders, seed=seed, arrivals=arrivals,
+        block_time_s=block_time, ws_clients=ws_clients, api_url=api, rpc_url=rpc_url, deployment=deployment,
+    )
+    report = bench_load.run(config, out)
+    typer.echo(json.dumps(report, indent=2) if as_json else bench_load.table(report))
+
+
+@bench_app.command("all")
+def bench_all_command(
+    out: Annotated[Path, typer.Option(help="The JSON of every suite.")] = Path("bench-all.json"),
+    compare: Annotated[Path | None, typer.Option(help="An earlier bench-all.json to compare against.")] = None,
+) -> None:
+    """Every suite (engine, da, prove, load) at short settings, in one JSON; with --compare, each headline figure against an earlier run."""
+    from clobnode.dev import bench_suite
+
+    report = bench_suite.run(out.parent / (out.stem + "-load"))
+    out.write_text(json.dumps(report, indent=2))
+    typer.echo(bench_suite.summary(report, json.loads(compare.read_text()) if compare else None))
+
+
 trader_cli.register(app)
 operator_cli.register(app)
+prover_cli.register(app)
 
 
 def run() -> None:
