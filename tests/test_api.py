@@ -7,12 +7,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clobnode.api.admission import Admission, RateLimiter
-from clobnode.api.app import ApiContext, make_app
+from clobnode.api.app import INTAKE, ApiContext, make_app
 from clobnode.config import AdmissionConfig
 from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.exchange.engine import Engine, devnet_markets
@@ -38,10 +39,14 @@ def _deposit(engine: Engine, trader: str, token: bytes, amount: int) -> None:
     engine.apply([InboxEntry(index, KIND_DEPOSIT, bytes(20), 1, int(time.time()), payload, bytes(32))], {})
 
 
+TRADERS = [Account.from_key(key) for key in DEV_PRIVATE_KEYS[1:7]]
+
+
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[tuple[str, Store]]:
+def api_server(tmp_path: Path) -> Iterator[tuple[ApiServer, Store]]:
     engine = Engine.genesis(CHAIN_ID, bytes.fromhex(INBOX[2:]), bytes(20), devnet_markets(BASE, QUOTE))
-    _deposit(engine, TRADER.address, QUOTE, FUNDS)
+    for trader in TRADERS:
+        _deposit(engine, trader.address, QUOTE, FUNDS)
     store = Store(tmp_path / "api.sqlite")
     config = AdmissionConfig(max_pending_per_trader=8, rate_per_s=1_000, burst=1_000)
     context = ApiContext(
@@ -50,8 +55,14 @@ def api(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     )
     server = ApiServer(make_app(context), "127.0.0.1", 0)
     server.start()
-    yield f"http://127.0.0.1:{server.port}", store
+    yield server, store
     server.stop()
+
+
+@pytest.fixture
+def api(api_server: tuple[ApiServer, Store]) -> tuple[str, Store]:
+    server, store = api_server
+    return f"http://127.0.0.1:{server.port}", store
 
 
 def _request(url: str, body: bytes | None = None) -> tuple[int, Any]:
@@ -132,7 +143,7 @@ def test_body_that_is_not_json_is_refused(api: tuple[str, Store]) -> None:
 
 def test_book_and_account_views_answer_on_a_fresh_exchange(api: tuple[str, Store]) -> None:
     url, _ = api
-    assert _request(url + "/book")[1] == {"market": 0, "bids": [], "asks": [], "sequence": 1}
+    assert _request(url + "/book")[1] == {"market": 0, "bids": [], "asks": [], "sequence": len(TRADERS)}  # one deposit each
     account = _request(f"{url}/accounts/{Account.create().address}")[1]
     assert account["balances"] == [] and account["lastNonce"] == "0"
     funded = _request(f"{url}/accounts/{TRADER.address}")[1]
@@ -256,3 +267,37 @@ def test_openapi_document_describes_every_route_and_model(api: tuple[str, Store]
     assert order["additionalProperties"] is False and "clientOrderId" in order["properties"] and "timeInForce" in order["properties"]
     assert document["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SubmitRequest"}
     assert "429" in document["paths"]["/orders"]["post"]["responses"]
+
+
+def test_orders_sent_at_once_are_written_together_each_acknowledged_once_on_disk(api_server: tuple[ApiServer, Store]) -> None:
+    """Group commit: many traders at once, one fsync for several orders; every 202 is a stored row."""
+    server, store = api_server
+    url = f"http://127.0.0.1:{server.port}"
+
+    def send(trader: Any) -> list[tuple[int, Any]]:
+        return [
+            _post(url, {"envelope": "0x" + signed_order(trader, CHAIN_ID, INBOX, market=0, side=0, price=100, quantity=1, nonce=n, expiry=0).hex()})
+            for n in range(1, 9)
+        ]
+
+    with ThreadPoolExecutor(len(TRADERS)) as pool:
+        answers = [a for answers in pool.map(send, TRADERS) for a in answers]
+    assert [status for status, _ in answers] == [202] * 48
+    ids = {body["id"] for _, body in answers}
+    assert len(ids) == 48 and store.db.execute("SELECT COUNT(*) FROM api_orders").fetchone()[0] == 48
+    intake = server._app[INTAKE]
+    assert intake.written == 48 and intake.writes < 48  # some orders shared a transaction
+
+
+def test_one_nonce_sent_twice_at_once_is_admitted_once_and_one_envelope_stored_once(api: tuple[str, Store]) -> None:
+    url, store = api
+    first, second = _envelope(nonce=7, price=100), _envelope(nonce=7, price=101)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda e: _post(url, {"envelope": "0x" + e.hex()}), [first, second]))
+    assert sorted(status for status, _ in answers) == [202, 409]
+    assert {body.get("reason") for status, body in answers if status == 409} == {"NONCE_NOT_FRESH"}
+    again = _envelope(nonce=8)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda e: _post(url, {"envelope": "0x" + e.hex()}), [again, again]))
+    assert len({body["id"] for _, body in answers}) == 1 and sorted(body["status"] for _, body in answers) == ["duplicate", "pending"]
+    assert store.db.execute("SELECT COUNT(*) FROM api_orders WHERE nonce = 8").fetchone()[0] == 1

@@ -53,12 +53,13 @@ class Admission:
     config: AdmissionConfig
     clock: Callable[[], float] = time.time
 
-    def admit(self, envelope: bytes) -> ApiSubmission:
-        """The submission to record for a signature-checked envelope, or `Refusal`."""
+    def admit(self, envelope: bytes, waiting: Callable[[str], Sequence[ApiSubmission]] = lambda trader: ()) -> ApiSubmission:
+        """The submission to record for a signature-checked envelope, or `Refusal`. `waiting`
+        gives a trader's admitted messages not stored yet (the API's group commit)."""
         decoded = clobnode_core.decode_envelope(envelope)
         trader = str(decoded["trader"]).lower()
         last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
-        in_flight = self.store.in_flight_api_orders(trader, last_nonce)
+        in_flight = [*self.store.in_flight_api_orders(trader, last_nonce), *waiting(trader)]
         if len(in_flight) >= self.config.max_pending_per_trader:
             raise Refusal("TOO_MANY_PENDING", f"{len(in_flight)} messages of this trader are waiting for L1 (at most {self.config.max_pending_per_trader})", 429)
         return self.check(envelope[20:-65], submission_of(trader, decoded["message"]), in_flight)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from clobnode.api import models as m
 from clobnode.api.admission import Admission, RateLimiter, Refusal
+from clobnode.api.intake import Intake
 from clobnode.api.market_data import MarketDataFeed
 from clobnode.api.metrics import metrics_handler
 from clobnode.api.openapi import Route, openapi_document
@@ -52,6 +53,7 @@ class ApiContext:
 
 
 CONTEXT = web.AppKey("context", ApiContext)
+INTAKE = web.AppKey("intake", Intake)
 METRICS = web.AppKey("metrics", NodeMetrics)
 
 
@@ -140,16 +142,19 @@ async def post_order(request: web.Request) -> web.Response:
         return _error(str(exc))
     if not clobnode_core.verify_envelope(ctx.chain_id, ctx.inbox, envelope):
         return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)", 400, "BAD_SIGNATURE")
+    intake = request.app[INTAKE]
     existing = ctx.store.api_order_id(envelope)
+    if existing is None:
+        existing = await intake.queued(envelope)
     if existing is not None:
         return respond(m.SubmitResponse, {"id": existing, "status": "duplicate", "trader": decoded["trader"]})
     try:
-        submission = ctx.admission.admit(envelope)
+        submission = ctx.admission.admit(envelope, intake.waiting)
     except Refusal as refusal:
         _count(request, refusal.reason)
         return _error(refusal.detail, refusal.status, refusal.reason)
     _count(request, "ADMITTED")
-    order_id, is_new = ctx.store.add_api_order(envelope, submission)
+    order_id, is_new = await intake.submit(envelope, submission)  # on disk (group commit) before the answer
     return respond(m.SubmitResponse, {
         "id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
         "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id),
@@ -379,6 +384,12 @@ def make_app(context: ApiContext) -> web.Application:
     feed = MarketDataFeed(context.engine, context.store)
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
+    intake = app[INTAKE] = Intake(context.store.path)
+
+    async def close_intake(_app: web.Application) -> None:
+        intake.close()
+
+    app.on_cleanup.append(close_intake)
     document = openapi_document(ROUTES)
 
     async def get_openapi(_request: web.Request) -> web.Response:

@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS blob_tx_in_flight (
     nonce INTEGER PRIMARY KEY, order_ids TEXT NOT NULL, tx_hashes TEXT NOT NULL, max_fee TEXT NOT NULL,
     tip TEXT NOT NULL, blob_fee TEXT NOT NULL, gas INTEGER NOT NULL, raw BLOB NOT NULL);
 -- Prover jobs: one row per attempt at a range. Active: queued (retry_at: not before), proving,
--- proven; done: verified, failed (the Rollup refused it), error (proving failed), superseded.
+-- proven, submitted (its settlement tx sent); done: verified, failed (the Rollup refused it),
+-- error (proving failed, or the settlement tx was dropped), superseded.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL,
     status TEXT NOT NULL, backend TEXT NOT NULL, public_values BLOB NOT NULL, proof BLOB NOT NULL,
@@ -139,6 +140,7 @@ class Store:
     """One SQLite connection (use one Store per thread)."""
 
     def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
         conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -352,6 +354,12 @@ class Store:
         )
         return int(cur.lastrowid or 0), True
 
+    def add_api_orders(self, admitted: Sequence[tuple[bytes, ApiSubmission]]) -> list[tuple[int, bool]]:
+        """`add_api_order` for many messages in one transaction: one fsync for all of them (the
+        API's group commit); returns (id, is_new) of each, in order."""
+        with self.transaction():
+            return [self.add_api_order(envelope, submission) for envelope, submission in admitted]
+
     def pending_api_orders(self, limit: int) -> list[tuple[int, bytes]]:
         rows = self.db.execute(
             "SELECT id, envelope FROM api_orders WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
@@ -546,7 +554,7 @@ class Store:
     def batch_covering(self, inbox_index: int) -> BatchRecord | None:
         """The newest batch (proven, submitted or verified) whose range holds `inbox_index`."""
         row = self._one(
-            self._BATCH + " WHERE inbox_start <= ? AND inbox_end > ? AND status IN ('proven', 'verified') ORDER BY id DESC LIMIT 1",
+            self._BATCH + " WHERE inbox_start <= ? AND inbox_end > ? AND status IN ('proven', 'submitted', 'verified') ORDER BY id DESC LIMIT 1",
             (inbox_index, inbox_index),
         )
         return None if row is None else self._batch(row)
@@ -596,9 +604,15 @@ class Store:
         return [self._batch(r) for r in rows]
 
     def active_jobs(self) -> list[BatchRecord]:
-        """Jobs queued, proving or proven, by range start."""
-        rows = self.db.execute(self._BATCH + " WHERE status IN ('queued', 'proving', 'proven') ORDER BY inbox_start, id").fetchall()
+        """Jobs queued, proving, proven or submitted to L1, by range start."""
+        rows = self.db.execute(
+            self._BATCH + " WHERE status IN ('queued', 'proving', 'proven', 'submitted') ORDER BY inbox_start, id"
+        ).fetchall()
         return [self._batch(r) for r in rows]
+
+    def submitted_batches(self) -> list[BatchRecord]:
+        """Batches whose settlement transaction was sent and has no receipt yet."""
+        return [self._batch(r) for r in self.db.execute(self._BATCH + " WHERE status = 'submitted' ORDER BY id").fetchall()]
 
     def attempts_at(self, inbox_start: int) -> tuple[int, float]:
         """(failed or errored attempts at ranges from `inbox_start`, when the last one ended)."""

@@ -1,0 +1,97 @@
+"""Intake: admitted messages on their way to disk, with group commit.
+
+An order is acknowledged (`202`) only once it is on disk (SQLite, `synchronous=FULL`). One fsync
+per order costs about 1.5 ms on our machines and capped the API near 420 orders/s. Here every
+message admitted while a write is under way joins the next one: a writer thread commits them all
+in one transaction (one fsync), then answers each. Until its write lands, a message counts for
+admission like a stored one (`waiting`): a later message of the same trader must have a higher
+nonce and finds its lock held, and the same envelope sent twice is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from clobnode.storage.store import ApiSubmission, Store
+
+
+class Intake:
+    """Group commit of admitted messages; use it from the API's event loop only."""
+
+    def __init__(self, store_path: Path) -> None:
+        self._store_path = store_path
+        self._store: Store | None = None  # the writer thread's own connection
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clobnode-intake")
+        self._queue: list[tuple[bytes, ApiSubmission, asyncio.Future[tuple[int, bool]]]] = []
+        self._waiting: dict[str, list[ApiSubmission]] = {}
+        self._by_envelope: dict[bytes, asyncio.Future[tuple[int, bool]]] = {}
+        self._draining = False
+        self.writes = 0  # transactions written (each one fsync)
+        self.written = 0  # messages written
+
+    def waiting(self, trader: str) -> Sequence[ApiSubmission]:
+        """The trader's admitted messages not on disk yet."""
+        return self._waiting.get(trader, ())
+
+    async def queued(self, envelope: bytes) -> int | None:
+        """The id of `envelope` if it is on its way to disk (once written), else None."""
+        pending = self._by_envelope.get(envelope)
+        if pending is None:
+            return None
+        row_id, _ = await asyncio.shield(pending)
+        return row_id
+
+    async def submit(self, envelope: bytes, submission: ApiSubmission) -> tuple[int, bool]:
+        """Write `submission` (admitted against `waiting`) with the next group; (id, is_new) once on disk."""
+        pending = self._by_envelope.get(envelope)
+        if pending is not None:
+            row_id, _ = await asyncio.shield(pending)
+            return row_id, False
+        future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
+        self._queue.append((envelope, submission, future))
+        self._waiting.setdefault(submission.trader, []).append(submission)
+        self._by_envelope[envelope] = future
+        if not self._draining:
+            self._draining = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._queue:
+                group, self._queue = self._queue, []
+                try:
+                    results = await loop.run_in_executor(self._writer, self._write, [(e, s) for e, s, _ in group])
+                except Exception as exc:  # noqa: BLE001 (every waiting request gets the failure)
+                    for _, _, future in group:
+                        future.set_exception(exc)
+                else:
+                    for (_, _, future), result in zip(group, results, strict=True):
+                        future.set_result(result)
+                finally:
+                    for envelope, submission, _ in group:
+                        self._by_envelope.pop(envelope, None)
+                        waiting = self._waiting.get(submission.trader, [])
+                        if submission in waiting:
+                            waiting.remove(submission)
+                        if not waiting:
+                            self._waiting.pop(submission.trader, None)
+        finally:
+            self._draining = False
+
+    def _write(self, admitted: list[tuple[bytes, ApiSubmission]]) -> list[tuple[int, bool]]:
+        if self._store is None:
+            self._store = Store(self._store_path)
+        results = self._store.add_api_orders(admitted)
+        self.writes += 1
+        self.written += len(admitted)
+        return results
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._store is not None:
+            self._store.close()
