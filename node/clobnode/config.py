@@ -50,7 +50,7 @@ class ProposerConfig:
     max_fee_per_blob_gas_floor: int = 1
     max_orders_per_batch: int = 16384  # compressed, a 6-blob batch carries ~7,700 signed orders
     replace_after_s: float = 24.0  # a blob tx not included this long is replaced (same nonce, bumped fees)
-    inclusion_wait_s: float = 2.0  # how long one step waits for its tx (automining devnets: milliseconds)
+    inclusion_wait_s: float = 0.0  # how long one step waits for its tx: 0 looks once a pass (the loop never blocks on L1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -516,12 +516,12 @@ class L1Client:
         if receipt.status != 1:
             raise L1Error(
                 f"transaction {to_hex(tx_hash)} reverted in block {receipt.block_number}",
-                revert_data=self._replay_revert_data(tx_hash, receipt.block_number),
+                revert_data=self.replay_revert_data(tx_hash, receipt.block_number),
                 tx_hash=bytes(tx_hash),
             )
         return receipt
 
-    def _replay_revert_data(self, tx_hash: bytes, block_number: int) -> bytes | None:
+    def replay_revert_data(self, tx_hash: bytes, block_number: int) -> bytes | None:
         """Re-run a reverted transaction with eth_call on the parent block's state to get its revert data."""
         tx = self.rpc("eth_getTransactionByHash", [to_hex(tx_hash)])
         if tx is None:

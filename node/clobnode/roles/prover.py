@@ -4,10 +4,11 @@ Jobs live in the store (table `batches`, one row per attempt), so they survive r
 Rollup's verified index the prover plans a chain of consecutive ranges, each ending at a state
 checkpoint, up to `[prover] max_jobs` ahead; `workers` threads prove them at once (the guest input
 is built on the node's loop, where the engine and the store live; the backend runs in the
-thread). The range that starts at the verified index is settled as soon as it is proven. A range
-whose proving failed, or that the Rollup refused, is tried again as a new job after a backoff
-(`retry_base_s`, doubled per attempt, up to `retry_max_s`). Jobs the chain no longer needs (a
-range someone else settled, one a reorg moved) are superseded.
+thread). The range that starts at the verified index is submitted to the Rollup as soon as it is
+proven, and its receipt is followed on the next passes: one settlement in flight, and the loop
+never waits for L1. A range whose proving failed, or that the Rollup refused, is tried again as a
+new job after a backoff (`retry_base_s`, doubled per attempt, up to `retry_max_s`). Jobs the
+chain no longer needs (a range someone else settled, one a reorg moved) are superseded.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Prover:
         self._prune = prune
         self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="prover")
         self._running: dict[int, Future[tuple[Proof, float]]] = {}
+        self._submitted_at: dict[int, float] = {}  # batch id → when its settlement was sent
         requeued = store.requeue_proving_jobs()
         if requeued:
             log.info("%d prover job(s) interrupted by the last stop are queued again", requeued)
@@ -53,7 +55,8 @@ class Prover:
     # ---- one pass -----------------------------------------------------------------------------
 
     def prove_and_settle(self) -> None:
-        """Plan, start, collect and settle: one pass, never blocking on a proof."""
+        """Follow, plan, start, collect and settle: one pass, never blocking on a proof or on L1."""
+        self._follow_settlement()
         _, verified_index = self.settler.rollup_position()
         self._prune(verified_index)
         chain = self._plan(verified_index)
@@ -63,7 +66,7 @@ class Prover:
                 self._start(job)
         self._collect()
         head = self.store.open_batch()
-        if head is not None and head.inbox_start == verified_index:
+        if head is not None and head.inbox_start == verified_index and not self.store.submitted_batches():
             self._settle(head)
 
     def prove_next(self) -> BatchRecord | None:
@@ -161,7 +164,20 @@ class Prover:
     def _settle(self, batch: BatchRecord) -> None:
         openings = equivalence.openings_for_range(self.store, batch.inbox_start, batch.inbox_end)
         equivalence.check_blobs_hash(openings, batch.public_values)
-        with self.metrics.settle_seconds.time():
-            verified = self.settler.submit(batch, [o.as_tuple() for o in openings])
-        self.metrics.batches.labels("verified" if verified else "failed").inc()
-        self.metrics.wallet.labels("settler").set(self.settler.balance())
+        if self.settler.submit(batch, [o.as_tuple() for o in openings]):
+            self._submitted_at[batch.id] = time.monotonic()
+            self._follow_settlement()  # an automining L1 has it already
+        else:
+            self.metrics.batches.labels("failed").inc()
+
+    def _follow_settlement(self) -> None:
+        """The submitted batch's receipt, if it came (one batch is submitted at a time)."""
+        for batch in self.store.submitted_batches():
+            verified = self.settler.follow(batch)
+            if verified is None:
+                continue
+            self.metrics.batches.labels("verified" if verified else "failed").inc()
+            started = self._submitted_at.pop(batch.id, None)
+            if verified and started is not None:
+                self.metrics.settle_seconds.observe(time.monotonic() - started)
+            self.metrics.wallet.labels("settler").set(self.settler.balance())

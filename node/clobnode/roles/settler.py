@@ -43,7 +43,8 @@ def header_tuple(public_values: bytes) -> tuple[bytes, bytes, int, int, bytes, b
 
 
 class Settler:
-    """Sends `Rollup.submitBatch(header, blobOpenings, proof)`; a revert marks the batch failed with its reason."""
+    """Sends `Rollup.submitBatch(header, blobOpenings, proof)` without waiting for it (`submit`),
+    then follows its receipt (`follow`); a refusal marks the batch failed with its reason."""
 
     def __init__(self, l1: L1Client, account: LocalAccount, rollup: Contract, store: Store) -> None:
         self._l1 = l1
@@ -60,17 +61,41 @@ class Settler:
         root = bytes(self._rollup.functions.stateRoot().call())
         return root, int(self._rollup.functions.nextInboxIndex().call())
 
+    def _failed(self, batch: BatchRecord, exc: L1Error) -> None:
+        reason = f"{exc}" + (f" ({describe_revert(exc.revert_data)})" if exc.revert_data else "")
+        self._store.set_batch_status(batch.id, "failed", error=reason)
+        log.warning("batch %d [%d, %d) rejected by the Rollup: %s", batch.id, batch.inbox_start, batch.inbox_end, reason)
+
     def submit(self, batch: BatchRecord, blob_openings: list[BlobOpeningTuple] | None = None) -> bool:
+        """Send the batch (`submitted`, with its tx hash); False if the Rollup refuses it already
+        in the gas estimate (`failed`, with the reason)."""
         args = [header_tuple(batch.public_values), list(blob_openings or []), batch.proof]
         data = bytes.fromhex(self._rollup.encode_abi("submitBatch", args=args)[2:])
         try:
-            receipt = self._l1.send_transaction(self._account, self._rollup.address, data)
+            tx_hash = self._l1.submit_transaction(self._account, self._rollup.address, data)
         except L1Error as exc:
             self._l1.reset_nonce(self._account.address)
-            reason = f"{exc}" + (f" ({describe_revert(exc.revert_data)})" if exc.revert_data else "")
-            self._store.set_batch_status(batch.id, "failed", error=reason)
-            log.warning("batch %d [%d, %d) rejected by the Rollup: %s", batch.id, batch.inbox_start, batch.inbox_end, reason)
+            self._failed(batch, exc)
             return False
-        self._store.set_batch_status(batch.id, "verified", tx_hash=to_hex(receipt.tx_hash))
+        self._store.set_batch_status(batch.id, "submitted", tx_hash=to_hex(tx_hash))
+        return True
+
+    def follow(self, batch: BatchRecord) -> bool | None:
+        """The submitted batch's fate: True verified, False failed (reverted, or its transaction
+        dropped: `error`, proven again), None still pending."""
+        assert batch.tx_hash is not None
+        tx_hash = bytes.fromhex(batch.tx_hash.removeprefix("0x"))
+        receipt = self._l1.get_receipt(tx_hash)
+        if receipt is None:
+            if self._l1.rpc("eth_getTransactionByHash", [batch.tx_hash]) is None:
+                self._l1.reset_nonce(self._account.address)
+                self._store.set_batch_status(batch.id, "error", error="the settlement transaction was dropped before inclusion")
+                return False
+            return None
+        if receipt.status != 1:
+            self._failed(batch, L1Error(f"submitBatch reverted in block {receipt.block_number}",
+                                        revert_data=self._l1.replay_revert_data(tx_hash, receipt.block_number)))
+            return False
+        self._store.set_batch_status(batch.id, "verified")
         log.info("batch %d [%d, %d) verified on L1", batch.id, batch.inbox_start, batch.inbox_end)
         return True
