@@ -18,11 +18,11 @@ start: bootstrap
 test: bootstrap zkvm browser
 	bash scripts/run-tests.sh
 
-# Static checks of the node (ruff and mypy, pinned in pyproject's test extras; mypy's settings
-# are in pyproject.toml); `make test` runs them too.
-lint: venv
-	$(VENV)/bin/ruff check node tests scripts
-	$(VENV)/bin/mypy
+# Every static check (scripts/lint.sh): cargo fmt and clippy -D warnings on the Rust, forge fmt
+# on the contracts, ruff and mypy on the node (pinned in pyproject's test extras); `make test`
+# runs them too.
+lint: venv tools
+	bash scripts/lint.sh
 
 # Debian's Chromium, for the dashboard test (headless).
 browser:

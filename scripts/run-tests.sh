@@ -16,9 +16,8 @@ bash scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || status=1
 echo "== forge test (contracts) =="
 forge test 2>&1 | tee "$logs/forge.log" || status=1
 
-echo "== lint (ruff: node, tests, scripts; mypy: node) =="
-.venv/bin/ruff check node tests scripts 2>&1 | tee "$logs/lint.log" || status=1
-.venv/bin/mypy 2>&1 | tee "$logs/mypy.log" || status=1
+echo "== lint (cargo fmt, clippy, forge fmt, ruff, mypy: scripts/lint.sh) =="
+bash scripts/lint.sh 2>&1 | tee "$logs/lint.log" || status=1
 
 echo "== pytest (node, end to end on anvil) =="
 # The zkVM tests (tests/test_sp1.py) need `make zkvm`, which `make test` runs first.
@@ -28,8 +27,7 @@ passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -hE '^test result: ' "$logs/cargo.log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
   if grep -q '^fuzz: no crash' "$logs/fuzz.log"; then echo "1 0"; else echo "0 1"; fi
-  if grep -q '^All checks passed' "$logs/lint.log"; then echo "1 0"; else echo "0 1"; fi
-  if grep -q '^Success: no issues found' "$logs/mypy.log"; then echo "1 0"; else echo "0 1"; fi
+  if grep -q '^lint: clean' "$logs/lint.log"; then echo "1 0"; else echo "0 1"; fi
   grep -hE 'tests? passed, [0-9]+ failed' "$logs/forge.log" | tail -n 1 | sed -E 's/.* ([0-9]+) tests? passed, ([0-9]+) failed.*/\1 \2/'
   tail -n 1 "$logs/pytest.log" | grep -oE '[0-9]+ (passed|failed)' | awk '{c[$2]=$1} END {print (c["passed"]+0), (c["failed"]+0)}'
 )

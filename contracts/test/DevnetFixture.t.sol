@@ -62,8 +62,9 @@ contract DevnetFixtureTest is Test {
     function _rebuildInbox() internal {
         address deployer = vm.parseJsonAddress(json, ".inbox.deployer");
         vm.setNonce(deployer, uint64(vm.parseJsonUint(json, ".inbox.deployer_nonce")));
-        address feeRecipient =
-            vm.keyExistsJson(json, ".inbox.fee_recipient") ? vm.parseJsonAddress(json, ".inbox.fee_recipient") : deployer;
+        address feeRecipient = vm.keyExistsJson(json, ".inbox.fee_recipient")
+            ? vm.parseJsonAddress(json, ".inbox.fee_recipient")
+            : deployer;
         vm.prank(deployer);
         inbox = new Inbox(_uintOr(".inbox.entry_fee", 0), _uintOr(".inbox.blob_fee", 0), feeRecipient);
         assertEq(address(inbox), vm.parseJsonAddress(json, ".inbox.address"));

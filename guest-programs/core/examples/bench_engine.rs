@@ -245,6 +245,10 @@ fn main() {
         changed / blocks,
         reached / blocks
     );
-    println!("signature recovery (EIP-712, secp256k1): {:.1} µs each ({:.0}/s)", per_signature * 1e6, 1.0 / per_signature);
+    println!(
+        "signature recovery (EIP-712, secp256k1): {:.1} µs each ({:.0}/s)",
+        per_signature * 1e6,
+        1.0 / per_signature
+    );
     println!("inbox entry hash + accumulator: {:.0} ns each", per_entry_hash * 1e9);
 }

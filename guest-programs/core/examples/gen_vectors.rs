@@ -10,14 +10,14 @@ use std::path::Path;
 
 use clob_core::blob_batch::encode_blobs;
 use clob_core::guest::execute;
-use clob_core::ledger::Ledger;
-use clob_core::smt;
-use clob_core::state::StateKey;
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT};
 use clob_core::keccak::keccak;
+use clob_core::ledger::Ledger;
 use clob_core::message::{
     CancelAll, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce, ALL_MARKETS,
 };
+use clob_core::smt;
+use clob_core::state::StateKey;
 use clob_core::state::{Market, State};
 use clob_core::transition::BlobMap;
 use clob_core::{eip712, Address};
@@ -186,7 +186,10 @@ fn transition_basic() -> Value {
         ("unknown market", direct(alice, other_market)),
         ("zero quantity", direct(alice, order(Side::Buy, 1, 0, 11))),
         ("insufficient balance", direct(bob, order(Side::Buy, 4_000_000_000, 1_000_000, 9))),
-        ("a rejected order used up its nonce: sent again it is stale", direct(bob, order(Side::Buy, 4_000_000_000, 1_000_000, 9))),
+        (
+            "a rejected order used up its nonce: sent again it is stale",
+            direct(bob, order(Side::Buy, 4_000_000_000, 1_000_000, 9)),
+        ),
         ("unknown kind", entry(9, alice, vec![])),
         ("blob batch of three envelopes", entry(KIND_BLOB_BATCH, bob, batch_hash.to_vec())),
         ("malformed blob batch payload", entry(KIND_BLOB_BATCH, bob, vec![0; 31])),
@@ -198,7 +201,12 @@ fn transition_basic() -> Value {
 
 /// Applies the scenario entry by entry from genesis (entry `i` at block 100 + i, 12 s apart
 /// unless it sets its own timestamp) and records events, roots and the public values.
-fn transition_vector(markets: Vec<Market>, scenario: Vec<(&str, InboxEntry)>, blobs: BlobMap, blob_json: Value) -> Value {
+fn transition_vector(
+    markets: Vec<Market>,
+    scenario: Vec<(&str, InboxEntry)>,
+    blobs: BlobMap,
+    blob_json: Value,
+) -> Value {
     let genesis_state = State::genesis(genesis_config(), markets.clone()).unwrap();
     let mut chain = Chain::new(genesis_state);
     chain.blobs = blobs;
@@ -289,29 +297,71 @@ fn transition_orders() -> Value {
         ("b rests an iceberg sell 10 showing 3", direct(b, o(Side::Sell, 100, 10, 1, |o| o.display_quantity = 3))),
         ("c rests a sell 2 behind it", direct(c, o(Side::Sell, 100, 2, 1, |_| {}))),
         ("a buys 6: iceberg replenishes behind c", direct(a, o(Side::Buy, 100, 6, 1, |o| o.client_order_id = 7))),
-        ("a post-only buy that would cross is rejected", direct(a, o(Side::Buy, 100, 1, 2, |o| o.time_in_force = TimeInForce::PostOnly))),
+        (
+            "a post-only buy that would cross is rejected",
+            direct(a, o(Side::Buy, 100, 1, 2, |o| o.time_in_force = TimeInForce::PostOnly)),
+        ),
         ("a post-only buy rests", direct(a, o(Side::Buy, 98, 4, 3, |o| o.time_in_force = TimeInForce::PostOnly))),
-        ("a fill-or-kill for more than the book is killed", direct(a, o(Side::Buy, 101, 50, 4, |o| o.time_in_force = TimeInForce::Fok))),
-        ("a IOC buy 5 fills from the iceberg", direct(a, o(Side::Buy, 100, 5, 5, |o| o.time_in_force = TimeInForce::Ioc))),
+        (
+            "a fill-or-kill for more than the book is killed",
+            direct(a, o(Side::Buy, 101, 50, 4, |o| o.time_in_force = TimeInForce::Fok)),
+        ),
+        (
+            "a IOC buy 5 fills from the iceberg",
+            direct(a, o(Side::Buy, 100, 5, 5, |o| o.time_in_force = TimeInForce::Ioc)),
+        ),
         ("c buy stop at 101 waits", direct(c, o(Side::Buy, 103, 2, 2, |o| o.trigger_price = 101))),
         ("b sells 2 more at 101", direct(b, o(Side::Sell, 101, 2, 2, |_| {}))),
         ("b sells 3 at 103", direct(b, o(Side::Sell, 103, 3, 3, |_| {}))),
         ("a buys at 101: the stop fires and takes 103", direct(a, o(Side::Buy, 101, 3, 6, |_| {}))),
-        ("b market sell down to 97", direct(b, o(Side::Sell, 97, 3, 4, |o| { o.order_type = OrderType::Market; o.time_in_force = TimeInForce::Ioc; }))),
-        ("b reduces nothing: unknown order", direct(b, Message::Replace(Replace { market: 1, order_nonce: 99, nonce: 5, price: 1, quantity: 1 }))),
+        (
+            "b market sell down to 97",
+            direct(
+                b,
+                o(Side::Sell, 97, 3, 4, |o| {
+                    o.order_type = OrderType::Market;
+                    o.time_in_force = TimeInForce::Ioc;
+                }),
+            ),
+        ),
+        (
+            "b reduces nothing: unknown order",
+            direct(b, Message::Replace(Replace { market: 1, order_nonce: 99, nonce: 5, price: 1, quantity: 1 })),
+        ),
         ("a rests a buy at 95", direct(a, o(Side::Buy, 95, 5, 7, |_| {}))),
         ("c rests a buy at 95 behind it", direct(c, o(Side::Buy, 95, 5, 3, |_| {}))),
-        ("a reduces to 2 keeping priority", direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 8, price: 95, quantity: 2 }))),
-        ("a moves to 96 losing it", direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 9, price: 96, quantity: 2 }))),
+        (
+            "a reduces to 2 keeping priority",
+            direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 8, price: 95, quantity: 2 })),
+        ),
+        (
+            "a moves to 96 losing it",
+            direct(a, Message::Replace(Replace { market: 1, order_nonce: 7, nonce: 9, price: 96, quantity: 2 })),
+        ),
         ("a self-trade, cancel taker", direct(a, o(Side::Sell, 96, 1, 10, |_| {}))),
-        ("a self-trade, decrement both", direct(a, o(Side::Sell, 96, 1, 11, |o| o.stp = SelfTradePrevention::DecrementBoth))),
-        ("a self-trade, cancel maker then fill c", direct(a, o(Side::Sell, 95, 2, 12, |o| o.stp = SelfTradePrevention::CancelMaker))),
+        (
+            "a self-trade, decrement both",
+            direct(a, o(Side::Sell, 96, 1, 11, |o| o.stp = SelfTradePrevention::DecrementBoth)),
+        ),
+        (
+            "a self-trade, cancel maker then fill c",
+            direct(a, o(Side::Sell, 95, 2, 12, |o| o.stp = SelfTradePrevention::CancelMaker)),
+        ),
         ("b sell expiring soon", direct(b, o(Side::Sell, 110, 1, 6, |o| o.expiry = T0 + 12 * 30))),
         ("c sell at 111", direct(c, o(Side::Sell, 111, 1, 4, |_| {}))),
-        ("after expiry a buy removes it and fills c", at_time(T0 + 12 * 40, direct(a, o(Side::Buy, 111, 3, 13, |_| {})))),
+        (
+            "after expiry a buy removes it and fills c",
+            at_time(T0 + 12 * 40, direct(a, o(Side::Buy, 111, 3, 13, |_| {}))),
+        ),
         ("a cancels unknown", direct(a, Message::Cancel(clob_core::message::Cancel { market: 1, order_nonce: 1 }))),
-        ("a cancel-all everywhere", at_time(T0 + 12 * 41, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 })))),
-        ("the same cancel-all again is stale", at_time(T0 + 12 * 42, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 })))),
+        (
+            "a cancel-all everywhere",
+            at_time(T0 + 12 * 41, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 }))),
+        ),
+        (
+            "the same cancel-all again is stale",
+            at_time(T0 + 12 * 42, direct(a, Message::CancelAll(CancelAll { market: ALL_MARKETS, nonce: 14 }))),
+        ),
     ]);
     transition_vector(vec![m], scenario, BlobMap::new(), json!([]))
 }

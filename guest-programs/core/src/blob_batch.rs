@@ -71,7 +71,11 @@ pub fn encode_blobs(envelopes: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, BatchEncoding
     let batch = encode_batch(envelopes)?;
     let raw_len = u32::from_be_bytes(batch[6..10].try_into().expect("4 bytes")) as usize;
     let count = batch.len().div_ceil(BLOB_CAPACITY).max(raw_len.div_ceil(MAX_EXPANSION * BLOB_CAPACITY)).max(1);
-    Ok((0..count).map(|i| pack_blob(batch.get(i * BLOB_CAPACITY..).map_or(&[][..], |rest| &rest[..rest.len().min(BLOB_CAPACITY)]))).collect())
+    Ok((0..count)
+        .map(|i| {
+            pack_blob(batch.get(i * BLOB_CAPACITY..).map_or(&[][..], |rest| &rest[..rest.len().min(BLOB_CAPACITY)]))
+        })
+        .collect())
 }
 
 /// One blob holding `data` (at most [`BLOB_CAPACITY`] bytes), zero-padded.
@@ -251,7 +255,11 @@ mod tests {
         assert_eq!(decode_blobs(&overrun), None);
         let deflated = miniz_oxide::deflate::compress_to_vec(&raw, 6);
         assert!(decode_blobs(&v2_blobs(CODEC_DEFLATE, &deflated, raw.len(), 1)).is_some());
-        assert_eq!(decode_blobs(&v2_blobs(CODEC_DEFLATE, &deflated, raw.len() - 1, 1)), None, "inflates past rawLength");
+        assert_eq!(
+            decode_blobs(&v2_blobs(CODEC_DEFLATE, &deflated, raw.len() - 1, 1)),
+            None,
+            "inflates past rawLength"
+        );
         assert_eq!(decode_blobs(&v2_blobs(CODEC_DEFLATE, &deflated, raw.len() + 1, 1)), None, "inflates short");
         assert_eq!(decode_blobs(&v2_blobs(CODEC_DEFLATE, &raw, raw.len(), 1)), None, "not a DEFLATE stream");
     }

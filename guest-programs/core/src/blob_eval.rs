@@ -82,8 +82,7 @@ pub fn blobs_hash(openings: &[BlobOpening]) -> Hash {
     if openings.is_empty() {
         return [0; 32];
     }
-    let parts: Vec<&[u8]> =
-        openings.iter().flat_map(|o| [&o.versioned_hash[..], &o.z[..], &o.y[..]]).collect();
+    let parts: Vec<&[u8]> = openings.iter().flat_map(|o| [&o.versioned_hash[..], &o.z[..], &o.y[..]]).collect();
     keccak(&parts)
 }
 
@@ -148,9 +147,7 @@ fn bit_reversed_roots() -> Vec<Scalar> {
         powers.push(power);
         power *= generator;
     }
-    (0..FIELD_ELEMENTS_PER_BLOB)
-        .map(|i| powers[(i as u32).reverse_bits() as usize >> (32 - DOMAIN_BITS)])
-        .collect()
+    (0..FIELD_ELEMENTS_PER_BLOB).map(|i| powers[(i as u32).reverse_bits() as usize >> (32 - DOMAIN_BITS)]).collect()
 }
 
 /// Replaces every (non-zero) element with its inverse (Montgomery's trick).

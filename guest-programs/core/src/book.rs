@@ -17,8 +17,8 @@ use alloc::vec::Vec;
 
 use crate::message::Side;
 use crate::state::{
-    Account, AddressKey, Candle, Hint, Ladder, Level, LevelId, MarketState, OpenOrders, OrderId, OrderKind, OrderRecord, OrderRef,
-    State, Trade, CANDLES,
+    Account, AddressKey, Candle, Hint, Ladder, Level, LevelId, MarketState, OpenOrders, OrderId, OrderKind,
+    OrderRecord, OrderRef, State, Trade, CANDLES,
 };
 use crate::Address;
 
@@ -155,7 +155,8 @@ impl State {
     /// orders by nonce then stops by nonce; the trader's list left empty. Work is the trader's
     /// own orders (at most the market's `max_open_orders`).
     pub(crate) fn take_all_of(&mut self, trader: &Address, market: u32) -> Vec<(OrderId, OrderRecord)> {
-        let open = self.accounts.get(&AddressKey(*trader)).map_or(OpenOrders::default(), |account| account.open_in(market));
+        let open =
+            self.accounts.get(&AddressKey(*trader)).map_or(OpenOrders::default(), |account| account.open_in(market));
         let mut listed: Vec<(OrderKind, u64)> = Vec::with_capacity(open.count as usize);
         let mut at = open.newest;
         while at != 0 && listed.len() < open.count as usize {

@@ -69,12 +69,9 @@ pub fn struct_hash(trader: &Address, message: &Message) -> Hash {
             &word(cancel.market.into()),
             &word(cancel.order_nonce),
         ]),
-        Message::CancelAll(all) => keccak(&[
-            &keccak(&[CANCEL_ALL_TYPE]),
-            &address_word(trader),
-            &word(all.market.into()),
-            &word(all.nonce),
-        ]),
+        Message::CancelAll(all) => {
+            keccak(&[&keccak(&[CANCEL_ALL_TYPE]), &address_word(trader), &word(all.market.into()), &word(all.nonce)])
+        }
         Message::Replace(replace) => keccak(&[
             &keccak(&[REPLACE_TYPE]),
             &address_word(trader),
@@ -139,7 +136,7 @@ mod recover {
     use sp1_lib::secp256k1::Secp256k1Point;
     use sp1_lib::utils::AffinePoint as _;
 
-    use crate::uint256::{self, MulMod, Precompile, U256, N};
+    use crate::uint256::{self, MulMod, Precompile, N, U256};
     use crate::Hash;
 
     /// A scalar of a signature: `1 <= v < n` (`Signature::from_slice`'s rule).
@@ -168,7 +165,10 @@ mod recover {
         ops.mul_mod(&mut u2, &s, &N);
         #[allow(deprecated)] // sp1-lib's replacement (a `Self`-typed constant) is not released yet
         let generator = Secp256k1Point::new(Secp256k1Point::GENERATOR);
-        let big_r = <Secp256k1Point as sp1_lib::utils::AffinePoint<8>>::from(&uint256::to_le_bytes(&r), &uint256::to_le_bytes(&y));
+        let big_r = <Secp256k1Point as sp1_lib::utils::AffinePoint<8>>::from(
+            &uint256::to_le_bytes(&r),
+            &uint256::to_le_bytes(&y),
+        );
         let key = Secp256k1Point::multi_scalar_multiplication(&bits_le(&u1), generator, &bits_le(&u2), big_r);
         if key.is_identity() {
             return None;

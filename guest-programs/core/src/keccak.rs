@@ -189,8 +189,31 @@ mod sponge {
         };
         let last = 0x80u64 << (8 * ((RATE - 1) % 8));
         let mut state = [
-            word(a, 0), word(a, 8), word(a, 16), word(a, 24), word(b, 0), word(b, 8), word(b, 16), word(b, 24), pad, 0, 0, 0,
-            0, 0, 0, 0, last, 0, 0, 0, 0, 0, 0, 0, 0,
+            word(a, 0),
+            word(a, 8),
+            word(a, 16),
+            word(a, 24),
+            word(b, 0),
+            word(b, 8),
+            word(b, 16),
+            word(b, 24),
+            pad,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            last,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
         ];
         permute(&mut state);
         let mut out = [0u8; 32];
@@ -238,7 +261,11 @@ mod sponge {
                     let expected: Hash = Keccak256::digest(input).into();
                     for split in [0, 1, 3, 8, 135, 136, 137].into_iter().filter(|s| *s <= len) {
                         let (a, b) = input.split_at(split);
-                        assert_eq!(keccak_with(&[a, b], keccak::f1600), expected, "offset {offset} len {len} split {split}");
+                        assert_eq!(
+                            keccak_with(&[a, b], keccak::f1600),
+                            expected,
+                            "offset {offset} len {len} split {split}"
+                        );
                     }
                 }
             }

@@ -58,7 +58,7 @@ fn leaf_changes(values: &[LeafValue]) -> Vec<(Hash, Option<Hash>)> {
             (path, leaf_of(&path, bytes))
         })
         .collect();
-    changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    changes.sort_unstable_by_key(|a| a.0);
     changes.dedup_by(|a, b| a.0 == b.0);
     changes
 }
@@ -116,7 +116,7 @@ impl Ledger {
                 changed.push((*key, bytes));
             }
         }
-        changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        changes.sort_unstable_by_key(|a| a.0);
         self.tree = smt::update(&self.tree, &changes).expect("the node's tree is complete");
         Commit { root: self.root(), changed, accessed: accessed.into_iter().map(|(key, _)| key).collect() }
     }
@@ -175,8 +175,8 @@ impl Ledger {
             paths.push(path);
         }
         paths.sort_unstable();
-        changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        records.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        changes.sort_unstable_by_key(|a| a.0);
+        records.sort_unstable_by_key(|a| a.0);
         absent.sort_unstable();
         let absent: Vec<StateKey> = absent.into_iter().map(|(_, key)| key).collect();
         // Open what the range's own update will need (siblings a deletion lifts) as the proof

@@ -193,7 +193,9 @@ impl Message {
                 put(&[ORDER_TYPE]);
                 put(&o.market.to_be_bytes());
                 put(&[o.side.to_byte(), o.order_type.to_byte(), o.time_in_force.to_byte(), o.stp.to_byte()]);
-                for value in [o.price, o.quantity, o.trigger_price, o.display_quantity, o.nonce, o.expiry, o.client_order_id] {
+                for value in
+                    [o.price, o.quantity, o.trigger_price, o.display_quantity, o.nonce, o.expiry, o.client_order_id]
+                {
                     put(&value.to_be_bytes());
                 }
             }

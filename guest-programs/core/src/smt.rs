@@ -186,7 +186,9 @@ fn update_at(node: &Node, depth: usize, changes: &[(Hash, Option<Hash>)]) -> Res
         (Node::Opaque(_), _) => Err(Incomplete { depth, path: *first }),
         // One leaf set or removed where it was, or put into an empty slot: the common cases,
         // without building a list.
-        (Node::Leaf(leaf), [(path, value)]) if *path == leaf.path => Ok(value.map_or(Node::Empty, |v| Node::leaf(*path, v))),
+        (Node::Leaf(leaf), [(path, value)]) if *path == leaf.path => {
+            Ok(value.map_or(Node::Empty, |v| Node::leaf(*path, v)))
+        }
         (Node::Empty, [(path, value)]) => Ok(value.map_or(Node::Empty, |v| Node::leaf(*path, v))),
         // Several changes under an empty slot or a lone leaf: split them (and the leaf) by the
         // next bit and go on down, as under an internal node; `join` keeps the result canonical.

@@ -60,7 +60,13 @@ pub fn apply_entries(
 /// Applies one message of `trader` at `l1_timestamp` WITHOUT inbox accounting (no entry hash,
 /// no accumulator, no signature): the matching engine alone, for benchmarks and simulations.
 /// A state advanced this way no longer corresponds to any inbox; the node never does this.
-pub fn apply_direct(state: &mut State, trader: &Address, message: &Message, l1_timestamp: u64, events: &mut Vec<Event>) {
+pub fn apply_direct(
+    state: &mut State,
+    trader: &Address,
+    message: &Message,
+    l1_timestamp: u64,
+    events: &mut Vec<Event>,
+) {
     let header = state.header_mut();
     header.l1_timestamp = l1_timestamp;
     let mut out = Emitter::new(header.next_index, None, l1_timestamp, events);
@@ -386,7 +392,14 @@ fn place_order(state: &mut State, trader: &Address, order: &Order, out: &mut Emi
 
 /// With its `amount` locked: uses up the nonce, emits `accepted`, then parks a stop or executes
 /// the order.
-fn commit_order(state: &mut State, venue: &mut Venue, trader: &Address, order: &Order, amount: u128, out: &mut Emitter) {
+fn commit_order(
+    state: &mut State,
+    venue: &mut Venue,
+    trader: &Address,
+    order: &Order,
+    amount: u128,
+    out: &mut Emitter,
+) {
     state.set_nonce(trader, order.nonce);
     out.emit(EventKind::Accepted { trader: *trader, order: *order });
     if order.trigger_price != 0 {
@@ -451,14 +464,28 @@ fn fire_stops(state: &mut State, venue: &Venue, out: &mut Emitter) {
         let order = stop.as_order(market.id, id.nonce);
         if is_expired(order.expiry, now) {
             state.unlock(&id.trader, &lock_token(market, order.side), stop.locked);
-            out.emit(cancelled(&id.trader, market.id, id.nonce, order.client_order_id, order.quantity, CancelReason::Expired));
+            out.emit(cancelled(
+                &id.trader,
+                market.id,
+                id.nonce,
+                order.client_order_id,
+                order.quantity,
+                CancelReason::Expired,
+            ));
             continue;
         }
         execute(state, venue, &id.trader, &order, stop.locked, out);
     }
 }
 
-fn cancelled(trader: &Address, market: u32, nonce: u64, client_order_id: u64, remaining: u64, reason: CancelReason) -> EventKind {
+fn cancelled(
+    trader: &Address,
+    market: u32,
+    nonce: u64,
+    client_order_id: u64,
+    remaining: u64,
+    reason: CancelReason,
+) -> EventKind {
     EventKind::Cancelled { trader: *trader, market, nonce, client_order_id, remaining, reason }
 }
 
@@ -469,7 +496,14 @@ fn drop_order(state: &mut State, market: &Market, id: &OrderId, reason: CancelRe
 }
 
 /// Gives back the lock of an order already out of the state and emits `cancelled`.
-fn release(state: &mut State, market: &Market, id: &OrderId, order: &OrderRecord, reason: CancelReason, out: &mut Emitter) {
+fn release(
+    state: &mut State,
+    market: &Market,
+    id: &OrderId,
+    order: &OrderRecord,
+    reason: CancelReason,
+    out: &mut Emitter,
+) {
     state.unlock(&id.trader, &lock_token(market, order.side), order.locked);
     out.emit(cancelled(&id.trader, market.id, id.nonce, order.client_order_id, order.remaining(), reason));
 }
@@ -511,7 +545,14 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
     let token = lock_token(market, order.side);
     if order.time_in_force == TimeInForce::Fok && !fill_or_kill_fills(state, venue, trader, order) {
         state.unlock(trader, &token, locked);
-        return out.emit(cancelled(trader, market.id, order.nonce, order.client_order_id, order.quantity, CancelReason::FillOrKill));
+        return out.emit(cancelled(
+            trader,
+            market.id,
+            order.nonce,
+            order.client_order_id,
+            order.quantity,
+            CancelReason::FillOrKill,
+        ));
     }
     let maker_side = order.side.opposite();
     let maker_ladder = Ladder::book(maker_side);
@@ -531,7 +572,8 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
         }
         visits += 1;
         let (id, maker) = state.first_at(market.id, maker_ladder, best);
-        let (price, visible, maker_expiry, maker_client) = (maker.price, maker.visible, maker.expiry, maker.client_order_id);
+        let (price, visible, maker_expiry, maker_client) =
+            (maker.price, maker.visible, maker.expiry, maker.client_order_id);
         if is_expired(maker_expiry, now) {
             drop_order(state, market, &id, CancelReason::Expired, out);
             continue;
@@ -646,7 +688,11 @@ fn execute(state: &mut State, venue: &Venue, trader: &Address, order: &Order, mu
             kind: OrderKind::Resting,
             side: order.side,
             order_type: OrderType::Limit,
-            time_in_force: if order.time_in_force == TimeInForce::PostOnly { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+            time_in_force: if order.time_in_force == TimeInForce::PostOnly {
+                TimeInForce::PostOnly
+            } else {
+                TimeInForce::Gtc
+            },
             stp: order.stp,
             price: order.price,
             trigger_price: 0,
@@ -719,7 +765,11 @@ fn cancel_all(state: &mut State, trader: &Address, all: &CancelAll, out: &mut Em
     state.set_nonce(trader, all.nonce);
     // Only the markets where the trader has open orders (its account lists them).
     let markets: Vec<u32> = match all.market {
-        ALL_MARKETS => state.accounts.get(&AddressKey(*trader)).map(|account| account.markets.iter().map(|open| open.market).collect()).unwrap_or_default(),
+        ALL_MARKETS => state
+            .accounts
+            .get(&AddressKey(*trader))
+            .map(|account| account.markets.iter().map(|open| open.market).collect())
+            .unwrap_or_default(),
         market => alloc::vec![market],
     };
     let mut count = 0u32;
@@ -781,8 +831,11 @@ mod tests {
 
     #[test]
     fn fee_is_the_same_below_and_above_64_bits() {
-        let wide = |amount: u128, bps: u16| amount / 10_000 * u128::from(bps) + amount % 10_000 * u128::from(bps) / 10_000;
-        for amount in [0, 1, 9_999, 10_000, 123_456_789, u128::from(u64::MAX) - 1, u128::from(u64::MAX), 1 << 64, 1 << 100] {
+        let wide =
+            |amount: u128, bps: u16| amount / 10_000 * u128::from(bps) + amount % 10_000 * u128::from(bps) / 10_000;
+        for amount in
+            [0, 1, 9_999, 10_000, 123_456_789, u128::from(u64::MAX) - 1, u128::from(u64::MAX), 1 << 64, 1 << 100]
+        {
             for bps in [0, 1, 7, 1_000, u16::MAX] {
                 assert_eq!(fee(amount, bps), wide(amount, bps), "{amount} {bps}");
             }
@@ -853,7 +906,11 @@ pub fn preview(state: &State, trader: &Address, message: &Message, now: u64) -> 
                 return Err(RejectReason::StaleNonce);
             }
             if replace.price == old.price && replace.quantity <= old.remaining() {
-                return if replace.quantity < venue.market.min_size { Err(RejectReason::BelowMinSize) } else { Ok(None) };
+                return if replace.quantity < venue.market.min_size {
+                    Err(RejectReason::BelowMinSize)
+                } else {
+                    Ok(None)
+                };
             }
             let order = replacement(replace.market, &old, replace);
             let amount = check_order_terms(state, &venue, trader, &order, true)?;

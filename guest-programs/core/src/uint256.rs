@@ -214,7 +214,10 @@ mod tests {
     #[test]
     fn constants_are_secp256k1s() {
         let p_plus_one = [P[0] + 1, P[1], P[2], P[3]];
-        assert_eq!(SQRT_EXPONENT, core::array::from_fn(|i| p_plus_one[i] >> 2 | p_plus_one.get(i + 1).map_or(0, |n| n << 62)));
+        assert_eq!(
+            SQRT_EXPONENT,
+            core::array::from_fn(|i| p_plus_one[i] >> 2 | p_plus_one.get(i + 1).map_or(0, |n| n << 62))
+        );
         assert_eq!(sub(&[0; 4], &P), [(1 << 32) + 977, 0, 0, 0]);
         assert_eq!(from_be_bytes(&be(&N)), N);
         assert!(bool::from(Scalar::from_repr(FieldBytes::from(be(&sub(&N, &[1, 0, 0, 0])))).is_some()));
@@ -243,7 +246,11 @@ mod tests {
                 match expected {
                     Some(point) => {
                         let encoded = point.to_encoded_point(false);
-                        assert_eq!(got.map(|y| be(&y)).as_ref().map(|y| &y[..]), encoded.y().map(|y| &y[..]), "{i} {odd}");
+                        assert_eq!(
+                            got.map(|y| be(&y)).as_ref().map(|y| &y[..]),
+                            encoded.y().map(|y| &y[..]),
+                            "{i} {odd}"
+                        );
                         some += 1;
                     }
                     None => {

@@ -17,7 +17,9 @@ pub fn withdrawal_leaves(events: &[Event]) -> Vec<Hash> {
     events
         .iter()
         .filter_map(|event| match &event.kind {
-            EventKind::Withdrawal { trader, token, amount } => Some(withdrawal_leaf(trader, token, *amount, event.index)),
+            EventKind::Withdrawal { trader, token, amount } => {
+                Some(withdrawal_leaf(trader, token, *amount, event.index))
+            }
             _ => None,
         })
         .collect()

@@ -40,8 +40,12 @@ fn decoders_and_transition_survive_random_and_mutated_inputs() {
     let seeds = seeds();
     let mut state = State::genesis(genesis_config(), vec![market(), risk_market()]).unwrap();
     let trader = [0xa1; 20];
-    apply_entries(&mut state, &[deposit(trader, base_token(), 1 << 90), deposit(trader, quote_token(), 1 << 90)], &BlobMap::new())
-        .unwrap();
+    apply_entries(
+        &mut state,
+        &[deposit(trader, base_token(), 1 << 90), deposit(trader, quote_token(), 1 << 90)],
+        &BlobMap::new(),
+    )
+    .unwrap();
     let mut runs = 0u64;
     while Instant::now() < deadline {
         let mut bytes = seeds[(next() % seeds.len() as u64) as usize].clone();

@@ -5,10 +5,10 @@ mod common;
 
 use clob_core::events::{CancelReason, EventKind, RejectReason};
 use clob_core::inbox::InboxEntry;
+use clob_core::ledger::Ledger;
 use clob_core::message::{
     CancelAll, Message, OrderType, Replace, SelfTradePrevention as Stp, Side, TimeInForce, ALL_MARKETS,
 };
-use clob_core::ledger::Ledger;
 use clob_core::smt;
 use clob_core::state::{Balance, OrderId, OrderKind, State, StateKey};
 use clob_core::transition::{apply_entries, BlobMap};
@@ -50,7 +50,9 @@ fn fills(events: &[EventKind]) -> Vec<(Address, u64, u64, u64)> {
     events
         .iter()
         .filter_map(|e| match e {
-            EventKind::Fill { maker, maker_nonce, price, quantity, .. } => Some((*maker, *maker_nonce, *price, *quantity)),
+            EventKind::Fill { maker, maker_nonce, price, quantity, .. } => {
+                Some((*maker, *maker_nonce, *price, *quantity))
+            }
             _ => None,
         })
         .collect()
@@ -235,7 +237,18 @@ fn self_trade_prevention_modes() {
     let events = send(&mut s, A, taker(Stp::CancelTaker, 2));
     assert_eq!(cancel_reasons(&events), [(2, 3, CancelReason::SelfTrade)]);
     let events = send(&mut s, A, taker(Stp::DecrementBoth, 3));
-    assert_eq!(events[1], EventKind::SelfTrade { market: 1, trader: A, maker_nonce: 1, maker_client_order_id: 0, taker_nonce: 3, taker_client_order_id: 0, quantity: 3 });
+    assert_eq!(
+        events[1],
+        EventKind::SelfTrade {
+            market: 1,
+            trader: A,
+            maker_nonce: 1,
+            maker_client_order_id: 0,
+            taker_nonce: 3,
+            taker_client_order_id: 0,
+            quantity: 3
+        }
+    );
     assert_eq!(s.order(&OrderId { market: 1, trader: A, nonce: 1 }).unwrap().visible, 2);
     let events = send(&mut s, A, taker(Stp::CancelMaker, 4));
     assert_eq!(cancel_reasons(&events), [(1, 2, CancelReason::SelfTrade)]);
@@ -336,7 +349,8 @@ fn withdrawal_debits_available_and_rejects_what_it_cannot_pay() {
 /// An independent walk up a state-tree branch (what `Vault.escape` does): `keccak(path ‖ value
 /// ‖ 0x01)` at the leaf, then `keccak(left ‖ right)` by the path's bits.
 fn escape_root(path: [u8; 32], value: &[u8], siblings: &[[u8; 32]]) -> [u8; 32] {
-    let mut node: [u8; 32] = Keccak256::new().chain_update(path).chain_update(value).chain_update([1]).finalize().into();
+    let mut node: [u8; 32] =
+        Keccak256::new().chain_update(path).chain_update(value).chain_update([1]).finalize().into();
     for (up, sibling) in siblings.iter().enumerate() {
         let depth = siblings.len() - 1 - up;
         let right = (path[depth / 8] >> (7 - depth % 8)) & 1 == 1;

@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use clob_core::events::EventKind;
 use clob_core::guest::{execute, run};
 use clob_core::inbox::InboxEntry;
-use clob_core::message::{Cancel, CancelAll, Envelope, Message, OrderType, Replace, SelfTradePrevention, Side, TimeInForce};
-use clob_core::public_values::PublicValues;
 use clob_core::ledger::Ledger;
+use clob_core::message::{
+    Cancel, CancelAll, Envelope, Message, OrderType, Replace, SelfTradePrevention, Side, TimeInForce,
+};
+use clob_core::public_values::PublicValues;
 use clob_core::state::State;
 use clob_core::transition::{apply_entries, BlobMap};
 use clob_core::Address;
@@ -53,12 +55,45 @@ proptest! {
 /// has fees, a circuit breaker, a fill cap and an open-order cap).
 #[derive(Clone, Debug)]
 enum Action {
-    Deposit { trader: usize, base: bool, amount: u128 },
-    Withdraw { trader: usize, base: bool, amount: u128 },
-    Order { trader: usize, market: u32, sell: bool, price: u64, quantity: u64, nonce: u64, kind: u8, stp: u8, extra: u64 },
-    Cancel { trader: usize, market: u32, nonce: u64 },
-    CancelAll { trader: usize, market: u32, nonce: u64 },
-    Replace { trader: usize, market: u32, order_nonce: u64, nonce: u64, price: u64, quantity: u64 },
+    Deposit {
+        trader: usize,
+        base: bool,
+        amount: u128,
+    },
+    Withdraw {
+        trader: usize,
+        base: bool,
+        amount: u128,
+    },
+    Order {
+        trader: usize,
+        market: u32,
+        sell: bool,
+        price: u64,
+        quantity: u64,
+        nonce: u64,
+        kind: u8,
+        stp: u8,
+        extra: u64,
+    },
+    Cancel {
+        trader: usize,
+        market: u32,
+        nonce: u64,
+    },
+    CancelAll {
+        trader: usize,
+        market: u32,
+        nonce: u64,
+    },
+    Replace {
+        trader: usize,
+        market: u32,
+        order_nonce: u64,
+        nonce: u64,
+        price: u64,
+        quantity: u64,
+    },
     Wait(u64),
     Garbage(Vec<u8>),
 }
@@ -82,7 +117,17 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn order_message(market: u32, sell: bool, price: u64, quantity: u64, nonce: u64, kind: u8, stp: u8, extra: u64) -> Message {
+#[allow(clippy::too_many_arguments)] // one per field of the order it builds
+fn order_message(
+    market: u32,
+    sell: bool,
+    price: u64,
+    quantity: u64,
+    nonce: u64,
+    kind: u8,
+    stp: u8,
+    extra: u64,
+) -> Message {
     let side = if sell { Side::Sell } else { Side::Buy };
     order_with(market, side, price, quantity, nonce, |o| {
         o.stp = SelfTradePrevention::from_byte(stp).unwrap();
@@ -110,10 +155,9 @@ fn to_entries(actions: &[Action]) -> Vec<InboxEntry> {
         let entry = match action {
             Action::Deposit { trader, base, amount } => deposit(TRADERS[*trader], token(*base), *amount),
             Action::Withdraw { trader, base, amount } => withdrawal(TRADERS[*trader], token(*base), *amount),
-            Action::Order { trader, market, sell, price, quantity, nonce, kind, stp, extra } => direct(
-                TRADERS[*trader],
-                order_message(*market, *sell, *price, *quantity, *nonce, *kind, *stp, *extra),
-            ),
+            Action::Order { trader, market, sell, price, quantity, nonce, kind, stp, extra } => {
+                direct(TRADERS[*trader], order_message(*market, *sell, *price, *quantity, *nonce, *kind, *stp, *extra))
+            }
             Action::Cancel { trader, market, nonce } => {
                 direct(TRADERS[*trader], Message::Cancel(Cancel { market: *market, order_nonce: *nonce }))
             }
@@ -122,7 +166,13 @@ fn to_entries(actions: &[Action]) -> Vec<InboxEntry> {
             }
             Action::Replace { trader, market, order_nonce, nonce, price, quantity } => direct(
                 TRADERS[*trader],
-                Message::Replace(Replace { market: *market, order_nonce: *order_nonce, nonce: *nonce, price: *price, quantity: *quantity }),
+                Message::Replace(Replace {
+                    market: *market,
+                    order_nonce: *order_nonce,
+                    nonce: *nonce,
+                    price: *price,
+                    quantity: *quantity,
+                }),
             ),
             Action::Wait(seconds) => {
                 now += seconds;
@@ -154,7 +204,11 @@ fn check_invariants(state: &State) -> Result<(), TestCaseError> {
     for trader in TRADERS {
         let (mut base, mut quote) = (0u128, 0u128);
         for (_, order) in state.all_orders().filter(|(id, _)| id.trader == trader) {
-            if order.side == Side::Buy { quote += order.locked } else { base += order.locked }
+            if order.side == Side::Buy {
+                quote += order.locked
+            } else {
+                base += order.locked
+            }
         }
         prop_assert_eq!(state.balance_of(&trader, &base_token()).locked, base);
         prop_assert_eq!(state.balance_of(&trader, &quote_token()).locked, quote);

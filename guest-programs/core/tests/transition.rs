@@ -5,8 +5,8 @@ mod common;
 use clob_core::blob_batch::encode_blobs;
 use clob_core::events::{CancelReason, EventKind, RejectReason, Subject};
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH};
-use clob_core::message::Side;
 use clob_core::ledger::Ledger;
+use clob_core::message::Side;
 use clob_core::state::{Balance, OrderKind, State};
 use clob_core::transition::{apply_entries, preview, BlobMap, TransitionError};
 use common::*;
@@ -137,7 +137,10 @@ fn fills_follow_price_then_time_priority_and_remainder_rests() {
         .collect();
     assert_eq!(fills, [(2_000, 2), (2_000, 1), (2_010, 1)]);
     let open = state.orders_of(&alice(), 1);
-    assert_eq!((open[0].1.kind, open[0].1.side, open[0].1.price, open[0].1.visible), (OrderKind::Resting, Side::Buy, 2_010, 1));
+    assert_eq!(
+        (open[0].1.kind, open[0].1.side, open[0].1.price, open[0].1.visible),
+        (OrderKind::Resting, Side::Buy, 2_010, 1)
+    );
 }
 
 #[test]
@@ -146,7 +149,17 @@ fn cancel_unlocks_what_remains() {
     apply(&mut state, relay(signed(&key(ALICE_KEY), order(Side::Buy, 2_000, 5, 1))));
     apply(&mut state, direct(bob(), order(Side::Sell, 2_000, 2, 1)));
     let events = apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1))));
-    assert_eq!(events, vec![EventKind::Cancelled { trader: alice(), market: 1, nonce: 1, client_order_id: 0, remaining: 3, reason: CancelReason::User }]);
+    assert_eq!(
+        events,
+        vec![EventKind::Cancelled {
+            trader: alice(),
+            market: 1,
+            nonce: 1,
+            client_order_id: 0,
+            remaining: 3,
+            reason: CancelReason::User
+        }]
+    );
     assert_eq!(state.balance_of(&alice(), &quote_token()).locked, 0);
     assert_eq!(apply(&mut state, relay(signed(&key(ALICE_KEY), cancel(1)))), rejected(RejectReason::UnknownOrder));
 }
@@ -184,7 +197,10 @@ fn stale_or_unsigned_messages_use_up_no_nonce() {
     apply(&mut state, direct(alice(), order(Side::Buy, 1, 1, 2)));
     assert_eq!(state.last_nonce(&alice()), 5);
     let forged = envelope(&key(BOB_KEY), alice(), order(Side::Buy, 1, 1, 9)).encode();
-    assert_eq!(apply_named(&mut state, relay(forged)), vec![EventKind::Rejected { reason: RejectReason::BadSignature, subject: None }]);
+    assert_eq!(
+        apply_named(&mut state, relay(forged)),
+        vec![EventKind::Rejected { reason: RejectReason::BadSignature, subject: None }]
+    );
     assert_eq!(state.last_nonce(&alice()), 5);
 }
 
@@ -243,7 +259,9 @@ fn malformed_payloads_and_unknown_kinds_are_recorded_no_ops() {
     assert_eq!(apply(&mut state, entry(9, alice(), vec![])), rejected(RejectReason::UnknownKind));
     assert_eq!(apply(&mut state, entry(KIND_BLOB_BATCH, alice(), vec![0; 31])), rejected(RejectReason::MalformedBatch));
     assert_eq!(state.inbox_position().0, before.inbox_position().0 + 4);
-    let without_header = |s: &State| s.records().into_iter().filter(|(key, _)| *key != clob_core::state::StateKey::Header).collect::<Vec<_>>();
+    let without_header = |s: &State| {
+        s.records().into_iter().filter(|(key, _)| *key != clob_core::state::StateKey::Header).collect::<Vec<_>>()
+    };
     assert_eq!(without_header(&state), without_header(&before));
 }
 
@@ -298,7 +316,10 @@ fn preview_names_the_rejection_or_the_lock_and_changes_nothing() {
     let lock = preview(&state, &alice(), &order(Side::Buy, 2_000, 3, 5), T0).unwrap().unwrap();
     assert_eq!((lock.token, lock.amount), (quote_token(), 2_000 * 3 * TICK));
     assert_eq!(preview(&state, &alice(), &order(Side::Buy, 2_000, 3, 4), T0), Err(RejectReason::StaleNonce));
-    assert_eq!(preview(&state, &alice(), &order_with(2, Side::Buy, 1, 1, 9, |_| {}), T0), Err(RejectReason::UnknownMarket));
+    assert_eq!(
+        preview(&state, &alice(), &order_with(2, Side::Buy, 1, 1, 9, |_| {}), T0),
+        Err(RejectReason::UnknownMarket)
+    );
     assert_eq!(preview(&state, &alice(), &cancel(4), T0), Ok(None));
     assert_eq!(preview(&state, &alice(), &cancel(3), T0), Err(RejectReason::UnknownOrder));
     // The balance is the caller's to compare: an unfunded trader still learns the lock it needs.

@@ -6,14 +6,14 @@ use std::path::Path;
 
 use clob_core::blob_batch::{decode_blobs, encode_blobs};
 use clob_core::guest::{execute, GuestInput};
-use clob_core::ledger::Ledger;
-use clob_core::smt;
-use clob_core::state::{Record, StateKey};
 use clob_core::inbox::{entry_hash, next_acc, InboxEntry};
 use clob_core::keccak::keccak;
+use clob_core::ledger::Ledger;
 use clob_core::message::{Envelope, Message};
 use clob_core::public_values::PublicValues;
+use clob_core::smt;
 use clob_core::state::{GenesisConfig, State};
+use clob_core::state::{Record, StateKey};
 use clob_core::{eip712, Address, Hash};
 use common::*;
 use serde_json::Value;

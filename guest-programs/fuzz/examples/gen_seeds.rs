@@ -138,7 +138,11 @@ fn main() {
         [
             Message::Order(order(3, Side::Sell, u64::MAX, u64::MAX, u64::MAX - 1)),
             Message::Order(order(3, Side::Buy, u64::MAX, 1, u64::MAX)),
-            Message::Order(Order { display_quantity: u64::MAX, expiry: u64::MAX, ..order(3, Side::Sell, 1, u64::MAX, 9) }),
+            Message::Order(Order {
+                display_quantity: u64::MAX,
+                expiry: u64::MAX,
+                ..order(3, Side::Sell, 1, u64::MAX, 9)
+            }),
             Message::CancelAll(CancelAll { market: u32::MAX, nonce: u64::MAX }),
         ]
         .iter()

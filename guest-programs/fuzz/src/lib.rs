@@ -12,15 +12,15 @@ use clob_core::blob_batch::{
     decode_blobs, BATCH_VERSION, BATCH_VERSION_V1, BLOB_SIZE, BYTES_PER_FIELD_ELEMENT, DATA_BYTES_PER_FIELD_ELEMENT,
 };
 use clob_core::guest::{run, GuestInput};
-use clob_core::ledger::Ledger;
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED};
+use clob_core::ledger::Ledger;
 use clob_core::message::{
     Envelope, Message, Order, Side, CANCEL_ALL_LEN, CANCEL_ALL_TYPE, CANCEL_LEN, CANCEL_TYPE, ORDER_LEN, ORDER_TYPE,
     REPLACE_LEN, REPLACE_TYPE,
 };
 use clob_core::state::{GenesisConfig, Market, State};
-use clob_core::witness;
 use clob_core::transition::{apply_entries, BlobMap};
+use clob_core::witness;
 use clob_core::Address;
 
 pub const CHAIN_ID: u64 = 31337;
@@ -72,7 +72,11 @@ pub fn markets() -> Vec<Market> {
         max_fills: 3,
         ..Market::simple(2, BASE, QUOTE, 1_000, 1)
     };
-    vec![Market::simple(1, BASE, QUOTE, 1_000_000_000_000_000, 1_000_000_000_000), risky, Market::simple(3, BASE, QUOTE, 1, 1)]
+    vec![
+        Market::simple(1, BASE, QUOTE, 1_000_000_000_000_000, 1_000_000_000_000),
+        risky,
+        Market::simple(3, BASE, QUOTE, 1, 1),
+    ]
 }
 
 pub fn genesis_config() -> GenesisConfig {

@@ -143,11 +143,16 @@ fn range(state: &State, traders: u64, nonces: &mut [u64], open: &[(u64, u64)]) -
         };
         match n % 8 {
             0..=3 => {
-                let (side, price) = if n % 2 == 0 { (Side::Buy, MID - 10 - rng.below(40)) } else { (Side::Sell, MID + 10 + rng.below(40)) };
+                let (side, price) = if n % 2 == 0 {
+                    (Side::Buy, MID - 10 - rng.below(40))
+                } else {
+                    (Side::Sell, MID + 10 + rng.below(40))
+                };
                 build.order(trader(who), Order::limit(0, side, price, 1 + rng.below(5), nonce(nonces)));
             }
             4 => {
-                let (side, price) = if n % 16 == 4 { (Side::Buy, MID - LEVELS - 5 - n) } else { (Side::Sell, MID + LEVELS + 5 + n) };
+                let (side, price) =
+                    if n % 16 == 4 { (Side::Buy, MID - LEVELS - 5 - n) } else { (Side::Sell, MID + LEVELS + 5 + n) };
                 build.order(trader(who), Order::limit(0, side, price, 1, nonce(nonces)));
             }
             5 | 6 => {
@@ -169,7 +174,12 @@ fn range(state: &State, traders: u64, nonces: &mut [u64], open: &[(u64, u64)]) -
 /// the state, committing the range and executing the guest.
 #[pyfunction]
 #[pyo3(signature = (resting, traders, planted=false))]
-pub fn prove_workload<'py>(py: Python<'py>, resting: u64, traders: u64, planted: bool) -> PyResult<Bound<'py, PyTuple>> {
+pub fn prove_workload<'py>(
+    py: Python<'py>,
+    resting: u64,
+    traders: u64,
+    planted: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
     if traders == 0 || resting < 64 {
         return Err(PyValueError::new_err("need at least one trader and 64 resting orders"));
     }

@@ -253,7 +253,9 @@ fn execute_guest_input<'py>(py: Python<'py>, guest_input: Cow<[u8]>) -> PyResult
         Ok(Ok(public_values)) => Ok(PyBytes::new(py, &public_values)),
         Ok(Err(GuestError::InvalidInput)) => Err(PyValueError::new_err("invalid guest input")),
         Ok(Err(GuestError::InvalidWitness(error))) => Err(PyValueError::new_err(format!("invalid witness: {error:?}"))),
-        Ok(Err(GuestError::MissingBlob(hash))) => Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash)))),
+        Ok(Err(GuestError::MissingBlob(hash))) => {
+            Err(MissingBlobError::new_err(format!("missing blob {}", hex0x(&hash))))
+        }
         Ok(Err(GuestError::InvalidBlob(hash, _))) => {
             Err(PyValueError::new_err(format!("blob {} cannot be opened (wrong size or non-canonical)", hex0x(&hash))))
         }

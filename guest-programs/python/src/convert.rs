@@ -207,7 +207,15 @@ pub fn event<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyDict>
             dict.set_item("client_order_id", client_order_id)?;
             dict.set_item("quantity", quantity)?;
         }
-        EventKind::SelfTrade { market, trader, maker_nonce, maker_client_order_id, taker_nonce, taker_client_order_id, quantity } => {
+        EventKind::SelfTrade {
+            market,
+            trader,
+            maker_nonce,
+            maker_client_order_id,
+            taker_nonce,
+            taker_client_order_id,
+            quantity,
+        } => {
             dict.set_item("market", market)?;
             dict.set_item("trader", hex0x(trader))?;
             dict.set_item("maker_nonce", maker_nonce)?;

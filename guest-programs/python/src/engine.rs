@@ -360,7 +360,12 @@ impl Engine {
     /// events as 25-byte records `type ‖ a ‖ b ‖ c` (u8, then u64s): 1 accepted (nonce, price,
     /// quantity), 2 fill (maker nonce, price, quantity), 3 cancelled (nonce, remaining, reason
     /// code), 4 rejected (code), 5 other.
-    fn apply_batch<'py>(&mut self, py: Python<'py>, inputs: Cow<[u8]>, l1_timestamp: u64) -> PyResult<Bound<'py, PyBytes>> {
+    fn apply_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        inputs: Cow<[u8]>,
+        l1_timestamp: u64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let mut out = Vec::with_capacity(inputs.len());
         let mut events = Vec::new();
         let mut cursor: &[u8] = &inputs;
@@ -376,7 +381,9 @@ impl Engine {
             events.clear();
             match Message::decode(message) {
                 Some(message) => apply_direct(&mut ledger.state, &trader, &message, l1_timestamp, &mut events),
-                None => compact_event(&mut out, &EventKind::Rejected { reason: RejectReason::Malformed, subject: None }),
+                None => {
+                    compact_event(&mut out, &EventKind::Rejected { reason: RejectReason::Malformed, subject: None })
+                }
             }
             for event in &events {
                 compact_event(&mut out, &event.kind);
@@ -404,7 +411,13 @@ impl Engine {
     /// Whether `trader`'s encoded `message` would pass the engine's checks now (L1 time `now`),
     /// changing nothing: `{"reason", "code"}` of the rejection it would get, or `{"token",
     /// "amount"}` it would lock (token None: nothing). Balances are the caller's to compare.
-    fn preview<'py>(&self, py: Python<'py>, trader: Cow<[u8]>, message: Cow<[u8]>, now: u64) -> PyResult<Bound<'py, PyDict>> {
+    fn preview<'py>(
+        &self,
+        py: Python<'py>,
+        trader: Cow<[u8]>,
+        message: Cow<[u8]>,
+        now: u64,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let trader = fixed(&trader, "trader")?;
         let message = Message::decode(&message).ok_or_else(|| PyValueError::new_err("malformed message"))?;
         let out = PyDict::new(py);

@@ -17,7 +17,14 @@ fn encode_cancel_all(py: Python<'_>, market: u32, nonce: u64) -> Bound<'_, PyByt
 }
 
 #[pyfunction]
-fn encode_replace(py: Python<'_>, market: u32, order_nonce: u64, nonce: u64, price: u64, quantity: u64) -> Bound<'_, PyBytes> {
+fn encode_replace(
+    py: Python<'_>,
+    market: u32,
+    order_nonce: u64,
+    nonce: u64,
+    price: u64,
+    quantity: u64,
+) -> Bound<'_, PyBytes> {
     PyBytes::new(py, &Message::Replace(Replace { market, order_nonce, nonce, price, quantity }).encode())
 }
 
@@ -36,10 +43,7 @@ fn withdrawal_leaf<'py>(
 /// `(root, [proof per leaf])` of the section-10 tree over `leaves` (32 bytes each).
 #[pyfunction]
 fn withdrawals_tree<'py>(py: Python<'py>, leaves: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyTuple>> {
-    let leaves = byte_strings(leaves)?
-        .iter()
-        .map(|leaf| fixed::<32>(leaf, "leaf"))
-        .collect::<PyResult<Vec<Hash>>>()?;
+    let leaves = byte_strings(leaves)?.iter().map(|leaf| fixed::<32>(leaf, "leaf")).collect::<PyResult<Vec<Hash>>>()?;
     let (root, proofs) = core_withdrawals_tree(leaves);
     let proofs = proofs
         .iter()

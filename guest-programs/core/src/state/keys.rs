@@ -92,7 +92,9 @@ impl core::hash::Hash for OrderId {
         let t = &self.trader;
         state.write_u64(u64::from_ne_bytes(t[..8].try_into().expect("8 bytes")));
         state.write_u64(u64::from_ne_bytes(t[8..16].try_into().expect("8 bytes")));
-        state.write_u64(u64::from(u32::from_ne_bytes(t[16..].try_into().expect("4 bytes"))) << 32 | u64::from(self.market));
+        state.write_u64(
+            u64::from(u32::from_ne_bytes(t[16..].try_into().expect("4 bytes"))) << 32 | u64::from(self.market),
+        );
         state.write_u64(self.nonce);
     }
 }
@@ -242,11 +244,9 @@ impl StateKey {
             ACCOUNT => StateKey::Account(at.address()?),
             BALANCE => StateKey::Balance(at.address()?, at.address()?),
             ORDER => StateKey::Order(OrderId { market: at.u32()?, trader: at.address()?, nonce: at.u64()? }),
-            LEVEL => StateKey::Level(LevelId {
-                market: at.u32()?,
-                ladder: Ladder::from_byte(at.u8()?)?,
-                price: at.u64()?,
-            }),
+            LEVEL => {
+                StateKey::Level(LevelId { market: at.u32()?, ladder: Ladder::from_byte(at.u8()?)?, price: at.u64()? })
+            }
             _ => return None,
         };
         at.end(key)

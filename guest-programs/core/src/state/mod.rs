@@ -101,15 +101,51 @@ impl Vacancy for Balance {
 macro_rules! with_table {
     ($state:expr, $key:expr, |$table:ident, $k:ident| $body:expr) => {
         match $key {
-            StateKey::Header => { let $k = (); let $table = &$state.header; $body }
-            StateKey::Market(id) => { let $k = *id; let $table = &$state.markets; $body }
-            StateKey::MarketState(id) => { let $k = *id; let $table = &$state.market_states; $body }
-            StateKey::Candle(id, slot) => { let $k = (*id, *slot); let $table = &$state.candles; $body }
-            StateKey::Supply(token) => { let $k = AddressKey(*token); let $table = &$state.supply; $body }
-            StateKey::Account(trader) => { let $k = AddressKey(*trader); let $table = &$state.accounts; $body }
-            StateKey::Balance(trader, token) => { let $k = BalanceKey { trader: *trader, token: *token }; let $table = &$state.balances; $body }
-            StateKey::Order(id) => { let $k = *id; let $table = &$state.orders; $body }
-            StateKey::Level(id) => { let $k = *id; let $table = &$state.levels; $body }
+            StateKey::Header => {
+                let $k = ();
+                let $table = &$state.header;
+                $body
+            }
+            StateKey::Market(id) => {
+                let $k = *id;
+                let $table = &$state.markets;
+                $body
+            }
+            StateKey::MarketState(id) => {
+                let $k = *id;
+                let $table = &$state.market_states;
+                $body
+            }
+            StateKey::Candle(id, slot) => {
+                let $k = (*id, *slot);
+                let $table = &$state.candles;
+                $body
+            }
+            StateKey::Supply(token) => {
+                let $k = AddressKey(*token);
+                let $table = &$state.supply;
+                $body
+            }
+            StateKey::Account(trader) => {
+                let $k = AddressKey(*trader);
+                let $table = &$state.accounts;
+                $body
+            }
+            StateKey::Balance(trader, token) => {
+                let $k = BalanceKey { trader: *trader, token: *token };
+                let $table = &$state.balances;
+                $body
+            }
+            StateKey::Order(id) => {
+                let $k = *id;
+                let $table = &$state.orders;
+                $body
+            }
+            StateKey::Level(id) => {
+                let $k = *id;
+                let $table = &$state.levels;
+                $body
+            }
         }
     };
 }
@@ -118,15 +154,51 @@ macro_rules! with_table {
 macro_rules! with_table_mut {
     ($state:expr, $key:expr, |$table:ident, $k:ident| $body:expr) => {
         match $key {
-            StateKey::Header => { let $k = (); let $table = &mut $state.header; $body }
-            StateKey::Market(id) => { let $k = *id; let $table = &mut $state.markets; $body }
-            StateKey::MarketState(id) => { let $k = *id; let $table = &mut $state.market_states; $body }
-            StateKey::Candle(id, slot) => { let $k = (*id, *slot); let $table = &mut $state.candles; $body }
-            StateKey::Supply(token) => { let $k = AddressKey(*token); let $table = &mut $state.supply; $body }
-            StateKey::Account(trader) => { let $k = AddressKey(*trader); let $table = &mut $state.accounts; $body }
-            StateKey::Balance(trader, token) => { let $k = BalanceKey { trader: *trader, token: *token }; let $table = &mut $state.balances; $body }
-            StateKey::Order(id) => { let $k = *id; let $table = &mut $state.orders; $body }
-            StateKey::Level(id) => { let $k = *id; let $table = &mut $state.levels; $body }
+            StateKey::Header => {
+                let $k = ();
+                let $table = &mut $state.header;
+                $body
+            }
+            StateKey::Market(id) => {
+                let $k = *id;
+                let $table = &mut $state.markets;
+                $body
+            }
+            StateKey::MarketState(id) => {
+                let $k = *id;
+                let $table = &mut $state.market_states;
+                $body
+            }
+            StateKey::Candle(id, slot) => {
+                let $k = (*id, *slot);
+                let $table = &mut $state.candles;
+                $body
+            }
+            StateKey::Supply(token) => {
+                let $k = AddressKey(*token);
+                let $table = &mut $state.supply;
+                $body
+            }
+            StateKey::Account(trader) => {
+                let $k = AddressKey(*trader);
+                let $table = &mut $state.accounts;
+                $body
+            }
+            StateKey::Balance(trader, token) => {
+                let $k = BalanceKey { trader: *trader, token: *token };
+                let $table = &mut $state.balances;
+                $body
+            }
+            StateKey::Order(id) => {
+                let $k = *id;
+                let $table = &mut $state.orders;
+                $body
+            }
+            StateKey::Level(id) => {
+                let $k = *id;
+                let $table = &mut $state.levels;
+                $body
+            }
         }
     };
 }
@@ -253,7 +325,8 @@ impl State {
     #[inline]
     fn balance_mut(&mut self, trader: &Address, token: &Address) -> &mut Balance {
         let complete = self.mode() == Mode::Complete;
-        let (balance, created) = self.balances.get_or_create(&BalanceKey { trader: *trader, token: *token }, Balance::default);
+        let (balance, created) =
+            self.balances.get_or_create(&BalanceKey { trader: *trader, token: *token }, Balance::default);
         if created && complete {
             let held = self.holdings.entry(*trader).or_default();
             if !held.contains(token) {
@@ -368,7 +441,7 @@ impl State {
             .map(|tokens| tokens.iter().map(|token| (*token, self.balance_of(trader, token))).collect())
             .unwrap_or_default();
         out.retain(|(_, balance)| !balance.is_vacant());
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.sort_unstable_by_key(|a| a.0);
         out
     }
 
@@ -380,7 +453,7 @@ impl State {
             .filter(|(_, balance)| !balance.is_vacant())
             .map(|(key, balance)| (key.trader, key.token, *balance))
             .collect();
-        out.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        out.sort_unstable_by_key(|a| (a.0, a.1));
         out
     }
 
@@ -390,7 +463,9 @@ impl State {
     }
 
     pub fn open_orders_in(&self, trader: &Address, market: u32) -> OpenOrders {
-        self.accounts.peek(&AddressKey(*trader)).map_or(OpenOrders { market, ..OpenOrders::default() }, |account| account.open_in(market))
+        self.accounts
+            .peek(&AddressKey(*trader))
+            .map_or(OpenOrders { market, ..OpenOrders::default() }, |account| account.open_in(market))
     }
 
     pub fn order(&self, id: &OrderId) -> Option<&OrderRecord> {
@@ -536,7 +611,10 @@ impl State {
                 all.extend(self.$table.take_log().into_iter().map(|($k, written)| ($key, written)));
             };
         }
-        drain!(header, |k| { let () = k; StateKey::Header });
+        drain!(header, |k| {
+            let () = k;
+            StateKey::Header
+        });
         drain!(markets, |k| StateKey::Market(k));
         drain!(market_states, |k| StateKey::MarketState(k));
         drain!(candles, |k| StateKey::Candle(k.0, k.1));

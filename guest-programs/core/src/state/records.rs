@@ -339,7 +339,12 @@ fn read_ids(at: &mut Reader) -> Option<Vec<u32>> {
 impl Record for Header {
     fn write(&self, out: &mut Writer) {
         let g = &self.genesis;
-        out.u64(g.chain_id).bytes(&g.inbox).bytes(&g.vault).u64(self.next_index).bytes(&self.acc).u64(self.l1_timestamp);
+        out.u64(g.chain_id)
+            .bytes(&g.inbox)
+            .bytes(&g.vault)
+            .u64(self.next_index)
+            .bytes(&self.acc)
+            .u64(self.l1_timestamp);
         write_ids(out, &self.markets);
     }
 
@@ -421,7 +426,13 @@ impl Record for MarketState {
 
 impl Record for Candle {
     fn write(&self, out: &mut Writer) {
-        out.u64(self.hour).u64(self.open).u64(self.high).u64(self.low).u64(self.close).u128(self.volume).u128(self.quote_volume);
+        out.u64(self.hour)
+            .u64(self.open)
+            .u64(self.high)
+            .u64(self.low)
+            .u64(self.close)
+            .u128(self.volume)
+            .u128(self.quote_volume);
     }
 
     fn read(at: &mut Reader) -> Option<Candle> {
@@ -456,7 +467,10 @@ impl Record for Account {
         for _ in 0..count {
             let open = OpenOrders { market: at.u32()?, count: at.u32()?, newest: at.u64()? };
             // Ascending markets, a non-zero count with a newest order.
-            if open.count == 0 || open.newest == 0 || markets.last().is_some_and(|last: &OpenOrders| last.market >= open.market) {
+            if open.count == 0
+                || open.newest == 0
+                || markets.last().is_some_and(|last: &OpenOrders| last.market >= open.market)
+            {
                 return None;
             }
             markets.push(open);
@@ -622,4 +636,3 @@ mod tests {
         assert_eq!(account(0).encode().len() % 4, 0);
     }
 }
-

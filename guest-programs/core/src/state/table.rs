@@ -27,7 +27,8 @@ pub struct Seeded(SeedableRandomState);
 impl Seeded {
     pub fn new(seed: u64) -> Seeded {
         // One shared seed per state, kept for the life of the program (48 bytes).
-        let shared: &'static SharedSeed = Box::leak(Box::new(SharedSeed::from_u64(seed.rotate_left(17) ^ 0x6a09_e667_f3bc_c908)));
+        let shared: &'static SharedSeed =
+            Box::leak(Box::new(SharedSeed::from_u64(seed.rotate_left(17) ^ 0x6a09_e667_f3bc_c908)));
         Seeded(SeedableRandomState::with_seed(seed, shared))
     }
 }
@@ -291,8 +292,13 @@ impl<K: Copy + Eq + Hash + Debug, V> Table<K, V> {
         self.map.iter().filter_map(|(key, slot)| Some((key, slot.value.as_ref()?)))
     }
 
+    /// How many records are present (a full scan: tests and tools).
     pub fn len(&self) -> usize {
         self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
     }
 
     /// Every key this table knows, present or proven absent (a partial table's witness keys).

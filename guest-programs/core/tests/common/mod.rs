@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use clob_core::events::{Event, EventKind};
 use clob_core::guest::GuestInput;
-use clob_core::ledger::{LeafValue, Ledger};
-use clob_core::state::StateKey;
-use clob_core::transition::{apply_entries, BlobMap};
-use clob_core::Hash;
 use clob_core::inbox::{InboxEntry, KIND_DEPOSIT, KIND_DIRECT, KIND_SIGNED, KIND_WITHDRAWAL};
 use clob_core::keccak::keccak;
+use clob_core::ledger::{LeafValue, Ledger};
 use clob_core::message::{Cancel, Envelope, Message, Order, Side};
+use clob_core::state::StateKey;
 use clob_core::state::{GenesisConfig, Market, State};
+use clob_core::transition::{apply_entries, BlobMap};
+use clob_core::Hash;
 use clob_core::{eip712, Address};
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
@@ -151,7 +151,14 @@ pub fn order(side: Side, price: u64, quantity: u64, nonce: u64) -> Message {
 }
 
 /// A limit GTC order changed by `change`.
-pub fn order_with(market: u32, side: Side, price: u64, quantity: u64, nonce: u64, change: impl FnOnce(&mut Order)) -> Message {
+pub fn order_with(
+    market: u32,
+    side: Side,
+    price: u64,
+    quantity: u64,
+    nonce: u64,
+    change: impl FnOnce(&mut Order),
+) -> Message {
     let mut order = Order::limit(market, side, price, quantity, nonce);
     change(&mut order);
     Message::Order(order)
@@ -216,8 +223,18 @@ pub fn event_json(event: &Event) -> Value {
             "client_order_id": client_order_id, "last_price": last_price,
         }),
         EventKind::Fill {
-            market, maker, maker_nonce, maker_client_order_id, taker, taker_nonce, taker_client_order_id, price, quantity,
-            taker_side, maker_fee, taker_fee,
+            market,
+            maker,
+            maker_nonce,
+            maker_client_order_id,
+            taker,
+            taker_nonce,
+            taker_client_order_id,
+            price,
+            quantity,
+            taker_side,
+            maker_fee,
+            taker_fee,
         } => json!({
             "type": "fill", "market": market, "maker": hex0x(maker), "maker_nonce": maker_nonce,
             "maker_client_order_id": maker_client_order_id, "taker": hex0x(taker), "taker_nonce": taker_nonce,
@@ -233,7 +250,15 @@ pub fn event_json(event: &Event) -> Value {
             "type": "reduced", "trader": hex0x(trader), "market": market, "nonce": nonce,
             "client_order_id": client_order_id, "quantity": quantity,
         }),
-        EventKind::SelfTrade { market, trader, maker_nonce, maker_client_order_id, taker_nonce, taker_client_order_id, quantity } => json!({
+        EventKind::SelfTrade {
+            market,
+            trader,
+            maker_nonce,
+            maker_client_order_id,
+            taker_nonce,
+            taker_client_order_id,
+            quantity,
+        } => json!({
             "type": "self_trade", "market": market, "trader": hex0x(trader), "maker_nonce": maker_nonce,
             "maker_client_order_id": maker_client_order_id, "taker_nonce": taker_nonce,
             "taker_client_order_id": taker_client_order_id, "quantity": quantity,
@@ -247,7 +272,7 @@ pub fn event_json(event: &Event) -> Value {
         EventKind::Rejected { reason, subject } => {
             let mut value = json!({"type": "rejected", "reason": reason.name(), "code": reason.code()});
             if let Some(s) = subject {
-                value["trader"] = json!(hex0x(&s.trader));
+                value["trader"] = json!(hex0x(s.trader));
                 value["message"] = json!(s.message_name());
                 value["market"] = json!(s.market);
                 value["nonce"] = json!(s.nonce);
@@ -264,12 +289,14 @@ pub fn event_json(event: &Event) -> Value {
     value
 }
 
+/// One block of a `Chain`: its entries, the keys it reached, the root after it, the records after it.
+pub type ChainBlock = (Vec<InboxEntry>, Vec<StateKey>, Hash, BTreeMap<StateKey, Vec<u8>>);
+
 /// A node's history in miniature: a ledger advanced block by block, with what each block
 /// reached and the records after it, so that any range of blocks can be proven statelessly.
 pub struct Chain {
     pub ledger: Ledger,
-    /// Per block: its entries, the keys it reached, the root after it, the records after it.
-    pub blocks: Vec<(Vec<InboxEntry>, Vec<StateKey>, Hash, BTreeMap<StateKey, Vec<u8>>)>,
+    pub blocks: Vec<ChainBlock>,
     pub genesis: (Hash, BTreeMap<StateKey, Vec<u8>>),
     pub blobs: BlobMap,
 }
@@ -347,9 +374,18 @@ pub fn without(witness: &[u8], key: &StateKey) -> Vec<u8> {
     while at < tree.len() {
         let tag = tree[at];
         match tag {
-            0x00 | 0x02 => { out.push(tag); at += 1; }
-            0x01 => { out.extend_from_slice(&tree[at..at + 33]); at += 33; }
-            0x03 => { out.extend_from_slice(&tree[at..at + 65]); at += 65; }
+            0x00 | 0x02 => {
+                out.push(tag);
+                at += 1;
+            }
+            0x01 => {
+                out.extend_from_slice(&tree[at..at + 33]);
+                at += 33;
+            }
+            0x03 => {
+                out.extend_from_slice(&tree[at..at + 65]);
+                at += 65;
+            }
             _ => {
                 if Some(records) == dropped {
                     let record = &parsed.records[records];
@@ -367,5 +403,4 @@ pub fn without(witness: &[u8], key: &StateKey) -> Vec<u8> {
     out
 }
 
-impl Chain {
-}
+impl Chain {}

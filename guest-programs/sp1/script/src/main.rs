@@ -158,7 +158,8 @@ async fn run(args: Args) -> Result<Value> {
         fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
     }
     if let Some(proof_path) = &args.proof {
-        let proof = SP1ProofWithPublicValues::load(proof_path).with_context(|| format!("reading {}", proof_path.display()))?;
+        let proof =
+            SP1ProofWithPublicValues::load(proof_path).with_context(|| format!("reading {}", proof_path.display()))?;
         let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
         let started = Instant::now();
         light.verify(&proof, pk.verifying_key(), None).context("SP1 refused the proof")?;
