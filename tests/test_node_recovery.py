@@ -119,3 +119,30 @@ def test_a_block_with_more_entries_than_a_proof_may_cover_is_proven_in_ranges_en
 def test_a_checkpoint_interval_above_the_proof_range_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="checkpoint_entries"):
         NodeConfig(l1=L1Config(rpc_url="http://127.0.0.1:1"), store=StoreConfig(path=tmp_path / "x", checkpoint_entries=5000))
+
+
+def test_the_journal_is_pruned_only_below_both_the_verified_index_and_the_reorg_window(
+    funded: tuple[L1Client, Deployment], tmp_path: Path
+) -> None:
+    l1, dep = funded
+    relay_order(l1, dep, TRADER_A, side=0, price=100, quantity=1, nonce=1)
+    relay_order(l1, dep, TRADER_B, side=1, price=100, quantity=1, nonce=1)
+    config = NodeConfig(
+        l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=tmp_path / "node.sqlite", reorg_window_blocks=3),
+        settler=SettlerConfig(private_key=demo.SETTLER_KEY),
+    )
+    node = Node(config, dep, l1)
+    rollup = load_artifact("Rollup").at(l1, dep.rollup)
+
+    def settled() -> bool:
+        node.sync()
+        node.prove_and_settle()
+        return bool(rollup.functions.nextInboxIndex().call() == 4)
+
+    until(settled, "the four entries settled", timeout=60, every=0.05)
+    assert node.store.state.journal_floor() == 0  # the last blocks are within the reorg window: nothing pruned
+    l1.rpc("anvil_mine", [5])
+    node.sync()
+    node.prove_and_settle()
+    assert node.store.state.journal_floor() == 4  # the verified index: a proof or an exit may still need it
+    assert node.store.state.at_index(4) is not None and node.store.state.at_index(2) is None

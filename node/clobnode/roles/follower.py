@@ -181,11 +181,13 @@ class Follower:
     def prune_state(self, verified_index: int) -> None:
         """Forget the state journal below what the prover, the escape hatch and a reorg may need."""
         verified = self.store.state.at_index(verified_index)
-        head = self.store.state.latest()
+        head = self.store.last_block()  # the last L1 block derived
         if verified is None or head is None:
             return
-        window = self.store.state.at_block(head.l1_block - self.config.store.reorg_window_blocks)
-        below = verified_index if window is None else min(verified_index, window.inbox_index)
+        window = self.store.state.at_block(head[0] - self.config.store.reorg_window_blocks)
+        if window is None:
+            return  # every checkpoint is within the reorg window
+        below = min(verified_index, window.inbox_index)
         with self.store.transaction():
             removed = self.store.state.prune(below)
         if removed:
