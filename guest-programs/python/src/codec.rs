@@ -147,10 +147,15 @@ fn recover_envelope_signer(chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>)
         .map(|a| hex0x(&a)))
 }
 
+/// Releases the GIL while it recovers the signer, so that the API can check signatures on
+/// several threads at once.
 #[pyfunction]
-fn verify_envelope(chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>) -> PyResult<bool> {
+fn verify_envelope(py: Python<'_>, chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>) -> PyResult<bool> {
     let inbox = fixed(&inbox, "inbox")?;
-    Ok(Envelope::decode(&envelope).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope)))
+    let envelope = envelope.into_owned();
+    Ok(py.detach(move || {
+        Envelope::decode(&envelope).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope))
+    }))
 }
 
 #[pyfunction]

@@ -44,6 +44,33 @@ def submission_of(trader: str, message: clobnode_core.Message) -> ApiSubmission:
     return ApiSubmission(trader, message["type"], message["market"], message["nonce"], client_order_id, None, 0)
 
 
+class Waiting:
+    """A trader's admitted messages not applied yet, as admission asks about them: `listed` ones
+    (read, or not stored yet) and, given a store, the stored ones, asked in SQL without reading
+    them all (a trader may have hundreds waiting)."""
+
+    def __init__(self, listed: Sequence[ApiSubmission] = (), store: Store | None = None, trader: str = "", above_nonce: int = 0) -> None:
+        self.listed = list(listed)
+        self._store, self._trader, self._above = store, trader, above_nonce
+        self._stored: tuple[int, int | None] | None = None
+
+    def count_and_nonce(self) -> tuple[int, int | None]:
+        if self._stored is None:
+            self._stored = self._store.waiting_count_and_nonce(self._trader, self._above) if self._store else (0, None)
+        count, nonce = self._stored
+        nonces = [m.nonce for m in self.listed if m.message != "cancel"] + ([] if nonce is None else [nonce])
+        return count + len(self.listed), max(nonces, default=None)
+
+    def has_order(self, market: int, nonce: int) -> bool:
+        if any(m.message == "order" and (m.market, m.nonce) == (market, nonce) for m in self.listed):
+            return True
+        return self._store is not None and self._store.waiting_order(self._trader, self._above, market, nonce)
+
+    def held(self, token: str) -> int:
+        stored = self._store.waiting_locks(self._trader, self._above, token) if self._store else 0
+        return stored + sum(m.lock_amount for m in self.listed if m.lock_token == token)
+
+
 @dataclass(slots=True)
 class Admission:
     """The checks, over the engine's state and the store's not-yet-applied messages."""
@@ -59,18 +86,19 @@ class Admission:
         decoded = clobnode_core.decode_envelope(envelope)
         trader = str(decoded["trader"]).lower()
         last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
-        in_flight = [*self.store.in_flight_api_orders(trader, last_nonce), *waiting(trader)]
-        if len(in_flight) >= self.config.max_pending_per_trader:
-            raise Refusal("TOO_MANY_PENDING", f"{len(in_flight)} messages of this trader are waiting for L1 (at most {self.config.max_pending_per_trader})", 429)
-        return self.check(envelope[20:-65], submission_of(trader, decoded["message"]), in_flight)
+        ahead = Waiting(waiting(trader), self.store, trader, last_nonce)
+        count, _ = ahead.count_and_nonce()
+        if count >= self.config.max_pending_per_trader:
+            raise Refusal("TOO_MANY_PENDING", f"{count} messages of this trader are waiting for L1 (at most {self.config.max_pending_per_trader})", 429)
+        return self.check(envelope[20:-65], submission_of(trader, decoded["message"]), ahead)
 
-    def check(self, message: bytes, submission: ApiSubmission, in_flight: Sequence[ApiSubmission]) -> ApiSubmission:
-        """`submission` with its lock, if `message` may execute after the trader's `in_flight` ones."""
+    def check(self, message: bytes, submission: ApiSubmission, ahead: Waiting) -> ApiSubmission:
+        """`submission` with its lock, if `message` may execute after the trader's messages `ahead`."""
         trader = bytes.fromhex(submission.trader[2:])
-        own = [m for m in in_flight if m.message != "cancel"]
-        if submission.message != "cancel" and own and submission.nonce <= max(m.nonce for m in own):
-            raise Refusal("NONCE_NOT_FRESH", f"nonce {submission.nonce} is not above {max(m.nonce for m in own)}, the nonce of a message of this trader still waiting for L1", 409)
-        if submission.message == "cancel" and any(m.message == "order" and (m.market, m.nonce) == (submission.market, submission.nonce) for m in own):
+        _, highest = ahead.count_and_nonce()
+        if submission.message != "cancel" and highest is not None and submission.nonce <= highest:
+            raise Refusal("NONCE_NOT_FRESH", f"nonce {submission.nonce} is not above {highest}, the nonce of a message of this trader still waiting for L1", 409)
+        if submission.message == "cancel" and ahead.has_order(submission.market, submission.nonce):
             return submission  # cancels an order still on its way: the engine will find it
         preview = self.engine.preview(trader, message, int(self.clock()))
         if "reason" in preview:
@@ -79,7 +107,7 @@ class Admission:
         token, amount = preview["token"], int(preview["amount"])
         if token is None:
             return submission
-        held = sum(m.lock_amount for m in in_flight if m.lock_token == token)
+        held = ahead.held(str(token))
         available = self.engine.available(trader, str(token))
         if available < held + amount:
             raise Refusal("INSUFFICIENT_BALANCE", f"locks {amount} of token {token}; available {available}, of which {held} is held by this trader's messages waiting for L1")
@@ -90,19 +118,19 @@ class Admission:
         of those that can no longer execute (funds gone, nonce used on L1, expired, ...)."""
         keep: list[tuple[int, bytes]] = []
         dropped: list[tuple[int, str]] = []
-        ahead: dict[str, list[ApiSubmission]] = {}
+        ahead: dict[str, Waiting] = {}
         for order_id, envelope in pending:
             decoded = clobnode_core.decode_envelope(envelope)
             trader = str(decoded["trader"]).lower()
             if trader not in ahead:
                 last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
-                ahead[trader] = self.store.in_flight_api_orders(trader, last_nonce, statuses=("submitted", "posted"))
+                ahead[trader] = Waiting(self.store.in_flight_api_orders(trader, last_nonce, statuses=("submitted", "posted")))
             try:
                 submission = self.check(envelope[20:-65], submission_of(trader, decoded["message"]), ahead[trader])
             except Refusal as refusal:
                 dropped.append((order_id, refusal.reason))
                 continue
-            ahead[trader].append(submission)
+            ahead[trader].listed.append(submission)
             keep.append((order_id, envelope))
         return keep, dropped
 

@@ -4,7 +4,10 @@ the models in `api/models.py`, and `GET /openapi.json` describes them all (`open
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,7 @@ class ApiContext:
 
 CONTEXT = web.AppKey("context", ApiContext)
 INTAKE = web.AppKey("intake", Intake)
+VERIFIERS = web.AppKey("verifiers", ThreadPoolExecutor)
 METRICS = web.AppKey("metrics", NodeMetrics)
 
 
@@ -140,7 +144,10 @@ async def post_order(request: web.Request) -> web.Response:
         decoded = clobnode_core.decode_envelope(envelope)
     except (ApiError, ValueError) as exc:
         return _error(str(exc))
-    if not clobnode_core.verify_envelope(ctx.chain_id, ctx.inbox, envelope):
+    # The signature is checked on a worker thread (the core releases the GIL), so that requests
+    # are verified on every core while this loop serves the others.
+    verified = await asyncio.get_running_loop().run_in_executor(request.app[VERIFIERS], clobnode_core.verify_envelope, ctx.chain_id, ctx.inbox, envelope)
+    if not verified:
         return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)", 400, "BAD_SIGNATURE")
     intake = request.app[INTAKE]
     existing = ctx.store.api_order_id(envelope)
@@ -385,9 +392,11 @@ def make_app(context: ApiContext) -> web.Application:
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
     intake = app[INTAKE] = Intake(context.store.path)
+    verifiers = app[VERIFIERS] = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="clobnode-verify")
 
     async def close_intake(_app: web.Application) -> None:
         intake.close()
+        verifiers.shutdown(wait=False)
 
     app.on_cleanup.append(close_intake)
     document = openapi_document(ROUTES)

@@ -377,6 +377,23 @@ class Store:
         ).fetchall()
         return [ApiSubmission(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], int(r[6])) for r in rows]
 
+    _WAITING = "FROM api_orders WHERE trader = ? AND status IN ('pending', 'submitted', 'posted') AND (nonce > ? OR (message = 'cancel' AND status != 'posted'))"
+
+    def waiting_count_and_nonce(self, trader: str, above_nonce: int) -> tuple[int, int | None]:
+        """(how many, highest nonce of those that are not cancels) of `in_flight_api_orders`,
+        without reading them (admission runs this for every message)."""
+        row = self._one(f"SELECT COUNT(*), MAX(CASE WHEN message != 'cancel' THEN nonce END) {self._WAITING}", (trader, above_nonce))
+        return (0, None) if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+
+    def waiting_order(self, trader: str, above_nonce: int, market: int, nonce: int) -> bool:
+        """Whether an order (market, nonce) of the trader is among its waiting messages."""
+        return self._one(f"SELECT 1 {self._WAITING} AND message = 'order' AND market = ? AND nonce = ? LIMIT 1", (trader, above_nonce, market, nonce)) is not None
+
+    def waiting_locks(self, trader: str, above_nonce: int, token: str) -> int:
+        """What the trader's waiting messages lock of `token` (amounts may exceed SQLite's integers)."""
+        rows = self.db.execute(f"SELECT lock_amount {self._WAITING} AND lock_token = ?", (trader, above_nonce, token)).fetchall()
+        return sum(int(r[0]) for r in rows)
+
     def set_api_orders_status(self, ids: Sequence[int], status: str, tx_hash: str | None) -> None:
         self.db.conn.executemany(
             "UPDATE api_orders SET status = ?, tx_hash = ? WHERE id = ?", [(status, tx_hash, i) for i in ids]
