@@ -22,6 +22,8 @@ from clobnode.l1.derivation import KIND_DEPOSIT, InboxEntry
 from clobnode.service import ApiServer
 from clobnode.storage.store import Store
 from eth_account import Account
+from feed_client import FeedListener
+from waiting import until
 
 CHAIN_ID = 31337
 INBOX = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
@@ -301,3 +303,26 @@ def test_one_nonce_sent_twice_at_once_is_admitted_once_and_one_envelope_stored_o
         answers = list(pool.map(lambda e: _post(url, {"envelope": "0x" + e.hex()}), [again, again]))
     assert len({body["id"] for _, body in answers}) == 1 and sorted(body["status"] for _, body in answers) == ["duplicate", "pending"]
     assert store.db.execute("SELECT COUNT(*) FROM api_orders WHERE nonce = 8").fetchone()[0] == 1
+
+
+def test_a_feed_connection_has_bounded_subscriptions_and_requests(api: tuple[str, Store]) -> None:
+    """Each subscription costs work on every event and a resume replays events: a connection may
+    hold 32 and send 50 requests at once (10 a second after that); beyond, it gets an error."""
+    url, _ = api
+    traders = [Account.create(f"feed-{i}").address for i in range(40)]
+    feed = FeedListener(url.replace("http://", "ws://") + "/ws", [{"op": "subscribe", "channel": "orders", "trader": t} for t in traders])
+    try:
+        until(lambda: len(feed.messages) >= 40, "an answer to each request", timeout=10, every=0.05)
+    finally:
+        feed.stop()
+    errors = [m["error"] for m in feed.messages if m["type"] == "error"]
+    assert len([m for m in feed.messages if m["type"] == "snapshot"]) == 32
+    assert errors == ["at most 32 subscriptions a connection"] * 8
+
+    flood = FeedListener(url.replace("http://", "ws://") + "/ws", [{"op": "unsubscribe", "channel": "trades", "market": 0}] * 60)
+    try:
+        until(lambda: len(flood.messages) >= 60, "an answer to each request", timeout=10, every=0.05)
+    finally:
+        flood.stop()
+    refused = [m for m in flood.messages if m["type"] == "error"]
+    assert 5 <= len(refused) <= 10 and all("too many requests" in m["error"] for m in refused)

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from clobnode.api.admission import RateLimiter
 from clobnode.api.models import camel_keys
 from clobnode.exchange.engine import Engine
 from clobnode.exchange.lifecycle import decimal_strings
@@ -37,6 +38,12 @@ MAX_REPLAY = 10_000
 #: Messages a client may have waiting; a client that falls further behind is disconnected (it
 #: can reconnect and resume from its last `seq`).
 CLIENT_QUEUE = 10_000
+#: What one connection may ask of the feed: each subscription costs work on every event, and a
+#: subscribe with `since` replays up to MAX_REPLAY events, so both are bounded per connection.
+MAX_TOPICS = 32
+REQUESTS_PER_S, REQUEST_BURST = 10.0, 50
+#: Connections the feed serves at once; more are refused with 503.
+MAX_CLIENTS = 1_000
 CHANNELS = ("book", "trades", "orders", "fills", "balances")
 _BALANCE_EVENTS = frozenset({"deposit", "withdrawal", "accepted", "fill", "cancelled", "reduced", "self_trade"})
 
@@ -99,6 +106,7 @@ class Client:
     ws: web.WebSocketResponse
     topics: dict[Topic, int] = field(default_factory=dict)
     outbox: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE))
+    requests: RateLimiter = field(default_factory=lambda: RateLimiter(REQUESTS_PER_S, REQUEST_BURST))
 
     def send(self, message: dict[str, Any]) -> bool:
         try:
@@ -143,6 +151,8 @@ class MarketDataFeed:
     # ---- connections --------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if len(self._clients) >= MAX_CLIENTS:
+            return web.json_response({"error": f"the feed serves at most {MAX_CLIENTS} connections; try again later", "reason": "TOO_MANY_CONNECTIONS"}, status=503)
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
         client = Client(ws)
@@ -176,6 +186,10 @@ class MarketDataFeed:
                 raise SubscribeError("a request is a JSON object")
             op = request.get("op")
             topic = parse_topic(request)
+            if not client.requests.allow("requests"):
+                raise SubscribeError(f"too many requests: at most {REQUESTS_PER_S:g} a second (bursts of {REQUEST_BURST})")
+            if op == "subscribe" and topic not in client.topics and len(client.topics) >= MAX_TOPICS:
+                raise SubscribeError(f"at most {MAX_TOPICS} subscriptions a connection")
             if op == "subscribe":
                 since = request.get("since")
                 if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
