@@ -15,6 +15,8 @@ $CLOBNODE_SP1_HOST (docs/ZKVM.md):
 
     CLOBNODE_SP1_HOST=~/.cache/clobnode/target-sp1-host-profiling/release/clob-sp1-host \
         .venv/bin/python scripts/zkvm-cycles.py --profile direct_resting:32 build/elf/clob-sp1-guest.elf
+
+With `--write-input WORKLOAD:N FILE` it writes that input to FILE, for the host's proving modes.
 """
 
 from __future__ import annotations
@@ -214,6 +216,10 @@ def profile(elf: Path, spec: str) -> dict[str, Any]:
 
 
 def main(args: list[str]) -> None:
+    if args[:1] == ["--write-input"]:  # a workload's guest input, for the SP1 host's proving modes
+        name, count = args[1].split(":")
+        Path(args[2]).write_bytes(guest_input(WORKLOADS[name], int(count)))
+        return
     if args[:1] == ["--profile"]:
         spec, elfs = args[1], args[2:] or ["build/elf/clob-sp1-guest.elf"]
         print(json.dumps([profile(Path(elf), spec) for elf in elfs], indent=2))
