@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14, the development route to a Groth16 proof of a clobnode range (docs/ZKVM.md):
-#  1. builds the SP1 host with SP1's gnark FFI compiled here with Go (feature `native-gnark`, its
-#     own target directory under the cache);
+#  1. builds the SP1 host with SP1's gnark FFI compiled here with Go (feature `native-gnark`; the
+#     next plain `make zkvm` builds the host without it again);
 #  2. writes a small range's guest input (8 direct orders on the funded pre-state of
 #     scripts/zkvm-cycles.py, or WORKLOAD:N);
 #  3. proves it: SP1_CIRCUIT_MODE=dev makes sp1-prover build Groth16 circuit artifacts and keys
@@ -19,7 +19,12 @@ WORKLOAD="${2:-direct_joining:8}"
 mkdir -p "$OUT"
 cd "$ROOT"
 command -v go >/dev/null || { echo "sp1-groth16-dev: the gnark FFI needs Go (golang.org/dl, or the Go module proxy's toolchain)" >&2; exit 1; }
-HOST=$(CLOBNODE_SP1_HOST_TARGET_DIR="$CACHE/target-sp1-host-gnark" bash scripts/build-sp1-host.sh --features native-gnark)
+if ! ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1; then  # bindgen, for the FFI's header
+  echo "sp1-groth16-dev: installing libclang-dev" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev >&2
+fi
+# The host's own target directory: only the crates the feature touches are built again.
+HOST=$(bash scripts/build-sp1-host.sh --features native-gnark)
 .venv/bin/python scripts/zkvm-cycles.py --write-input "$WORKLOAD" "$OUT/input.bin"
 echo "sp1-groth16-dev: proving $WORKLOAD ($(stat -c %s "$OUT/input.bin") bytes) into $OUT" >&2
 (
