@@ -110,7 +110,7 @@ pub fn recover_signer(digest: &Hash, signature: &[u8; SIGNATURE_LEN]) -> Option<
 
 /// `x ‖ y` (big-endian) of the public key that signed `digest` with `(r, s)`, as
 /// `k256::ecdsa::VerifyingKey::recover_from_prehash` finds it: `None` where it errs.
-#[cfg(not(all(feature = "zkvm-sp1", target_os = "zkvm")))]
+#[cfg(not(any(feature = "native-secp256k1", all(feature = "zkvm-sp1", target_os = "zkvm"))))]
 mod recover {
     use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 
@@ -185,6 +185,29 @@ mod recover {
     }
 }
 
+/// The same recovery with libsecp256k1, in k256's place in the node's native build
+/// (`native-secp256k1`; about 5x faster on our machines, docs/BENCHMARKS.md). Same answers: both take `1 <= r, s
+/// < n` (libsecp256k1 refuses `r, s >= n` when parsing and zero when recovering), `R = (r, y)`
+/// with `y`'s parity (`r` is no x-coordinate: both refuse), the digest reduced mod `n`, and refuse
+/// the point at infinity; k256 also verifies the recovered key, which holds by construction.
+/// `native_recovery_is_k256s` below holds it to k256 on random and edge inputs.
+#[cfg(all(feature = "native-secp256k1", not(target_os = "zkvm")))]
+mod recover {
+    use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+    use secp256k1::{Message, SECP256K1};
+
+    use crate::Hash;
+
+    pub fn public_key(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        let recovery_id = if y_is_odd { RecoveryId::One } else { RecoveryId::Zero };
+        let signature = RecoverableSignature::from_compact(rs, recovery_id).ok()?;
+        let key = SECP256K1.recover_ecdsa(Message::from_digest(*digest), &signature).ok()?;
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&key.serialize_uncompressed()[1..]);
+        Some(out)
+    }
+}
+
 /// The recovered signer of an envelope (which the caller compares with its `trader`).
 pub fn envelope_signer(chain_id: u64, inbox: &Address, envelope: &Envelope) -> Option<Address> {
     let digest = digest(chain_id, inbox, &envelope.trader, &envelope.message);
@@ -194,4 +217,93 @@ pub fn envelope_signer(chain_id: u64, inbox: &Address, envelope: &Envelope) -> O
 /// Whether the envelope is signed by its own trader.
 pub fn is_signed_by_trader(chain_id: u64, inbox: &Address, envelope: &Envelope) -> bool {
     envelope_signer(chain_id, inbox, envelope) == Some(envelope.trader)
+}
+
+#[cfg(all(test, feature = "native-secp256k1"))]
+mod native_recovery_is_k256s {
+    use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+    use proptest::prelude::*;
+
+    use super::{recover, HALF_ORDER};
+
+    /// k256's answer: what `recover::public_key` is without `native-secp256k1`.
+    fn k256_public_key(digest: &[u8; 32], rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        let signature = Signature::from_slice(rs).ok()?;
+        let key = VerifyingKey::recover_from_prehash(digest, &signature, RecoveryId::new(y_is_odd, false)).ok()?;
+        Some(key.to_encoded_point(false).as_bytes()[1..].try_into().unwrap())
+    }
+
+    /// secp256k1's group order n, big-endian.
+    const N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae,
+        0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+    ];
+
+    fn minus(value: [u8; 32], k: u8) -> [u8; 32] {
+        let mut out = value;
+        let (last, borrow) = out[31].overflowing_sub(k);
+        out[31] = last;
+        assert!(!borrow, "only small k");
+        out
+    }
+
+    /// The two agree where `recover_signer` calls them: `s <= n / 2` (a higher `s` is refused
+    /// before either runs; k256 then refuses too, on verifying, and libsecp256k1 would not).
+    fn both(digest: [u8; 32], r: [u8; 32], s: [u8; 32], y_is_odd: bool) {
+        if s > HALF_ORDER {
+            return;
+        }
+        let rs = [r, s].concat();
+        assert_eq!(
+            k256_public_key(&digest, &rs, y_is_odd),
+            recover::public_key(&digest, &rs, y_is_odd),
+            "digest {digest:02x?} r {r:02x?} s {s:02x?} odd {y_is_odd}"
+        );
+    }
+
+    /// Scalars at the edges: 0, 1, n / 2 and one above, n - 1, n, n + 1, 2^256 - 1, and one
+    /// ordinary value.
+    fn edges() -> [[u8; 32]; 9] {
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        let mut n_plus = N;
+        n_plus[31] += 1;
+        let mut half_plus = HALF_ORDER;
+        half_plus[31] += 1;
+        [[0; 32], one, HALF_ORDER, half_plus, minus(N, 1), N, n_plus, [0xff; 32], [0x42; 32]]
+    }
+
+    #[test]
+    fn on_edge_scalars_and_digests() {
+        for r in edges() {
+            for s in edges() {
+                for digest in [[0u8; 32], [0xff; 32], N, minus(N, 1)] {
+                    both(digest, r, s, false);
+                    both(digest, r, s, true);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn on_random_inputs(digest: [u8; 32], r: [u8; 32], mut s: [u8; 32], y_is_odd: bool) {
+            s[0] &= 0x7f; // mostly below n / 2
+            both(digest, r, s, y_is_odd);
+        }
+
+        #[test]
+        fn on_real_signatures(key in 1u64.., digest: [u8; 32]) {
+            let mut secret = [0u8; 32];
+            secret[24..].copy_from_slice(&key.to_be_bytes());
+            let (signature, recovery_id) = SigningKey::from_slice(&secret).unwrap().sign_prehash_recoverable(&digest).unwrap();
+            let bytes = signature.to_bytes();
+            let (r, s) = (bytes[..32].try_into().unwrap(), bytes[32..].try_into().unwrap());
+            prop_assert!(s <= HALF_ORDER, "k256 signs with a low s");
+            both(digest, r, s, recovery_id.is_y_odd());
+            both(digest, r, s, !recovery_id.is_y_odd());
+        }
+    }
 }
