@@ -326,3 +326,61 @@ def test_a_feed_connection_has_bounded_subscriptions_and_requests(api: tuple[str
         flood.stop()
     refused = [m for m in flood.messages if m["type"] == "error"]
     assert 5 <= len(refused) <= 10 and all("too many requests" in m["error"] for m in refused)
+
+
+# ---- batches --------------------------------------------------------------------------------
+
+
+def _post_batch(url: str, envelopes: list[bytes]) -> tuple[int, Any]:
+    return _request(url + "/orders/batch", json.dumps({"orders": [{"envelope": "0x" + e.hex()} for e in envelopes]}).encode())
+
+
+def test_a_batch_is_admitted_in_order_each_message_answered_as_if_sent_alone(api_server: tuple[ApiServer, Store]) -> None:
+    server, store = api_server
+    url = f"http://127.0.0.1:{server.port}"
+    forged = bytearray(_envelope(nonce=3))
+    forged[:20] = bytes.fromhex(TRADERS[1].address[2:])
+    status, body = _post_batch(url, [_envelope(nonce=1), _envelope(nonce=2), bytes(forged), _envelope(nonce=2, price=101), _envelope(nonce=4)])
+    assert status == 200
+    results = body["results"]
+    assert [r["code"] for r in results] == [202, 202, 400, 409, 202]
+    assert [r["refused"]["reason"] for r in results if r["code"] >= 400] == ["BAD_SIGNATURE", "NONCE_NOT_FRESH"]
+    assert [r["accepted"]["nonce"] for r in results if r["code"] == 202] == ["1", "2", "4"]
+    stored = [envelope for _, envelope in store.pending_api_orders(10)]
+    assert stored == [_envelope(nonce=1), _envelope(nonce=2), _envelope(nonce=4)]
+    assert server._app[INTAKE].writes == 1  # the whole batch in one transaction
+
+
+def test_a_batch_holds_balance_and_sees_its_own_duplicates(api: tuple[str, Store]) -> None:
+    url, store = api
+    lots = FUNDS // (100 * 10) // 2
+    first = _envelope(quantity=lots, nonce=1)
+    _, body = _post_batch(url, [first, first, _envelope(quantity=lots, nonce=2), _envelope(quantity=1, nonce=3)])
+    results = body["results"]
+    assert [r["code"] for r in results] == [202, 200, 202, 422]
+    assert results[1]["accepted"]["status"] == "duplicate" and results[1]["accepted"]["id"] == results[0]["accepted"]["id"]
+    assert results[3]["refused"]["reason"] == "INSUFFICIENT_BALANCE"
+    assert len(store.pending_api_orders(10)) == 2
+
+
+@pytest.mark.parametrize(
+    "orders, message",
+    [
+        ([], "1 to 100"),
+        ([{"envelope": "0x" + _envelope(nonce=1).hex()}] * 101, "1 to 100"),
+        ([{"envelope": "0x" + _envelope(nonce=1).hex()}, {"envelope": "nope"}], "orders.1.envelope"),
+    ],
+)
+def test_an_empty_oversized_or_malformed_batch_is_refused_whole(api: tuple[str, Store], orders: list[Any], message: str) -> None:
+    url, store = api
+    status, answer = _request(url + "/orders/batch", json.dumps({"orders": orders}).encode())
+    assert status == 400 and message in answer["error"], answer
+    assert store.pending_api_orders(10) == []
+
+
+def test_a_batch_costs_one_request_per_message_against_the_rate() -> None:
+    clock = [0.0]
+    limiter = RateLimiter(rate_per_s=2, burst=5, clock=lambda: clock[0])
+    assert limiter.allow("1.2.3.4", 4) and not limiter.allow("1.2.3.4", 2) and limiter.allow("1.2.3.4", 1)
+    clock[0] = 1.0
+    assert limiter.allow("1.2.3.4", 2) and not limiter.allow("1.2.3.4")

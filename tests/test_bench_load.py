@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.devnet, pytest.mark.timeout(240)]
 
 
 def test_load_bench_accounts_for_every_acknowledged_order_and_settles_the_nodes_root(tmp_path: Path) -> None:
-    config = bench_load.LoadConfig(rates=(100.0, 300.0), step_s=2.0, traders=4, sample=5, ws_clients=2, derive_again=False, settle_timeout_s=90)
+    config = bench_load.LoadConfig(rates=(100.0, 300.0), step_s=2.0, traders=4, sample=5, ws_clients=2, batch=16, derive_again=False, settle_timeout_s=90)
     started = time.monotonic()
     report = bench_load.run(config, tmp_path)
 

@@ -268,6 +268,7 @@ def bench_load_command(
     arrivals: Annotated[str, typer.Option(help="poisson or hawkes.")] = "poisson",
     block_time: Annotated[float, typer.Option(help="The devnet's L1 block time (its slot), seconds.")] = 2.0,
     ws_clients: Annotated[int, typer.Option(help="WebSocket clients on the book and trades during each step.")] = 20,
+    batch: Annotated[int, typer.Option(help="Orders due at once sent in one POST /orders/batch, at most this many (1: a request an order).")] = 1,
     api: Annotated[str | None, typer.Option(help="Drive this node's API instead of a devnet (with --rpc-url and --deployment).")] = None,
     rpc_url: Annotated[str | None, typer.Option(help="The L1 of --api (funds the bots with its DevTokens).")] = None,
     deployment: Annotated[Path | None, typer.Option(help="The deployment file of --api.")] = None,
@@ -279,7 +280,7 @@ def bench_load_command(
 
     config = bench_load.LoadConfig(
         rates=tuple(float(r) for r in rates.split(",")), step_s=step_s, traders=traders, seed=seed, arrivals=arrivals,
-        block_time_s=block_time, ws_clients=ws_clients, api_url=api, rpc_url=rpc_url, deployment=deployment,
+        block_time_s=block_time, ws_clients=ws_clients, batch=batch, api_url=api, rpc_url=rpc_url, deployment=deployment,
     )
     report = bench_load.run(config, out)
     typer.echo(json.dumps(report, indent=2) if as_json else bench_load.table(report))

@@ -81,7 +81,8 @@ class AdmissionConfig:
 
     max_pending_per_trader: int = 256  # admitted messages of one trader not yet applied
     rate_per_s: float = 200.0  # requests a client (IP) may send per second, on average
-    burst: int = 400  # ... and at once
+    burst: int = 400  # ... and at once (a batch costs one request per message)
+    max_batch: int = 100  # signed messages in one POST /orders/batch
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from clobnode.api.admission import Admission, RateLimiter
 from clobnode.api.app import ApiContext, make_app
+from clobnode.da import kzg
 from clobnode.errors import ClobnodeError
 from clobnode.exchange.exits import Exits
 from clobnode.exchange.markets import MarketCatalog
@@ -101,6 +102,7 @@ class NodeService:
         return f"http://{self.node.config.api.host}:{self.api.port}"
 
     def start(self) -> None:
+        kzg.start_worker()  # blob math off the GIL the API needs
         self.api.start()
         self._thread.start()
 
@@ -110,3 +112,4 @@ class NodeService:
             self._thread.join(30)
         self.api.stop()
         self.node.close()
+        kzg.stop_worker()

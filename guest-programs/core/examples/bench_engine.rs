@@ -1,5 +1,6 @@
 //! Benchmark of the matching engine on a realistic mixed stream (docs/BENCHMARKS.md):
-//! `cargo run --release -p clob-core --example bench_engine -- [inputs] [resting]`.
+//! `cargo run --release -p clob-core --example bench_engine -- [inputs] [resting]`
+//! (`--features native-secp256k1`: signatures recovered as the node does, beside k256's).
 //!
 //! The book is first filled with `resting` orders (default 100,000) from 1,000 traders; then
 //! `inputs` (default 1,000,000) messages are applied through `transition::apply_direct`: 50%
@@ -218,6 +219,18 @@ fn main() {
     let valid = envelopes.iter().filter(|e| eip712::is_signed_by_trader(1, &[1; 20], e)).count();
     let per_signature = t.elapsed().as_secs_f64() / envelopes.len() as f64;
     assert_eq!(valid, envelopes.len());
+    // With `--features native-secp256k1` the core recovers with libsecp256k1: k256's recovery
+    // (what the guests prove) on the same signatures, in the same run, for the ratio.
+    let per_k256_signature = cfg!(feature = "native-secp256k1").then(|| {
+        let t = Instant::now();
+        for envelope in &envelopes {
+            let digest = eip712::digest(1, &[1; 20], &envelope.trader, &envelope.message);
+            let signature = k256::ecdsa::Signature::from_slice(&envelope.signature[..64]).unwrap();
+            let recovery = k256::ecdsa::RecoveryId::from_byte(envelope.signature[64] - 27).unwrap();
+            std::hint::black_box(k256::ecdsa::VerifyingKey::recover_from_prehash(&digest, &signature, recovery).unwrap());
+        }
+        t.elapsed().as_secs_f64() / envelopes.len() as f64
+    });
     let payloads: Vec<Vec<u8>> = messages.iter().take(100_000).map(|(_, m)| m.encode()).collect();
     let t = Instant::now();
     let mut acc = [0u8; 32];
@@ -250,5 +263,12 @@ fn main() {
         per_signature * 1e6,
         1.0 / per_signature
     );
+    if let Some(k256) = per_k256_signature {
+        println!(
+            "  k256's recovery on the same signatures: {:.1} µs each ({:.1}x libsecp256k1's)",
+            k256 * 1e6,
+            k256 / per_signature
+        );
+    }
     println!("inbox entry hash + accumulator: {:.0} ns each", per_entry_hash * 1e9);
 }

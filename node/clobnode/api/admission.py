@@ -144,14 +144,15 @@ class RateLimiter:
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def allow(self, client: str) -> bool:
+    def allow(self, client: str, cost: int = 1) -> bool:
+        """Whether `client` may send `cost` more requests now (and if so, they are counted)."""
         now = self.clock()
         tokens, then = self._buckets.get(client, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - then) * self.rate_per_s)
         if len(self._buckets) > 100_000:  # forget idle clients rather than grow without bound
             self._buckets = {c: v for c, v in self._buckets.items() if now - v[1] < 60}
-        if tokens < 1:
+        if tokens < cost:
             self._buckets[client] = (tokens, now)
             return False
-        self._buckets[client] = (tokens - 1, now)
+        self._buckets[client] = (tokens - cost, now)
         return True

@@ -28,7 +28,7 @@ from clobnode.exchange.exits import ExitError, Exits
 from clobnode.exchange.lifecycle import decimal_strings, order_status, submission_status
 from clobnode.exchange.markets import MarketCatalog
 from clobnode.hexbytes import to_hex
-from clobnode.storage.store import Store
+from clobnode.storage.store import ApiSubmission, Store
 from clobnode.telemetry import NodeMetrics
 
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
@@ -103,6 +103,11 @@ def envelope_from_request(body: Any) -> bytes:
         request = m.SubmitRequest.model_validate(body)
     except ValidationError as exc:
         raise ApiError(_validation_message(exc)) from exc
+    return envelope_of(request)
+
+
+def envelope_of(request: m.SubmitRequest) -> bytes:
+    """The envelope a validated `SubmitRequest` carries or describes."""
     if request.envelope is not None:
         return _hex_bytes(request.envelope, "envelope")
     assert request.trader is not None and request.signature is not None
@@ -127,45 +132,143 @@ def envelope_from_request(body: Any) -> bytes:
 # ---- orders ---------------------------------------------------------------------------------
 
 
-async def post_order(request: web.Request) -> web.Response:
-    """Admits a signed message: 202 with its id, or 4xx with a machine-readable `reason`."""
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What the API answers about one signed message: an HTTP code and a body of `model`."""
+
+    code: int
+    model: type[BaseModel]
+    body: dict[str, Any]
+
+    @staticmethod
+    def refused(message: str, code: int = 400, reason: str = "BAD_REQUEST") -> _Answer:
+        return _Answer(code, m.ErrorResponse, {"error": message, "reason": reason})
+
+    def response(self) -> web.Response:
+        return respond(self.model, self.body, self.code)
+
+
+_BAD_SIGNATURE = "signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)"
+
+
+def _gate(request: web.Request, messages: int) -> web.Response | None:
+    """503 while the node is not following L1, 429 once the client has sent more than its rate
+    (a batch costs one request per message); None to go on."""
     ctx = request.app[CONTEXT]
     health = ctx.health()
     if not health["ready"]:
         return _error(f"the node is not following L1 right now ({health['last_error'] or 'starting'}); nothing was accepted, try again", 503, "NODE_NOT_READY")
-    if not ctx.limiter.allow(request.remote or "?"):
+    if not ctx.limiter.allow(request.remote or "?", messages):
         return _error("too many requests from this client", 429, "RATE_LIMITED")
+    return None
+
+
+def _decode(envelope: bytes) -> tuple[bytes, clobnode_core.DecodedEnvelope]:
+    """The envelope and its decoding, or `ValueError`."""
+    return envelope, clobnode_core.decode_envelope(envelope)
+
+
+def _admit(request: web.Request, envelope: bytes, decoded: clobnode_core.DecodedEnvelope, verified: bool) -> _Answer | tuple[ApiSubmission | None, asyncio.Future[tuple[int, bool]]]:
+    """A signature-checked message admitted (its submission and the write it waits for), found
+    on its way already (None and that write), or refused (an answer). Synchronous: the next
+    message admitted sees this one waiting."""
+    ctx = request.app[CONTEXT]
+    if not verified:
+        return _Answer.refused(_BAD_SIGNATURE, 400, "BAD_SIGNATURE")
+    intake = request.app[INTAKE]
+    existing = ctx.store.api_order_id(envelope)
+    if existing is not None:
+        return _Answer(200, m.SubmitResponse, {"id": existing, "status": "duplicate", "trader": decoded["trader"]})
+    queued = intake.queued(envelope)
+    if queued is not None:
+        return None, queued
+    try:
+        submission = ctx.admission.admit(envelope, intake.waiting)
+    except Refusal as refusal:
+        _count(request, refusal.reason)
+        return _Answer.refused(refusal.detail, refusal.status, refusal.reason)
+    _count(request, "ADMITTED")
+    return submission, intake.enqueue(envelope, submission)
+
+
+async def _written(decoded: clobnode_core.DecodedEnvelope, admitted: _Answer | tuple[ApiSubmission | None, asyncio.Future[tuple[int, bool]]]) -> _Answer:
+    """The answer once the admitted message is on disk (group commit): 202 with its id."""
+    if isinstance(admitted, _Answer):
+        return admitted
+    submission, write = admitted
+    order_id, is_new = await asyncio.shield(write)
+    if submission is None or not is_new:  # found on its way, or on disk already when written
+        return _Answer(200, m.SubmitResponse, {"id": order_id, "status": "duplicate", "trader": decoded["trader"]})
+    return _Answer(202, m.SubmitResponse, {
+        "id": order_id, "status": "pending", "trader": submission.trader, "message": submission.message,
+        "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id),
+    })
+
+
+async def post_order(request: web.Request) -> web.Response:
+    """Admits a signed message: 202 with its id, or 4xx with a machine-readable `reason`."""
+    ctx = request.app[CONTEXT]
+    if (refused := _gate(request, 1)) is not None:
+        return refused
     try:
         body = await request.json()
     except ValueError:
         return _error("request body is not JSON")
     try:
-        envelope = envelope_from_request(body)
-        decoded = clobnode_core.decode_envelope(envelope)
+        envelope, decoded = _decode(envelope_from_request(body))
     except (ApiError, ValueError) as exc:
         return _error(str(exc))
     # The signature is checked on a worker thread (the core releases the GIL), so that requests
     # are verified on every core while this loop serves the others.
     verified = await asyncio.get_running_loop().run_in_executor(request.app[VERIFIERS], clobnode_core.verify_envelope, ctx.chain_id, ctx.inbox, envelope)
-    if not verified:
-        return _error("signature does not recover to trader (EIP-712 domain: clobnode/1, this chain, this Inbox)", 400, "BAD_SIGNATURE")
-    intake = request.app[INTAKE]
-    existing = ctx.store.api_order_id(envelope)
-    if existing is None:
-        existing = await intake.queued(envelope)
-    if existing is not None:
-        return respond(m.SubmitResponse, {"id": existing, "status": "duplicate", "trader": decoded["trader"]})
+    answer = await _written(decoded, _admit(request, envelope, decoded, verified))
+    return answer.response()
+
+
+async def post_orders_batch(request: web.Request) -> web.Response:
+    """Admits up to `max_batch` signed messages in one request, in their order (a later one sees
+    the earlier ones waiting, as if sent one by one): 200 with one result per message, each with
+    the code and body `POST /orders` would have answered."""
+    ctx = request.app[CONTEXT]
     try:
-        submission = ctx.admission.admit(envelope, intake.waiting)
-    except Refusal as refusal:
-        _count(request, refusal.reason)
-        return _error(refusal.detail, refusal.status, refusal.reason)
-    _count(request, "ADMITTED")
-    order_id, is_new = await intake.submit(envelope, submission)  # on disk (group commit) before the answer
-    return respond(m.SubmitResponse, {
-        "id": order_id, "status": "pending" if is_new else "duplicate", "trader": submission.trader, "message": submission.message,
-        "market": submission.market, "nonce": str(submission.nonce), "client_order_id": str(submission.client_order_id),
-    }, 202 if is_new else 200)
+        body = await request.json()
+    except ValueError:
+        return _error("request body is not JSON")
+    try:
+        batch = m.BatchSubmitRequest.model_validate(body)
+    except ValidationError as exc:
+        return _error(_validation_message(exc))
+    limit = ctx.admission.config.max_batch
+    if not 1 <= len(batch.orders) <= limit:
+        return _error(f"orders: send 1 to {limit} signed messages, got {len(batch.orders)}")
+    if (refused := _gate(request, len(batch.orders))) is not None:
+        return refused
+    decoded: list[tuple[bytes, clobnode_core.DecodedEnvelope] | _Answer] = []
+    for item in batch.orders:
+        try:
+            decoded.append(_decode(envelope_of(item)))
+        except (ApiError, ValueError) as exc:
+            decoded.append(_Answer.refused(str(exc)))
+    envelopes = [d[0] for d in decoded if not isinstance(d, _Answer)]
+    verified = iter(await _verify_all(request, envelopes))
+    admitted = [d if isinstance(d, _Answer) else (d[1], _admit(request, d[0], d[1], next(verified))) for d in decoded]
+    answers = [a if isinstance(a, _Answer) else await _written(*a) for a in admitted]
+    return respond(m.BatchSubmitResponse, {"results": [{"code": a.code, **({"accepted": a.body} if a.code < 300 else {"refused": a.body})} for a in answers]})
+
+
+async def _verify_all(request: web.Request, envelopes: list[bytes]) -> list[bool]:
+    """Every envelope's signature check, split over the worker threads (one core each)."""
+    ctx = request.app[CONTEXT]
+    if not envelopes:
+        return []
+    verifiers = request.app[VERIFIERS]
+    size = -(-len(envelopes) // verifiers._max_workers)
+    loop = asyncio.get_running_loop()
+    parts = await asyncio.gather(*(
+        loop.run_in_executor(verifiers, clobnode_core.verify_envelopes, ctx.chain_id, ctx.inbox, envelopes[i : i + size])
+        for i in range(0, len(envelopes), size)
+    ))
+    return [ok for part in parts for ok in part]
 
 
 def _count(request: web.Request, outcome: str) -> None:
@@ -358,6 +461,8 @@ _TRADER = ("trader", "a 20-byte address, 0x-hex")
 
 #: Every JSON route: what `make_app` serves and what `GET /openapi.json` describes.
 ROUTES: tuple[Route, ...] = (
+    Route("POST", "/orders/batch", post_orders_batch, "Submit up to maxBatch signed messages at once, each admitted in turn", m.BatchSubmitResponse,
+          request=m.BatchSubmitRequest, errors=(400, 429, 503)),
     Route("POST", "/orders", post_order, "Submit a signed order, cancel, cancel-all or replace", m.SubmitResponse, request=m.SubmitRequest,
           errors=(400, 409, 422, 429), status=202),
     Route("GET", "/orders/{id}", get_order, "An API submission with its stage, outcome and order", m.Submission, errors=(400, 404)),
@@ -381,7 +486,7 @@ ROUTES: tuple[Route, ...] = (
 
 
 def make_app(context: ApiContext) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=256 * 1024)  # a full batch of field-form orders
     app[CONTEXT] = context
     metrics = context.metrics
     if metrics is None:

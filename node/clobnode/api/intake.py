@@ -36,20 +36,16 @@ class Intake:
         """The trader's admitted messages not on disk yet."""
         return self._waiting.get(trader, ())
 
-    async def queued(self, envelope: bytes) -> int | None:
-        """The id of `envelope` if it is on its way to disk (once written), else None."""
-        pending = self._by_envelope.get(envelope)
-        if pending is None:
-            return None
-        row_id, _ = await asyncio.shield(pending)
-        return row_id
+    def queued(self, envelope: bytes) -> asyncio.Future[tuple[int, bool]] | None:
+        """The write `envelope` is waiting for, if it is on its way to disk: (id, is_new) once written."""
+        return self._by_envelope.get(envelope)
 
-    async def submit(self, envelope: bytes, submission: ApiSubmission) -> tuple[int, bool]:
-        """Write `submission` (admitted against `waiting`) with the next group; (id, is_new) once on disk."""
+    def enqueue(self, envelope: bytes, submission: ApiSubmission) -> asyncio.Future[tuple[int, bool]]:
+        """Puts `submission` (admitted against `waiting`) in the next group, at once: a message
+        admitted after it sees it waiting. The future gives (id, is_new) once it is on disk."""
         pending = self._by_envelope.get(envelope)
         if pending is not None:
-            row_id, _ = await asyncio.shield(pending)
-            return row_id, False
+            return pending
         future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
         self._queue.append((envelope, submission, future))
         self._waiting.setdefault(submission.trader, []).append(submission)
@@ -57,7 +53,7 @@ class Intake:
         if not self._draining:
             self._draining = True
             asyncio.get_running_loop().create_task(self._drain())
-        return await asyncio.shield(future)
+        return future
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()

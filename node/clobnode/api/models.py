@@ -131,6 +131,13 @@ class SubmitRequest(Wire):
 # ---- responses ------------------------------------------------------------------------------
 
 
+class BatchSubmitRequest(Wire):
+    """Signed messages admitted in their order, as if sent one by one (at most `maxBatch`,
+    docs/API.md)."""
+
+    orders: list[SubmitRequest]
+
+
 class ErrorResponse(Wire):
     error: str
     reason: str = Field(description="machine-readable: BAD_REQUEST, INSUFFICIENT_BALANCE, NONCE_NOT_FRESH, RATE_LIMITED, ...")
@@ -144,6 +151,18 @@ class SubmitResponse(Wire):
     market: int | None = None
     nonce: Amount | None = None
     client_order_id: Amount | None = None
+
+
+class BatchResult(Wire):
+    """One message of a batch: the code `POST /orders` would have answered, and its body."""
+
+    code: int
+    accepted: SubmitResponse | None = None
+    refused: ErrorResponse | None = None
+
+
+class BatchSubmitResponse(Wire):
+    results: list[BatchResult]
 
 
 class BatchRef(Wire):

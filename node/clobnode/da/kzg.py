@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -93,6 +96,52 @@ def trusted_setup(precompute: int | None = None) -> Any:
     return _settings
 
 
+# ---- the worker process ------------------------------------------------------------------------
+#
+# ckzg holds the GIL for the whole of a computation: about 50 ms a commitment and 250 ms a blob's
+# 128 cell proofs here. In the node's process that stalls the API and the market-data feed while
+# the proposer builds a sidecar or the follower checks a blob. A node starts a worker process
+# (`start_worker`) and the heavy calls below run there, the calling thread waiting without the GIL.
+
+_worker: ProcessPoolExecutor | None = None
+_log = logging.getLogger(__name__)
+
+
+def start_worker() -> None:
+    """Computes commitments and proofs in a process of their own from now on (it loads the trusted
+    setup in the background); idempotent."""
+    global _worker
+    with _settings_lock:
+        if _worker is None:
+            _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=trusted_setup)
+            _worker.submit(int)  # starts the process now, not at the first blob
+
+
+def stop_worker() -> None:
+    """Back to computing in the calling thread; the worker process exits."""
+    global _worker
+    with _settings_lock:
+        worker, _worker = _worker, None
+    if worker is not None:
+        worker.shutdown(wait=True, cancel_futures=True)
+
+
+def _ckzg(name: str, *args: bytes) -> Any:
+    """`ckzg.<name>(*args, settings)`, in the worker process when one runs."""
+    worker = _worker
+    if worker is not None:
+        try:
+            return worker.submit(_ckzg_here, name, args).result()
+        except BrokenExecutor:
+            _log.warning("the KZG worker process is gone; computing in the node's process from now on")
+            stop_worker()
+    return _ckzg_here(name, args)
+
+
+def _ckzg_here(name: str, args: tuple[bytes, ...]) -> Any:
+    return getattr(ckzg, name)(*args, trusted_setup())
+
+
 def _check_blob(blob: bytes) -> None:
     if len(blob) != BYTES_PER_BLOB:
         raise KzgError(f"a blob is {BYTES_PER_BLOB} bytes, got {len(blob)}")
@@ -102,7 +151,7 @@ def blob_commitment(blob: bytes) -> bytes:
     """The 48-byte KZG commitment to a blob."""
     _check_blob(blob)
     try:
-        return bytes(ckzg.blob_to_kzg_commitment(bytes(blob), trusted_setup()))
+        return bytes(_ckzg("blob_to_kzg_commitment", bytes(blob)))
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"blob is not canonical (a field element >= BLS modulus?): {exc}") from exc
 
@@ -123,7 +172,7 @@ def blob_proof(blob: bytes, commitment: bytes) -> bytes:
     """The EIP-4844 blob proof (`compute_blob_kzg_proof`) for a blob and its commitment."""
     _check_blob(blob)
     try:
-        return bytes(ckzg.compute_blob_kzg_proof(bytes(blob), bytes(commitment), trusted_setup()))
+        return bytes(_ckzg("compute_blob_kzg_proof", bytes(blob), bytes(commitment)))
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"cannot compute blob proof: {exc}") from exc
 
@@ -132,7 +181,7 @@ def cell_proofs(blob: bytes) -> tuple[bytes, ...]:
     """The 128 EIP-7594 cell proofs of a blob's erasure-coded extension."""
     _check_blob(blob)
     try:
-        _cells, proofs = ckzg.compute_cells_and_kzg_proofs(bytes(blob), trusted_setup())
+        _cells, proofs = _ckzg("compute_cells_and_kzg_proofs", bytes(blob))
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"cannot compute cell proofs: {exc}") from exc
     return tuple(bytes(p) for p in proofs)
@@ -143,7 +192,7 @@ def point_proof(blob: bytes, z: bytes) -> tuple[bytes, bytes]:
     the point-evaluation precompile (0x0a) checks against the blob's commitment."""
     _check_blob(blob)
     try:
-        proof, y = ckzg.compute_kzg_proof(bytes(blob), bytes(z), trusted_setup())
+        proof, y = _ckzg("compute_kzg_proof", bytes(blob), bytes(z))
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"cannot compute the KZG proof at z: {exc}") from exc
     return bytes(proof), bytes(y)
@@ -152,7 +201,7 @@ def point_proof(blob: bytes, z: bytes) -> tuple[bytes, bytes]:
 def verify_point_proof(commitment: bytes, z: bytes, y: bytes, proof: bytes) -> bool:
     """True iff `proof` opens `commitment` to `y` at `z` (what the 0x0a precompile checks)."""
     try:
-        return bool(ckzg.verify_kzg_proof(bytes(commitment), bytes(z), bytes(y), bytes(proof), trusted_setup()))
+        return bool(_ckzg("verify_kzg_proof", bytes(commitment), bytes(z), bytes(y), bytes(proof)))
     except (RuntimeError, ValueError):
         return False
 
@@ -170,7 +219,7 @@ def verify_blob(blob: bytes, expected_versioned_hash: bytes) -> bool:
 def verify_blob_proof(blob: bytes, commitment: bytes, proof: bytes) -> bool:
     """True iff `proof` is a valid EIP-4844 blob proof of `blob` against `commitment`."""
     try:
-        return bool(ckzg.verify_blob_kzg_proof(bytes(blob), bytes(commitment), bytes(proof), trusted_setup()))
+        return bool(_ckzg("verify_blob_kzg_proof", bytes(blob), bytes(commitment), bytes(proof)))
     except (RuntimeError, ValueError):
         return False
 

@@ -50,6 +50,7 @@ from clobnode.trader.client import Client
 BLOB_BYTES = 131_072
 #: Stages an API order passes through, in order (docs/API.md); `matched` is `included`: the
 #: node applies a block's entries with the engine in the step that derives them.
+BATCH_WINDOW_S = 0.005  # with --batch: how long the sender gathers orders before a request
 STAGES = ("submitted", "posted", "included", "proven", "settled")
 
 
@@ -66,6 +67,7 @@ class LoadConfig:
     sample: int = 20  # orders a step whose stages are timestamped
     ws_clients: int = 20
     connections: int = 32  # concurrent HTTP requests at most
+    batch: int = 1  # 1: one request an order; more: the orders due at once go in one POST /orders/batch, at most this many
     settle_timeout_s: float = 180.0
     account_all: bool = True  # check every acknowledged order's fate (one GET each)
     derive_again: bool = True  # a fresh follower derives the run from L1, timed
@@ -169,6 +171,32 @@ async def _post(session: aiohttp.ClientSession, api: str, envelope: bytes, recor
         record.refused[str(answer.get("reason") or status)] += 1
 
 
+async def _post_batch(session: aiohttp.ClientSession, api: str, numbered: list[tuple[int, bytes]], record: StepRecord, every: int, sent_at: dict[int, float]) -> None:
+    """`_post` of several orders in one `POST /orders/batch`: each gets the request's latency."""
+    start = time.monotonic()
+    try:
+        async with session.post(api + "/orders/batch", json={"orders": [{"envelope": "0x" + e.hex()} for _, e in numbered]}) as response:
+            answer = await response.json(content_type=None)
+            status = response.status
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        record.refused[f"CLIENT_{type(exc).__name__}"] += len(numbered)
+        return
+    if status != 200:
+        record.refused[str(answer.get("reason") or status)] += len(numbered)
+        return
+    elapsed_ms = (time.monotonic() - start) * 1000
+    for (i, _), result in zip(numbered, answer["results"], strict=True):
+        record.ack_ms.append(elapsed_ms)
+        if result["code"] == 202:
+            order_id = int(result["accepted"]["id"])
+            record.admitted.append(order_id)
+            if i % every == 0:
+                record.samples[order_id] = {}
+                sent_at[order_id] = start
+        else:
+            record.refused[str((result.get("refused") or {}).get("reason") or result["code"])] += 1
+
+
 async def _watch_feed(api: str, record: StepRecord, clients: int, stop: asyncio.Event) -> None:
     """`clients` WebSocket clients on market 0's book and trades; counts what they receive."""
     async def one(session: aiohttp.ClientSession) -> None:
@@ -194,18 +222,29 @@ async def _run_step(api: str, signed: list[bytes], times: list[float], record: S
     limit = asyncio.Semaphore(config.connections)
     connector = aiohttp.TCPConnector(limit=config.connections)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async def send(i: int, envelope: bytes) -> None:
+        async def send(numbered: list[tuple[int, bytes]]) -> None:
             async with limit:
-                await _post(session, api, envelope, record, i % every == 0, sent_at)
+                if config.batch > 1:
+                    await _post_batch(session, api, numbered, record, every, sent_at)
+                else:
+                    await _post(session, api, numbered[0][1], record, numbered[0][0] % every == 0, sent_at)
 
         await asyncio.sleep(0.5)  # the feed's clients connect and take their snapshots first
-        start, tasks = time.monotonic(), []
-        for i, (at, envelope) in enumerate(zip(times, signed, strict=True)):
-            delay = start + at - time.monotonic()
+        start, tasks, i = time.monotonic(), [], 0
+        while i < len(signed):
+            delay = start + times[i] - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(send(i, envelope)))
-            record.sent += 1
+            if config.batch > 1:
+                await asyncio.sleep(BATCH_WINDOW_S)  # what arrives meanwhile joins the request, as in a client's gateway
+            due = time.monotonic() - start
+            numbered = [(i, signed[i])]
+            i += 1
+            while i < len(signed) and len(numbered) < config.batch and times[i] <= due:
+                numbered.append((i, signed[i]))
+                i += 1
+            tasks.append(asyncio.create_task(send(numbered)))
+            record.sent += len(numbered)
         await asyncio.gather(*tasks)
         record.send_window_s = time.monotonic() - start
     stop.set()
@@ -337,9 +376,13 @@ def derive_again(target: Target, work: Path) -> dict[str, Any]:
         if not node.sync():
             time.sleep(0.05)
     elapsed = time.perf_counter() - start
-    messages = sum(int(c) for c in node.store.counts("events", "type").values())
-    return {"entries": goal, "seconds": round(elapsed, 3), "entriesPerS": round(goal / elapsed, 1), "events": messages,
-            "eventsPerS": round(messages / elapsed)}
+    events = sum(int(c) for c in node.store.counts("events", "type").values())
+    messages = int(node.store.db.execute("SELECT COUNT(*) FROM (SELECT DISTINCT idx, position FROM events WHERE position IS NOT NULL)").fetchone()[0])
+    spent = node.follower.spent
+    return {"entries": goal, "seconds": round(elapsed, 3), "entriesPerS": round(goal / elapsed, 1), "events": events,
+            "eventsPerS": round(events / elapsed), "messages": messages, "messagesPerS": round(messages / elapsed),
+            "blocks": spent.blocks, "readS": round(spent.read_s, 3), "readMsPerBlock": round(spent.read_s / max(1, spent.blocks) * 1000, 2),
+            "applyS": round(spent.apply_s, 3), "messagesPerApplyS": round(messages / spent.apply_s) if spent.apply_s else None}
 
 
 # ---- the run ----------------------------------------------------------------------------------------
@@ -440,7 +483,9 @@ def table(report: dict[str, Any]) -> str:
                  f"{b['blobBytesPerOrder']} blob bytes an order")
     if report.get("derivation"):
         d = report["derivation"]
-        lines.append(f"derivation from L1: {d['entries']} entries, {d['events']} engine events in {d['seconds']} s ({d['eventsPerS']} events/s)")
+        lines.append(f"derivation from L1: {d['entries']} entries, {d['messages']} signed messages, {d['events']} engine events in {d['seconds']} s "
+                     f"({d['messagesPerS']} messages/s); {d['blocks']} L1 blocks read in {d['readS']} s ({d['readMsPerBlock']} ms a block), "
+                     f"applied in {d['applyS']} s ({d['messagesPerApplyS']} messages/s)")
     if report.get("accounting"):
         a = report["accounting"]
         lines.append(f"accounted: {a['accounted']}/{a['acknowledged']} acknowledged orders {a['fates']}")

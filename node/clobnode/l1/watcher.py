@@ -8,6 +8,7 @@ from typing import Any
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3.types import RPCEndpoint
 
 from clobnode.config import L1Config
 from clobnode.errors import ClobnodeError
@@ -62,6 +63,7 @@ class L1Watcher:
         self._config = config
         self._topic = inbox.events.EntryAppended().topic
         self._verified_topic = None if rollup is None else rollup.events.BatchVerified().topic
+        self._count_call = inbox.encode_abi("count")
 
     def confirmed_head(self) -> int:
         """The newest block to derive: the configured head tag's block, less the confirmations."""
@@ -71,9 +73,17 @@ class L1Watcher:
             head = int(self._w3.eth.get_block(self._config.head)["number"])  # type: ignore[arg-type]
         return head - self._config.confirmations
 
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        """A JSON-RPC call without web3's middleware (which asks the chain id again for each call:
+        most of a block's 30 ms here went there)."""
+        answer = self._w3.provider.make_request(RPCEndpoint(method), params)
+        if "error" in answer or answer.get("result") is None:
+            raise WatcherError(f"{method} failed: {answer.get('error') or 'no result'}")
+        return answer["result"]
+
     def block(self, number: int) -> L1Block:
-        header = self._w3.eth.get_block(number)
-        block_hash = bytes(header["hash"])
+        header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        block_hash = bytes.fromhex(header["hash"][2:])
         addresses = [self._inbox.address] + ([] if self._rollup is None else [self._rollup.address])
         topics = [self._topic] + ([] if self._verified_topic is None else [self._verified_topic])
         logs = self._w3.eth.get_logs({"blockHash": HexBytes(block_hash), "address": addresses, "topics": [topics]})
@@ -82,8 +92,8 @@ class L1Watcher:
         verified = tuple(self._verified(log) for log in logs if self._rollup is not None and log["address"] == self._rollup.address)
         # An RPC that has not indexed a block's logs yet answers [] for it: the Inbox's own count
         # at that block lets the follower check that no entry was skipped.
-        count = int(self._inbox.functions.count().call(block_identifier=HexBytes(block_hash)))
-        return L1Block(number, block_hash, bytes(header["parentHash"]), int(header["timestamp"]), entries, count, verified)
+        count = int(self._rpc("eth_call", [{"to": self._inbox.address, "data": self._count_call}, to_hex(block_hash)]), 16)
+        return L1Block(number, block_hash, bytes.fromhex(header["parentHash"][2:]), int(header["timestamp"], 16), entries, count, verified)
 
     def _verified(self, log: Any) -> VerifiedOnL1:
         assert self._rollup is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -94,6 +95,9 @@ CREATE TABLE IF NOT EXISTS api_orders (
     lock_token TEXT, lock_amount TEXT NOT NULL, reason TEXT, batch_blob BLOB, batch_position INTEGER);
 CREATE INDEX IF NOT EXISTS api_orders_status ON api_orders (status);
 CREATE INDEX IF NOT EXISTS api_orders_trader ON api_orders (trader, nonce);
+-- Admission's questions about a trader's waiting messages (Store._waiting), answered from this
+-- index alone and visiting only the waiting rows, never the trader's history.
+CREATE INDEX IF NOT EXISTS api_orders_waiting ON api_orders (trader, status, nonce, message, market, lock_token, lock_amount, client_order_id);
 -- The Rollup's BatchVerified logs: what L1 verified, whoever proved it (reorgs remove them).
 CREATE TABLE IF NOT EXISTS l1_batches (
     number INTEGER PRIMARY KEY, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL, new_state_root BLOB NOT NULL,
@@ -366,33 +370,48 @@ class Store:
         ).fetchall()
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
-    def in_flight_api_orders(self, trader: str, above_nonce: int, statuses: Sequence[str] = ("pending", "submitted", "posted")) -> list[ApiSubmission]:
+    def in_flight_api_orders(self, trader: str, above_nonce: int, statuses: tuple[str, ...] = ("pending", "submitted", "posted")) -> list[ApiSubmission]:
         """The trader's admitted messages not yet applied: waiting, sent or posted, with a nonce above
         `above_nonce` (the trader's last nonce: every applied message, even a rejected one, used its
         nonce up) or, for cancels, not yet posted."""
         rows = self.db.execute(
-            "SELECT trader, message, market, nonce, client_order_id, lock_token, lock_amount FROM api_orders "
-            f"WHERE trader = ? AND status IN ({', '.join('?' * len(statuses))}) AND (nonce > ? OR (message = 'cancel' AND status != 'posted')) ORDER BY id",
-            (trader, *statuses, above_nonce),
+            f"SELECT trader, message, market, nonce, client_order_id, lock_token, lock_amount {self._waiting(statuses)} ORDER BY id", (trader, above_nonce),
         ).fetchall()
         return [ApiSubmission(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], int(r[6])) for r in rows]
 
-    _WAITING = "FROM api_orders WHERE trader = ? AND status IN ('pending', 'submitted', 'posted') AND (nonce > ? OR (message = 'cancel' AND status != 'posted'))"
+    _STATUSES = ("pending", "submitted", "posted")
+
+    @classmethod
+    @functools.cache
+    def _waiting(cls, statuses: tuple[str, ...] = _STATUSES) -> str:
+        """`FROM` the messages of trader ?1 in `statuses` not yet applied (a nonce above ?2, the
+        trader's last; a cancel has no nonce of its own, so until it is posted). Posted messages stay
+        `posted` once applied, so the history of a busy trader is long: each status is a seek in the
+        index `api_orders_waiting`, and only the waiting rows are visited."""
+        unknown = set(statuses) - set(cls._STATUSES)
+        if unknown:
+            raise ValueError(f"not a waiting status: {sorted(unknown)}")
+        columns = "SELECT id, trader, message, market, nonce, client_order_id, lock_token, lock_amount FROM api_orders WHERE trader = ?1"
+        parts = [f"{columns} AND status = 'posted' AND nonce > ?2"] if "posted" in statuses else []
+        others = ", ".join(f"'{s}'" for s in statuses if s != "posted")
+        if others:
+            parts.append(f"{columns} AND status IN ({others}) AND (nonce > ?2 OR message = 'cancel')")
+        return f"FROM ({' UNION ALL '.join(parts)}) WHERE 1"
 
     def waiting_count_and_nonce(self, trader: str, above_nonce: int) -> tuple[int, int | None]:
         """(how many, highest nonce of those that are not cancels) of `in_flight_api_orders`,
         without reading them (admission runs this for every message)."""
-        row = self._one(f"SELECT COUNT(*), MAX(CASE WHEN message != 'cancel' THEN nonce END) {self._WAITING}", (trader, above_nonce))
+        row = self._one(f"SELECT COUNT(*), MAX(CASE WHEN message != 'cancel' THEN nonce END) {self._waiting()}", (trader, above_nonce))
         return (0, None) if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
 
     def waiting_order(self, trader: str, above_nonce: int, market: int, nonce: int) -> bool:
         """Whether an order (market, nonce) of the trader is among its waiting messages."""
-        return self._one(f"SELECT 1 {self._WAITING} AND message = 'order' AND market = ? AND nonce = ? LIMIT 1", (trader, above_nonce, market, nonce)) is not None
+        return self._one(f"SELECT 1 {self._waiting()} AND message = 'order' AND market = ? AND nonce = ? LIMIT 1", (trader, above_nonce, market, nonce)) is not None
 
     def waiting_locks(self, trader: str, above_nonce: int, token: str) -> int:
         """What the trader's waiting messages lock of `token` (amounts may exceed SQLite's integers)."""
-        rows = self.db.execute(f"SELECT lock_amount {self._WAITING} AND lock_token = ?", (trader, above_nonce, token)).fetchall()
-        return sum(int(r[0]) for r in rows)
+        row = self._one(f"SELECT group_concat(lock_amount) {self._waiting()} AND lock_token = ?", (trader, above_nonce, token))
+        return 0 if row is None or row[0] is None else sum(map(int, str(row[0]).split(",")))
 
     def set_api_orders_status(self, ids: Sequence[int], status: str, tx_hash: str | None) -> None:
         self.db.conn.executemany(
