@@ -355,6 +355,9 @@ def recover_envelope_signer(chain_id: int, inbox: bytes, envelope: bytes) -> str
 def verify_envelope(chain_id: int, inbox: bytes, envelope: bytes) -> bool:
     """Whether the envelope is well-formed and signed by its own trader."""
 
+def verify_envelopes(chain_id: int, inbox: bytes, envelopes: list[bytes]) -> list[bool]:
+    """`verify_envelope` of each, in order (the GIL released for all of them)."""
+
 def encode_blob_batch(envelopes: list[bytes]) -> list[bytes]:
     """The batch packed into blobs of exactly 131072 bytes (at least one)."""
 

@@ -158,6 +158,27 @@ fn verify_envelope(py: Python<'_>, chain_id: u64, inbox: Cow<[u8]>, envelope: Co
     }))
 }
 
+/// `verify_envelope` of each envelope, in order, with the GIL released for all of them (the API
+/// checks a batch of orders in a few calls, one per core).
+#[pyfunction]
+fn verify_envelopes(
+    py: Python<'_>,
+    chain_id: u64,
+    inbox: Cow<[u8]>,
+    envelopes: &Bound<'_, PyList>,
+) -> PyResult<Vec<bool>> {
+    let inbox = fixed(&inbox, "inbox")?;
+    let envelopes = convert::byte_strings(envelopes)?;
+    Ok(py.detach(move || {
+        envelopes
+            .iter()
+            .map(|e| {
+                Envelope::decode(e).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope))
+            })
+            .collect()
+    }))
+}
+
 #[pyfunction]
 fn encode_blob_batch<'py>(py: Python<'py>, envelopes: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyList>> {
     let blobs = encode_blobs(&convert::byte_strings(envelopes)?).map_err(|error| match error {
@@ -292,6 +313,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_message, m)?)?;
     m.add_function(wrap_pyfunction!(typed_data_digest, m)?)?;
     m.add_function(wrap_pyfunction!(recover_envelope_signer, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_envelopes, m)?)?;
     m.add_function(wrap_pyfunction!(verify_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(encode_blob_batch, m)?)?;
     m.add_function(wrap_pyfunction!(decode_blob_batch, m)?)?;
