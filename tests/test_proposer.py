@@ -84,11 +84,11 @@ def test_stuck_blob_tx_is_replaced_with_bumped_fees_and_the_same_sidecar(anvil: 
     order_id = _accept_order(node, dep, 1)
     l1.rpc("evm_setAutomine", [False])
     assert node.proposer.step() is None  # sent, not mined
-    (first_hash,) = node.proposer._in_flight.tx_hashes  # type: ignore[union-attr]
+    (first_hash,) = node.proposer.in_flight()[0].tx_hashes
     first = l1.rpc("eth_getTransactionByHash", ["0x" + first_hash.hex()])
     time.sleep(0.35)
     assert node.proposer.step() is None  # stuck past replace_after_s: replaced
-    replacement_hash = node.proposer._in_flight.tx_hashes[-1]  # type: ignore[union-attr]
+    replacement_hash = node.proposer.in_flight()[0].tx_hashes[-1]
     replacement = l1.rpc("eth_getTransactionByHash", ["0x" + replacement_hash.hex()])
     assert l1.rpc("eth_getTransactionByHash", ["0x" + first_hash.hex()]) is None  # evicted by the replacement
     assert first["nonce"] == replacement["nonce"]
@@ -153,7 +153,7 @@ def test_a_proposer_killed_around_its_send_resends_the_same_tx_after_a_restart(a
     with pytest.raises(_Killed):
         node.proposer.step()
     monkeypatch.setattr(l1, "send_raw_transaction", send)
-    (written,) = node.store.blob_tx_in_flight()[0].tx_hashes  # type: ignore[index]
+    (written,) = node.store.blob_txs_in_flight()[0][0].tx_hashes
     node.store.close()
 
     restarted = _proposing_node(l1, dep, tmp_path)  # sends the written tx again, the same bytes
@@ -163,7 +163,7 @@ def test_a_proposer_killed_around_its_send_resends_the_same_tx_after_a_restart(a
     l1.rpc("evm_setAutomine", [True])
     assert restarted.proposer.step() == "0x" + written.hex()
     restarted.sync()
-    assert restarted.store.blob_tx_in_flight() is None
+    assert restarted.store.blob_txs_in_flight() == []
     assert [restarted.store.api_order(i)["status"] for i in order_ids] == ["posted"] * 3  # type: ignore[index]
     assert [e.kind for e in restarted.store.entries(0, 1000)].count(4) == 1  # one blob batch, not two
     assert restarted.proposer.step() is None  # nothing left to post
@@ -179,14 +179,14 @@ def test_a_proposer_restarted_while_its_tx_is_stuck_replaces_it_with_a_rebuilt_s
     order_id = _accept_order(node, dep, 1)
     l1.rpc("evm_setAutomine", [False])
     node.proposer.step()
-    (first_hash,) = node.proposer._in_flight.tx_hashes  # type: ignore[union-attr]
+    (first_hash,) = node.proposer.in_flight()[0].tx_hashes
     node.store.close()
 
     restarted = _proposing_node(l1, dep, tmp_path, replace_after_s=0.2, inclusion_wait_s=0.05)
     assert restarted.proposer is not None
     time.sleep(0.25)
     restarted.proposer.step()  # stuck past replace_after_s: replaced, the sidecar rebuilt from the orders
-    replacement_hash = restarted.proposer._in_flight.tx_hashes[-1]  # type: ignore[union-attr]
+    replacement_hash = restarted.proposer.in_flight()[0].tx_hashes[-1]
     assert replacement_hash != first_hash
     first = l1.rpc("eth_getTransactionByHash", ["0x" + replacement_hash.hex()])
     assert first is not None and int(first["nonce"], 16) == int(l1.rpc("eth_getTransactionCount", [demo_proposer(), "latest"]), 16)
@@ -194,6 +194,39 @@ def test_a_proposer_restarted_while_its_tx_is_stuck_replaces_it_with_a_rebuilt_s
     l1.rpc("evm_setAutomine", [True])
     assert restarted.proposer.step() == "0x" + replacement_hash.hex()
     assert restarted.store.api_order(order_id)["status"] == "posted"  # type: ignore[index]
+
+
+@pytest.mark.devnet
+def test_batches_are_pipelined_up_to_max_in_flight_and_land_in_nonce_order(anvil: Any, tmp_path: Path) -> None:
+    """While a blob tx waits for its block, the next orders go out in the next nonce's tx: an
+    order never waits for the block of the batch before it (at most `max_in_flight` at once)."""
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    node = _proposing_node(l1, dep, tmp_path, max_in_flight=2)
+    assert node.proposer is not None
+    node.sync()
+    l1.rpc("evm_setAutomine", [False])
+    orders = []
+    for nonce in (1, 2, 3):
+        orders.append(_accept_order(node, dep, nonce))
+        assert node.proposer.step() is None
+    flights = node.proposer.in_flight()
+    assert [f.order_ids for f in flights] == [orders[:1], orders[1:2]]  # the third waits: two in flight
+    assert flights[1].nonce == flights[0].nonce + 1
+    assert [r.nonce for r, _ in node.store.blob_txs_in_flight()] == [f.nonce for f in flights]
+    assert node.store.api_order(orders[2])["status"] == "pending"  # type: ignore[index]
+    l1.rpc("evm_mine")  # both in one block
+    assert node.proposer.step() == "0x" + flights[1].tx_hashes[-1].hex()  # the third goes out as they land
+    assert [node.store.api_order(i)["status"] for i in orders[:2]] == ["posted"] * 2  # type: ignore[index]
+    l1.rpc("evm_mine")
+    l1.rpc("evm_setAutomine", [True])
+    assert node.proposer.step() is not None and node.proposer.in_flight() == []
+    node.sync()
+    assert node.store.blob_txs_in_flight() == []
+    assert [node.store.api_order(i)["status"] for i in orders] == ["posted"] * 3  # type: ignore[index]
+    batches = [e for e in node.store.entries(0, 1000) if e.kind == 4]
+    assert len(batches) == 3
+    assert [event["type"] for event in node.store.events_in_range(0, 1000, "accepted")] == ["accepted"] * 3
 
 
 def demo_proposer() -> str:

@@ -51,6 +51,7 @@ class ProposerConfig:
     max_orders_per_batch: int = 16384  # compressed, a 6-blob batch carries ~7,700 signed orders
     replace_after_s: float = 24.0  # a blob tx not included this long is replaced (same nonce, bumped fees)
     inclusion_wait_s: float = 0.0  # how long one step waits for its tx: 0 looks once a pass (the loop never blocks on L1)
+    max_in_flight: int = 4  # blob txs sent and not yet included (consecutive nonces): one a pass while fewer are
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,10 @@ BLOB_FEE_BUMP = 2
 _V2_OVERHEAD = 1 + 1 + 4 + 4 + 4
 
 
+#: `Proposer._follow_one`: the transaction's nonce is used and the L1 knows it, receipt not seen yet.
+_LANDING = object()
+
+
 class ProposerError(ClobnodeError):
     """A blob batch could not be posted."""
 
@@ -99,7 +103,8 @@ class InFlight:
 
 
 class Proposer:
-    """Drains the pending API orders into blob batches, one transaction in flight at a time."""
+    """Drains the pending API orders into blob batches: one new transaction a pass while fewer
+    than `max_in_flight` wait for inclusion (consecutive nonces, so they land in order)."""
 
     def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission, metrics: NodeMetrics | None = None) -> None:
         self._admission = admission
@@ -113,8 +118,12 @@ class Proposer:
         self._calldata = bytes.fromhex(inbox.encode_abi("proposeBatch", args=[])[2:])
         self._blob_fee: int | None = None  # the Inbox's anti-spam fee per blob, immutable: read once
         self._max_blobs: int | None = None
-        self._in_flight: InFlight | None = None
+        self._flights: dict[int, InFlight] = {}  # by nonce
         self._resume()
+
+    def in_flight(self) -> list[InFlight]:
+        """The blob transactions sent and not yet seen included, by nonce."""
+        return [self._flights[n] for n in sorted(self._flights)]
 
     def max_blobs_per_tx(self) -> int:
         """The configured bound, lowered to the L1's per-transaction blob limit when it says one."""
@@ -124,9 +133,10 @@ class Proposer:
         return self._max_blobs
 
     def step(self) -> str | None:
-        """Follow the transaction in flight, or post one blob batch if orders are pending; returns
-        the tx hash (hex) of a batch seen included in this step, else None."""
-        if self._in_flight is None:
+        """Post one blob batch if orders are pending and fewer than `max_in_flight` transactions
+        are, then follow those in flight; returns the tx hash (hex) of the last batch seen
+        included in this step, else None."""
+        if len(self._flights) < self._config.max_in_flight:
             pending, dropped = self._admission.recheck(self._store.pending_api_orders(self._config.max_orders_per_batch))
             if dropped:
                 self._store.drop_api_orders(dropped)
@@ -135,11 +145,9 @@ class Proposer:
                         self._metrics.dropped.labels(reason).inc()
                 log.info("dropped %d pending messages that can no longer execute (%s)", len(dropped), ", ".join(sorted({r for _, r in dropped})))
             batch = take_batch(pending, self.max_blobs_per_tx())
-            if not batch:
-                return None
-            if not self._send_new(batch):
-                return None
-        return self._follow()
+            if batch:
+                self._send_new(batch)
+        return self._follow() if self._flights else None
 
     # ---- sending ---------------------------------------------------------------------------
 
@@ -152,12 +160,9 @@ class Proposer:
         try:
             if self._blob_fee is None:
                 self._blob_fee = int(self._inbox.functions.blobFee().call())
-            # One transaction in flight at a time: the L1's pending count is the next nonce (a
-            # cached one can be stale after a reorg removed our transactions).
-            self._l1.reset_nonce(self._account.address)
             flight = InFlight(
                 order_ids=[order_id for order_id, _ in batch],
-                nonce=self._l1.next_nonce(self._account.address),
+                nonce=self._next_nonce(),
                 fees=self._l1.suggest_fees(),
                 blob_fee=self._blob_fee_cap(),
                 sidecar=kzg.build_sidecar(blobs, self._form()),
@@ -166,15 +171,23 @@ class Proposer:
         except (L1Error, kzg.KzgError) as exc:
             log.warning("blob batch of %d orders not posted: %s", len(batch), exc)
             self._l1.reset_nonce(self._account.address)
-            if flight is not None and self._store.blob_tx_in_flight() is not None:
+            if flight is not None and any(r.nonce == flight.nonce for r, _ in self._store.blob_txs_in_flight()):
                 if self._known(flight.tx_hashes):
-                    self._in_flight = flight  # the L1 holds it after all: follow it
+                    self._flights[flight.nonce] = flight  # the L1 holds it after all: follow it
                 else:
-                    self._store.abandon_blob_tx(flight.order_ids)  # written, but the L1 never got it
+                    self._store.abandon_blob_tx(flight.nonce, flight.order_ids)  # written, but the L1 never got it
             return False
-        self._in_flight = flight
+        self._flights[flight.nonce] = flight
         log.info("sent blob batch: %d orders in %d blob(s), tx 0x%s", len(batch), len(blobs), flight.tx_hashes[-1].hex())
         return True
+
+    def _next_nonce(self) -> int:
+        """After the transactions in flight; with none, the L1's pending count (a cached nonce can
+        be stale after a reorg removed our transactions)."""
+        if self._flights:
+            return max(self._flights) + 1
+        self._l1.reset_nonce(self._account.address)
+        return self._l1.next_nonce(self._account.address)
 
     def _form(self) -> kzg.SidecarForm:
         return self._l1.sidecar_form() if self._sidecar == "auto" else kzg.SidecarForm(self._sidecar)
@@ -209,40 +222,53 @@ class Proposer:
     # ---- following ---------------------------------------------------------------------------
 
     def _follow(self) -> str | None:
-        flight = self._in_flight
-        assert flight is not None
+        """Looks at every transaction in flight, in nonce order, until one is seen included or
+        `inclusion_wait_s` has passed (0: once); returns the hash of the last one included."""
         deadline = time.monotonic() + self._config.inclusion_wait_s
         while True:
-            for tx_hash in reversed(flight.tx_hashes):
-                receipt = self._l1.get_receipt(tx_hash)
-                if receipt is None:
-                    continue
-                self._in_flight = None
-                if receipt.status != 1:
-                    log.warning("blob batch tx 0x%s reverted: its %d orders go back to pending", tx_hash.hex(), len(flight.order_ids))
-                    self._store.abandon_blob_tx(flight.order_ids)
-                    return None
-                self._store.record_blob_tx_inclusion(flight.order_ids, to_hex(tx_hash), receipt.block_number)
-                if self._metrics is not None:
-                    self._metrics.blob_txs.inc()
-                    self._metrics.blob_messages.inc(len(flight.order_ids))
-                    self._metrics.blob_fees.inc(receipt.blob_gas_used * receipt.blob_gas_price)
-                    self._metrics.wallet.labels("proposer").set(self._l1.balance(self._account.address))
-                log.info("blob batch tx 0x%s included in block %d", tx_hash.hex(), receipt.block_number)
-                return to_hex(tx_hash)
-            if self._l1.transaction_count(self._account.address) > flight.nonce:
-                # The nonce is used; if the node knows none of our hashes, another tx took it: dropped.
-                if not self._known(flight.tx_hashes):
-                    log.warning("blob batch (nonce %d) was dropped: %d orders go back to pending", flight.nonce, len(flight.order_ids))
-                    self._in_flight = None
-                    self._store.abandon_blob_tx(flight.order_ids)
-                    return None
-                continue
-            if time.monotonic() - flight.sent_at >= self._config.replace_after_s:
-                self._replace(flight)
-            if time.monotonic() >= deadline:
-                return None
+            included, landing = None, False
+            for flight in self.in_flight():
+                seen = self._follow_one(flight)
+                landing = landing or seen is _LANDING
+                included = seen if isinstance(seen, str) else included
+            # A transaction whose nonce is used but whose receipt the node does not show yet is
+            # looked at again at once, deadline or not.
+            if not landing and (included is not None or not self._flights or time.monotonic() >= deadline):
+                return included
             time.sleep(0.01)
+
+    def _follow_one(self, flight: InFlight) -> str | object | None:
+        """The hash (hex) if `flight` is included now, `_LANDING` if its nonce is used but no
+        receipt is seen yet; otherwise None: it is abandoned (reverted, dropped), replaced (stuck)
+        or left to wait."""
+        for tx_hash in reversed(flight.tx_hashes):
+            receipt = self._l1.get_receipt(tx_hash)
+            if receipt is None:
+                continue
+            del self._flights[flight.nonce]
+            if receipt.status != 1:
+                log.warning("blob batch tx 0x%s reverted: its %d orders go back to pending", tx_hash.hex(), len(flight.order_ids))
+                self._store.abandon_blob_tx(flight.nonce, flight.order_ids)
+                return None
+            self._store.record_blob_tx_inclusion(flight.order_ids, to_hex(tx_hash), receipt.block_number, flight.nonce)
+            if self._metrics is not None:
+                self._metrics.blob_txs.inc()
+                self._metrics.blob_messages.inc(len(flight.order_ids))
+                self._metrics.blob_fees.inc(receipt.blob_gas_used * receipt.blob_gas_price)
+                self._metrics.wallet.labels("proposer").set(self._l1.balance(self._account.address))
+            log.info("blob batch tx 0x%s included in block %d", tx_hash.hex(), receipt.block_number)
+            return to_hex(tx_hash)
+        if self._l1.transaction_count(self._account.address) > flight.nonce:
+            # The nonce is used; if the node knows none of our hashes, another tx took it: dropped.
+            if self._known(flight.tx_hashes):
+                return _LANDING
+            log.warning("blob batch (nonce %d) was dropped: %d orders go back to pending", flight.nonce, len(flight.order_ids))
+            del self._flights[flight.nonce]
+            self._store.abandon_blob_tx(flight.nonce, flight.order_ids)
+            return None
+        if time.monotonic() - flight.sent_at >= self._config.replace_after_s:
+            self._replace(flight)
+        return None
 
     def _replace(self, flight: InFlight) -> None:
         flight.fees, flight.blob_fee = bumped(flight.fees, flight.blob_fee, self._l1.suggest_fees(), self._blob_fee_cap())
@@ -259,11 +285,10 @@ class Proposer:
         )
 
     def _resume(self) -> None:
-        """After a restart: the transaction in flight (written before it was sent) is sent again,
-        the very same bytes, and followed; its orders are never proposed a second time."""
-        saved = self._store.blob_tx_in_flight()
-        if saved is not None:
-            record, raw = saved
+        """After a restart: the transactions in flight (each written before it was sent) are sent
+        again, the very same bytes, and followed; their orders are never proposed a second time."""
+        saved = self._store.blob_txs_in_flight()
+        for record, raw in saved:
             flight = InFlight(
                 order_ids=list(record.order_ids), nonce=record.nonce,
                 fees=Fees(max_fee_per_gas=record.max_fee, max_priority_fee_per_gas=record.tip),
@@ -274,9 +299,10 @@ class Proposer:
             except L1Error as exc:  # included already, or replaced: following it tells which
                 log.info("blob batch tx (nonce %d) not sent again: %s", record.nonce, exc)
             flight.sent_at = time.monotonic()
-            self._in_flight = flight
+            self._flights[flight.nonce] = flight
             log.info("following blob batch tx 0x%s (nonce %d, %d orders) sent before the restart",
                      record.tx_hashes[-1].hex(), record.nonce, len(record.order_ids))
+        if saved:
             return
         # Orders `submitted` by an older clobnode, which did not write its transaction ahead.
         for tx_hex, orders in self._store.submitted_api_orders().items():

@@ -103,9 +103,10 @@ CREATE TABLE IF NOT EXISTS l1_batches (
     number INTEGER PRIMARY KEY, inbox_start INTEGER NOT NULL, inbox_end INTEGER NOT NULL, new_state_root BLOB NOT NULL,
     backend TEXT NOT NULL, tx_hash TEXT NOT NULL, l1_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blob_txs (tx_hash TEXT PRIMARY KEY, l1_block INTEGER NOT NULL);
--- The proposer's blob transaction in flight, written before each send, so that a restart resends
--- that very transaction instead of posting its orders again: its orders (in batch order), nonce,
--- fees, every hash it was sent under (replacements) and the raw form of the last one.
+-- The proposer's blob transactions in flight (up to [proposer] max_in_flight, consecutive nonces),
+-- each written before it is sent, so that a restart resends that very transaction instead of
+-- posting its orders again: its orders (in batch order), nonce, fees, every hash it was sent
+-- under (replacements) and the raw form of the last one.
 CREATE TABLE IF NOT EXISTS blob_tx_in_flight (
     nonce INTEGER PRIMARY KEY, order_ids TEXT NOT NULL, tx_hashes TEXT NOT NULL, max_fee TEXT NOT NULL,
     tip TEXT NOT NULL, blob_fee TEXT NOT NULL, gas INTEGER NOT NULL, raw BLOB NOT NULL);
@@ -432,17 +433,19 @@ class Store:
             [(first_blob, position, i) for position, i in enumerate(ids)],
         )
 
-    def record_blob_tx_inclusion(self, ids: Sequence[int], tx_hash: str, l1_block: int) -> None:
-        """The orders' blob tx landed in `l1_block`: they are posted (until a reorg removes it)."""
+    def record_blob_tx_inclusion(self, ids: Sequence[int], tx_hash: str, l1_block: int, nonce: int | None = None) -> None:
+        """The orders' blob tx (the one in flight with `nonce`, if given) landed in `l1_block`:
+        they are posted (until a reorg removes it)."""
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO blob_txs (tx_hash, l1_block) VALUES (?, ?)", (tx_hash, l1_block))
             self.set_api_orders_status(ids, "posted", tx_hash)
-            self.db.execute("DELETE FROM blob_tx_in_flight")
+            self.db.execute("DELETE FROM blob_tx_in_flight WHERE nonce = ?", (nonce,))
 
     def save_blob_tx(self, flight: BlobTxInFlight, raw: bytes, first_blob: bytes) -> None:
-        """Before a blob tx is sent: it and its orders (`submitted` under its latest hash)."""
+        """Before a blob tx is sent (first or as a replacement): it and its orders (`submitted`
+        under its latest hash)."""
         with self.transaction():
-            self.db.execute("DELETE FROM blob_tx_in_flight")
+            self.db.execute("DELETE FROM blob_tx_in_flight WHERE nonce = ?", (flight.nonce,))
             self.db.execute(
                 "INSERT INTO blob_tx_in_flight (nonce, order_ids, tx_hashes, max_fee, tip, blob_fee, gas, raw) VALUES (?,?,?,?,?,?,?,?)",
                 (flight.nonce, json.dumps(list(flight.order_ids)), json.dumps([h.hex() for h in flight.tx_hashes]),
@@ -451,22 +454,18 @@ class Store:
             self.set_api_orders_status(flight.order_ids, "submitted", "0x" + flight.tx_hashes[-1].hex())
             self.set_api_orders_batch(flight.order_ids, first_blob)
 
-    def blob_tx_in_flight(self) -> tuple[BlobTxInFlight, bytes] | None:
-        """The blob tx in flight and its last raw form, if one is."""
-        row = self._one("SELECT nonce, order_ids, tx_hashes, max_fee, tip, blob_fee, gas, raw FROM blob_tx_in_flight")
-        if row is None:
-            return None
-        flight = BlobTxInFlight(
-            int(row[0]), json.loads(row[1]), [bytes.fromhex(h) for h in json.loads(row[2])], int(row[3]), int(row[4]), int(row[5]), int(row[6])
-        )
-        return flight, bytes(row[7])
+    def blob_txs_in_flight(self) -> list[tuple[BlobTxInFlight, bytes]]:
+        """The blob txs in flight, by nonce, each with its last raw form."""
+        rows = self.db.execute("SELECT nonce, order_ids, tx_hashes, max_fee, tip, blob_fee, gas, raw FROM blob_tx_in_flight ORDER BY nonce").fetchall()
+        return [(BlobTxInFlight(int(r[0]), json.loads(r[1]), [bytes.fromhex(h) for h in json.loads(r[2])], int(r[3]), int(r[4]), int(r[5]), int(r[6])), bytes(r[7]))
+                for r in rows]
 
-    def abandon_blob_tx(self, ids: Sequence[int]) -> None:
-        """The blob tx in flight will not land (reverted, its nonce taken, never sent): its orders
-        go back to pending."""
+    def abandon_blob_tx(self, nonce: int, ids: Sequence[int]) -> None:
+        """The blob tx of `nonce` will not land (reverted, its nonce taken, never sent): its
+        orders go back to pending."""
         with self.transaction():
             self.set_api_orders_status(ids, "pending", None)
-            self.db.execute("DELETE FROM blob_tx_in_flight")
+            self.db.execute("DELETE FROM blob_tx_in_flight WHERE nonce = ?", (nonce,))
 
     def api_order_envelopes(self, ids: Sequence[int]) -> list[bytes]:
         """The envelopes of API orders `ids`, in that order."""
