@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import rlp  # ships no stubs (ignore_missing_imports in pyproject.toml)
 from eth_account.signers.local import LocalAccount
@@ -109,6 +109,17 @@ def wrap_blob_transaction(signed_payload: bytes, sidecar: BlobSidecar) -> bytes:
         network = [body, 1, blobs, commitments, proofs]
     encoded: bytes = rlp.encode(network)
     return bytes([BLOB_TX_TYPE]) + encoded
+
+
+class BlobTxTerms(TypedDict, total=False):
+    """The optional terms of `L1Client.sign_blob_transaction`, which the senders forward."""
+
+    sidecar: SidecarChoice
+    value: int
+    gas: int | None
+    nonce: int | None
+    fees: Fees | None
+    max_fee_per_blob_gas: int | None
 
 
 class L1Client:
@@ -374,25 +385,11 @@ class L1Client:
         return self.wait_for_receipt(tx_hash, timeout)
 
     def submit_blob_transaction(
-        self,
-        account: LocalAccount,
-        to: str,
-        data: bytes,
-        blobs: Sequence[bytes] | BlobSidecar,
-        *,
-        sidecar: SidecarChoice = "auto",
-        value: int = 0,
-        gas: int | None = None,
-        nonce: int | None = None,
-        fees: Fees | None = None,
-        max_fee_per_blob_gas: int | None = None,
+        self, account: LocalAccount, to: str, data: bytes, blobs: Sequence[bytes] | BlobSidecar, **terms: Unpack[BlobTxTerms],
     ) -> bytes:
         """Sign a type-3 transaction carrying `blobs` and send it in the network form; return its hash
         (`sign_blob_transaction`, then `send_raw_transaction`)."""
-        signed = self.sign_blob_transaction(
-            account, to, data, blobs, sidecar=sidecar, value=value, gas=gas, nonce=nonce, fees=fees,
-            max_fee_per_blob_gas=max_fee_per_blob_gas,
-        )
+        signed = self.sign_blob_transaction(account, to, data, blobs, **terms)
         try:
             self.send_raw_transaction(signed.raw)
         except L1Error:
@@ -451,33 +448,11 @@ class L1Client:
         return SignedTx(tx_hash, raw, gas)
 
     def send_blob_transaction(
-        self,
-        account: LocalAccount,
-        to: str,
-        data: bytes,
-        blobs: Sequence[bytes] | BlobSidecar,
-        *,
-        sidecar: SidecarChoice = "auto",
-        value: int = 0,
-        gas: int | None = None,
-        nonce: int | None = None,
-        fees: Fees | None = None,
-        max_fee_per_blob_gas: int | None = None,
-        timeout: float | None = None,
+        self, account: LocalAccount, to: str, data: bytes, blobs: Sequence[bytes] | BlobSidecar, *, timeout: float | None = None,
+        **terms: Unpack[BlobTxTerms],
     ) -> L1Receipt:
         """submit_blob_transaction, then wait for a successful receipt (a revert raises L1Error)."""
-        tx_hash = self.submit_blob_transaction(
-            account,
-            to,
-            data,
-            blobs,
-            sidecar=sidecar,
-            value=value,
-            gas=gas,
-            nonce=nonce,
-            fees=fees,
-            max_fee_per_blob_gas=max_fee_per_blob_gas,
-        )
+        tx_hash = self.submit_blob_transaction(account, to, data, blobs, **terms)
         return self.wait_for_receipt(tx_hash, timeout)
 
     # ------------------------------------------------------------------ receipts
