@@ -16,7 +16,7 @@ from clobnode.dev import demo
 from clobnode.dev.devnet import DEV_PRIVATE_KEYS, Anvil, AnvilConfig
 from clobnode.l1.client import L1Client
 from clobnode.service import NodeService
-from devnet_node import start_node
+from devnet_node import TRADER_A, TRADER_B, start_node
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -59,8 +59,8 @@ def funded(anvil: Anvil) -> tuple[L1Client, Any]:
     inbox entries): (L1 client, deployment)."""
     l1 = L1Client(anvil.url)
     dep = demo.deploy(l1)
-    demo.mint_and_deposit(l1, dep, Account.from_key(DEV_PRIVATE_KEYS[1]), dep.quote_token, 10**12)
-    demo.mint_and_deposit(l1, dep, Account.from_key(DEV_PRIVATE_KEYS[2]), dep.base_token, 10**21)
+    demo.mint_and_deposit(l1, dep, TRADER_A, dep.quote_token, 10**12)
+    demo.mint_and_deposit(l1, dep, TRADER_B, dep.base_token, 10**21)
     return l1, dep
 
 

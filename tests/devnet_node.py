@@ -15,11 +15,17 @@ from clobnode.config import (
     StoreConfig,
 )
 from clobnode.dev import demo
+from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.exchange.signing import signed_order
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
 from clobnode.service import NodeService
+from eth_account import Account
+from waiting import until
+
+#: The traders the `funded` fixture deposits for: A holds quote, B holds base.
+TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
 
 
 def start_node(l1: L1Client, dep: Deployment, data_dir: Path) -> NodeService:
@@ -40,3 +46,15 @@ def relay_order(l1: L1Client, dep: Deployment, trader: Any, **order: int) -> Non
     inbox = load_artifact("Inbox").at(l1, dep.inbox)
     envelope = signed_order(trader, dep.chain_id, dep.inbox, market=0, expiry=0, **order)
     l1.send_transaction(trader, dep.inbox, demo.calldata(inbox, "relaySigned", envelope))
+
+
+def settle_to(node: Node, dep: Deployment, index: int, timeout: float = 60.0) -> None:
+    """Runs the node's follower, prover and settler until the Rollup has verified entries [0, index)."""
+    rollup = load_artifact("Rollup").at(node.l1, dep.rollup)
+
+    def settled() -> bool:
+        node.sync()
+        node.prove_and_settle()
+        return bool(rollup.functions.nextInboxIndex().call() == index)
+
+    until(settled, f"the Rollup verified entries [0, {index})", timeout=timeout, every=0.05)

@@ -18,13 +18,13 @@ from clobnode.l1.client import L1Client, L1Error
 from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
 from clobnode.roles.settler import header_tuple
+from devnet_node import TRADER_A, TRADER_B
 from eth_account import Account
 from web3 import Web3
 
 pytestmark = pytest.mark.devnet
 
 PROPOSER = Account.from_key(DEV_PRIVATE_KEYS[0])
-TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
 
 
 def _selector(signature: str) -> bytes:

@@ -13,19 +13,13 @@ from clobnode.config import (
     StoreConfig,
 )
 from clobnode.dev import demo
-from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.exchange.signing import signed_order
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
-from devnet_node import relay_order
-from eth_account import Account
-from waiting import until
+from devnet_node import TRADER_A, TRADER_B, relay_order, settle_to
 
 pytestmark = pytest.mark.devnet
-
-TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
-
 
 def _follower(l1: L1Client, dep: Deployment, db: Path) -> Node:
     """A node that only follows L1 (no proposer, no settler)."""
@@ -104,13 +98,8 @@ def test_a_block_with_more_entries_than_a_proof_may_cover_is_proven_in_ranges_en
     node.sync()
     block = node.store.entries(2, 22)
     assert len(block) == 20 and len({e.l1_block for e in block}) == 1
+    settle_to(node, dep, 22)
     rollup = load_artifact("Rollup").at(l1, dep.rollup)
-
-    def settled() -> bool:
-        node.prove_and_settle()
-        return bool(rollup.functions.nextInboxIndex().call() == 22)
-
-    until(settled, "every range settled", timeout=60, every=0.05)
     assert [(b.inbox_start, b.inbox_end) for b in reversed(node.store.batches())] == [(0, 6), (6, 10), (10, 14), (14, 18), (18, 22)]
     assert rollup.functions.nextInboxIndex().call() == 22
     assert bytes(rollup.functions.stateRoot().call()) == node.engine.state_root()
@@ -132,14 +121,7 @@ def test_the_journal_is_pruned_only_below_both_the_verified_index_and_the_reorg_
         settler=SettlerConfig(private_key=demo.SETTLER_KEY),
     )
     node = Node(config, dep, l1)
-    rollup = load_artifact("Rollup").at(l1, dep.rollup)
-
-    def settled() -> bool:
-        node.sync()
-        node.prove_and_settle()
-        return bool(rollup.functions.nextInboxIndex().call() == 4)
-
-    until(settled, "the four entries settled", timeout=60, every=0.05)
+    settle_to(node, dep, 4)
     assert node.store.state.journal_floor() == 0  # the last blocks are within the reorg window: nothing pruned
     l1.rpc("anvil_mine", [5])
     node.sync()

@@ -22,20 +22,16 @@ from clobnode.config import (
     StoreConfig,
 )
 from clobnode.dev import demo
-from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.l1.client import L1Client
-from clobnode.l1.contracts import Deployment, load_artifact
+from clobnode.l1.contracts import Deployment
 from clobnode.node import Node
-from devnet_node import relay_order
-from eth_account import Account
+from devnet_node import TRADER_A, TRADER_B, relay_order, settle_to
 from typer.testing import CliRunner
-from waiting import until
 
 pytestmark = pytest.mark.devnet
 
 ROOT = Path(__file__).resolve().parent.parent
 FORGE = ROOT / "tools" / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
-TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
 
 
 @pytest.fixture
@@ -54,14 +50,7 @@ def settled_node(funded: tuple[L1Client, Deployment], tmp_path: Path) -> tuple[L
         prover=ProverConfig(max_range=2), settler=SettlerConfig(private_key=demo.SETTLER_KEY),
     )
     node = Node(config, dep, l1)
-    rollup = load_artifact("Rollup").at(l1, dep.rollup)
-
-    def settled() -> bool:
-        node.sync()
-        node.prove_and_settle()
-        return bool(rollup.functions.nextInboxIndex().call() == 6)
-
-    until(settled, "three ranges settled", timeout=60, every=0.05)
+    settle_to(node, dep, 6)
     relay_order(l1, dep, TRADER_A, side=0, price=100, quantity=1, nonce=3)  # two entries derived, not proven
     relay_order(l1, dep, TRADER_B, side=1, price=100, quantity=1, nonce=3)
     node.sync()

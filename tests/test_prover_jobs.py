@@ -17,18 +17,15 @@ from clobnode.config import (
     StoreConfig,
 )
 from clobnode.dev import demo
-from clobnode.dev.devnet import DEV_PRIVATE_KEYS
 from clobnode.l1.client import L1Client
-from clobnode.l1.contracts import Deployment, load_artifact
+from clobnode.l1.contracts import Deployment
 from clobnode.node import Node
 from clobnode.proving.backend import MockBackend, Proof, ProverError
-from devnet_node import relay_order
-from eth_account import Account
+from devnet_node import TRADER_A, TRADER_B, relay_order, settle_to
 from waiting import until
 
 pytestmark = pytest.mark.devnet
 
-TRADER_A, TRADER_B = (Account.from_key(DEV_PRIVATE_KEYS[i]) for i in (1, 2))
 
 
 class HeldMockBackend(MockBackend):
@@ -76,11 +73,6 @@ def _six_entries(l1: L1Client, dep: Deployment) -> None:
         relay_order(l1, dep, TRADER_B, side=1, price=100, quantity=1, nonce=nonce)
 
 
-def _settled_to(node: Node, dep: Deployment, index: int) -> bool:
-    node.prove_and_settle()
-    return bool(load_artifact("Rollup").at(node.l1, dep.rollup).functions.nextInboxIndex().call() == index)
-
-
 def test_several_ranges_are_proven_at_once_and_settled_in_order(funded: tuple[L1Client, Deployment], tmp_path: Path) -> None:
     l1, dep = funded
     _six_entries(l1, dep)
@@ -91,7 +83,7 @@ def test_several_ranges_are_proven_at_once_and_settled_in_order(funded: tuple[L1
     until(lambda: backend.proving == 3, "three proofs under way at once", timeout=10, every=0.02)
     assert sorted(b.status for b in node.store.batches()) == ["proving"] * 3 + ["queued"]
     backend.gate.set()
-    until(lambda: _settled_to(node, dep, 6), "all six ranges settled", timeout=30, every=0.05)
+    settle_to(node, dep, 6, timeout=30)
     verified = [(b.inbox_start, b.inbox_end) for b in node.store.batches() if b.status == "verified"]
     assert sorted(verified) == [(i, i + 1) for i in range(6)]
     node.sync()  # the Rollup's BatchVerified logs: settled in inbox order
@@ -113,7 +105,7 @@ def test_a_failed_proof_is_retried_after_a_backoff(funded: tuple[L1Client, Deplo
     node.prove_and_settle()
     (retry,) = [b for b in node.store.batches() if b.inbox_start == 0 and b.status == "queued"]
     assert retry.retry_at >= failed_at + 0.4  # not before the backoff
-    until(lambda: _settled_to(node, dep, 2), "the retried range settled", timeout=30, every=0.05)
+    settle_to(node, dep, 2, timeout=30)
     node.close()
 
 
@@ -133,6 +125,6 @@ def test_jobs_survive_a_restart(funded: tuple[L1Client, Deployment], tmp_path: P
     backend.gate.set()
     restarted = _node(l1, dep, db, backend, workers=2, max_jobs=2)
     assert sorted((b.inbox_start, b.status) for b in restarted.store.active_jobs()) == [(0, "queued"), (1, "queued")]
-    until(lambda: _settled_to(restarted, dep, 2), "the interrupted ranges settled", timeout=30, every=0.05)
+    settle_to(restarted, dep, 2, timeout=30)
     assert len(restarted.store.batches()) == 2  # the same two jobs, not new ones
     restarted.close()
