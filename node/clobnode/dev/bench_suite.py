@@ -16,6 +16,7 @@ HEADLINES: tuple[tuple[str, tuple[str | int, ...], bool], ...] = (
     ("load admitted/s, last step", ("load", "steps", -1, "admittedPerS"), True),
     ("load included p99 ms, first step", ("load", "steps", 0, "endToEndMs", "included", "p99"), False),
     ("load derivation events/s", ("load", "derivation", "eventsPerS"), True),
+    ("load derivation messages/s applying", ("load", "derivation", "messagesPerApplyS"), True),
 )
 
 
