@@ -227,7 +227,9 @@ fn main() {
             let digest = eip712::digest(1, &[1; 20], &envelope.trader, &envelope.message);
             let signature = k256::ecdsa::Signature::from_slice(&envelope.signature[..64]).unwrap();
             let recovery = k256::ecdsa::RecoveryId::from_byte(envelope.signature[64] - 27).unwrap();
-            std::hint::black_box(k256::ecdsa::VerifyingKey::recover_from_prehash(&digest, &signature, recovery).unwrap());
+            std::hint::black_box(
+                k256::ecdsa::VerifyingKey::recover_from_prehash(&digest, &signature, recovery).unwrap(),
+            );
         }
         t.elapsed().as_secs_f64() / envelopes.len() as f64
     });
