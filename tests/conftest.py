@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -51,6 +52,18 @@ def trading_node(anvil: Anvil, tmp_path: Path) -> Iterator[tuple[NodeService, An
         time.sleep(0.2)
     yield service, dep, l1
     service.stop()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """The CLI points the root logger at the stderr it runs with: under CliRunner a stream closed
+    once the command returns, into which a later test's node thread would then log ("Logging
+    error ... I/O operation on closed file"). Each test gets the root logger back as it found it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

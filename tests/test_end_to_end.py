@@ -122,8 +122,13 @@ def test_signed_order_pair_is_matched_proven_and_anchored(anvil: Any, tmp_path: 
         assert [(int(lvl["price"]), int(lvl["quantity"])) for lvl in book["bids"]] == [(PRICE_2000, 600)]
         assert book["asks"] == []
 
-        batches = _get(f"{api}/batches")["batches"]
-        assert batches and all(b["status"] == "verified" and b["insecure"] for b in batches)
+        # The settler sees its last submitBatch receipt on a later pass than the one L1 verified it in.
+        def node_saw_every_batch_verified() -> bool:
+            batches = _get(f"{api}/batches")["batches"]
+            return bool(batches) and all(b["status"] == "verified" for b in batches)
+
+        _wait_for(node_saw_every_batch_verified, 10, "the node to record every batch as verified")
+        assert all(b["insecure"] for b in _get(f"{api}/batches")["batches"])
 
         # The market-data WebSocket streamed the trade, and book deltas that add up to the book.
         _wait_for(lambda: bool(feed.of("trades", "update")), 10, "the trade on the feed")
