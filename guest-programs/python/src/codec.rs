@@ -147,15 +147,18 @@ fn recover_envelope_signer(chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>)
         .map(|a| hex0x(&a)))
 }
 
+/// Whether `envelope` decodes and is signed by its own trader.
+fn signed_by_its_trader(chain_id: u64, inbox: &[u8; 20], envelope: &[u8]) -> bool {
+    Envelope::decode(envelope).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, inbox, &envelope))
+}
+
 /// Releases the GIL while it recovers the signer, so that the API can check signatures on
 /// several threads at once.
 #[pyfunction]
 fn verify_envelope(py: Python<'_>, chain_id: u64, inbox: Cow<[u8]>, envelope: Cow<[u8]>) -> PyResult<bool> {
     let inbox = fixed(&inbox, "inbox")?;
     let envelope = envelope.into_owned();
-    Ok(py.detach(move || {
-        Envelope::decode(&envelope).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope))
-    }))
+    Ok(py.detach(move || signed_by_its_trader(chain_id, &inbox, &envelope)))
 }
 
 /// `verify_envelope` of each envelope, in order, with the GIL released for all of them (the API
@@ -169,14 +172,7 @@ fn verify_envelopes(
 ) -> PyResult<Vec<bool>> {
     let inbox = fixed(&inbox, "inbox")?;
     let envelopes = convert::byte_strings(envelopes)?;
-    Ok(py.detach(move || {
-        envelopes
-            .iter()
-            .map(|e| {
-                Envelope::decode(e).is_some_and(|envelope| eip712::is_signed_by_trader(chain_id, &inbox, &envelope))
-            })
-            .collect()
-    }))
+    Ok(py.detach(move || envelopes.iter().map(|e| signed_by_its_trader(chain_id, &inbox, e)).collect()))
 }
 
 #[pyfunction]
