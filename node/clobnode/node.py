@@ -94,7 +94,7 @@ class Node:
         self.da = DAStore(config.store.path)  # RS-coded copies of every derived blob (docs/DA.md)
         self.inbox = load_artifact("Inbox").at(l1, deployment.inbox)
         self.rollup = load_artifact("Rollup").at(l1, deployment.rollup)
-        self.follower = Follower(config, deployment, l1, L1Watcher(l1.w3, self.inbox, config.l1, self.rollup), self.store, self.da, self.metrics)
+        self.follower = Follower(config, deployment, l1, L1Watcher(l1, self.inbox, config.l1, self.rollup), self.store, self.da, self.metrics)
         self.engine: Engine = self.follower.engine
         self.backend = backend_for(config.prover, config.store.path.parent / "proofs")
         self.proposer = (

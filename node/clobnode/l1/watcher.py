@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from hexbytes import HexBytes
-from web3 import Web3
 from web3.contract import Contract
-from web3.types import RPCEndpoint
 
 from clobnode.config import L1Config
 from clobnode.errors import ClobnodeError
 from clobnode.hexbytes import to_hex
+from clobnode.l1.client import L1Client
 from clobnode.l1.derivation import InboxEntry, entry_from_log_args
 
 
@@ -56,8 +55,9 @@ class Reorg:
 class L1Watcher:
     """Reads confirmed blocks and the Inbox's `EntryAppended` logs, one block at a time."""
 
-    def __init__(self, w3: Web3, inbox: Contract, config: L1Config, rollup: Contract | None = None) -> None:
-        self._w3 = w3
+    def __init__(self, l1: L1Client, inbox: Contract, config: L1Config, rollup: Contract | None = None) -> None:
+        self._l1 = l1
+        self._w3 = l1.w3
         self._inbox = inbox
         self._rollup = rollup
         self._config = config
@@ -73,16 +73,12 @@ class L1Watcher:
             head = int(self._w3.eth.get_block(self._config.head)["number"])  # type: ignore[arg-type]
         return head - self._config.confirmations
 
-    def _rpc(self, method: str, params: list[Any]) -> Any:
-        """A JSON-RPC call without web3's middleware (which asks the chain id again for each call:
-        most of a block's 30 ms here went there)."""
-        answer = self._w3.provider.make_request(RPCEndpoint(method), params)
-        if "error" in answer or answer.get("result") is None:
-            raise WatcherError(f"{method} failed: {answer.get('error') or 'no result'}")
-        return answer["result"]
-
     def block(self, number: int) -> L1Block:
-        header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        # The header and Inbox.count() through raw JSON-RPC (L1Client.rpc): web3's middleware asks
+        # the chain id again for each call, most of a block's 30 ms here.
+        header = self._l1.rpc("eth_getBlockByNumber", [hex(number), False])
+        if header is None:
+            raise WatcherError(f"L1 block {number} not found")
         block_hash = bytes.fromhex(header["hash"][2:])
         addresses = [self._inbox.address] + ([] if self._rollup is None else [self._rollup.address])
         topics = [self._topic] + ([] if self._verified_topic is None else [self._verified_topic])
@@ -92,7 +88,7 @@ class L1Watcher:
         verified = tuple(self._verified(log) for log in logs if self._rollup is not None and log["address"] == self._rollup.address)
         # An RPC that has not indexed a block's logs yet answers [] for it: the Inbox's own count
         # at that block lets the follower check that no entry was skipped.
-        count = int(self._rpc("eth_call", [{"to": self._inbox.address, "data": self._count_call}, to_hex(block_hash)]), 16)
+        count = int(self._l1.rpc("eth_call", [{"to": self._inbox.address, "data": self._count_call}, to_hex(block_hash)]), 16)
         return L1Block(number, block_hash, bytes.fromhex(header["parentHash"][2:]), int(header["timestamp"], 16), entries, count, verified)
 
     def _verified(self, log: Any) -> VerifiedOnL1:
