@@ -14,8 +14,10 @@ whose nonce another transaction took, or that reverted, returns its orders to `p
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import clobnode_core
@@ -227,8 +229,10 @@ class Proposer:
         deadline = time.monotonic() + self._config.inclusion_wait_s
         while True:
             included, landing = None, False
+            # The account's mined transaction count, asked once a round and only if a receipt is missing.
+            mined = functools.cache(lambda: self._l1.transaction_count(self._account.address))
             for flight in self.in_flight():
-                seen = self._follow_one(flight)
+                seen = self._follow_one(flight, mined)
                 landing = landing or seen is _LANDING
                 included = seen if isinstance(seen, str) else included
             # A transaction whose nonce is used but whose receipt the node does not show yet is
@@ -237,7 +241,7 @@ class Proposer:
                 return included
             time.sleep(0.01)
 
-    def _follow_one(self, flight: InFlight) -> str | object | None:
+    def _follow_one(self, flight: InFlight, mined: Callable[[], int]) -> str | object | None:
         """The hash (hex) if `flight` is included now, `_LANDING` if its nonce is used but no
         receipt is seen yet; otherwise None: it is abandoned (reverted, dropped), replaced (stuck)
         or left to wait."""
@@ -258,7 +262,7 @@ class Proposer:
                 self._metrics.wallet.labels("proposer").set(self._l1.balance(self._account.address))
             log.info("blob batch tx 0x%s included in block %d", tx_hash.hex(), receipt.block_number)
             return to_hex(tx_hash)
-        if self._l1.transaction_count(self._account.address) > flight.nonce:
+        if mined() > flight.nonce:
             # The nonce is used; if the node knows none of our hashes, another tx took it: dropped.
             if self._known(flight.tx_hashes):
                 return _LANDING
