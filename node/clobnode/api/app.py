@@ -32,6 +32,7 @@ from clobnode.storage.store import ApiSubmission, Store
 from clobnode.telemetry import NodeMetrics
 
 DASHBOARD = Path(__file__).parent / "static" / "dashboard.html"
+VERIFIER_THREADS = os.cpu_count() or 2  # signature checks at once: the core releases the GIL
 
 
 class ApiError(ClobnodeError):
@@ -163,11 +164,6 @@ def _gate(request: web.Request, messages: int) -> web.Response | None:
     return None
 
 
-def _decode(envelope: bytes) -> tuple[bytes, clobnode_core.DecodedEnvelope]:
-    """The envelope and its decoding, or `ValueError`."""
-    return envelope, clobnode_core.decode_envelope(envelope)
-
-
 def _admit(request: web.Request, envelope: bytes, decoded: clobnode_core.DecodedEnvelope, verified: bool) -> _Answer | tuple[ApiSubmission | None, asyncio.Future[tuple[int, bool]]]:
     """A signature-checked message admitted (its submission and the write it waits for), found
     on its way already (None and that write), or refused (an answer). Synchronous: the next
@@ -215,7 +211,8 @@ async def post_order(request: web.Request) -> web.Response:
     except ValueError:
         return _error("request body is not JSON")
     try:
-        envelope, decoded = _decode(envelope_from_request(body))
+        envelope = envelope_from_request(body)
+        decoded = clobnode_core.decode_envelope(envelope)
     except (ApiError, ValueError) as exc:
         return _error(str(exc))
     # The signature is checked on a worker thread (the core releases the GIL), so that requests
@@ -246,7 +243,8 @@ async def post_orders_batch(request: web.Request) -> web.Response:
     decoded: list[tuple[bytes, clobnode_core.DecodedEnvelope] | _Answer] = []
     for item in batch.orders:
         try:
-            decoded.append(_decode(envelope_of(item)))
+            envelope = envelope_of(item)
+            decoded.append((envelope, clobnode_core.decode_envelope(envelope)))
         except (ApiError, ValueError) as exc:
             decoded.append(_Answer.refused(str(exc)))
     envelopes = [d[0] for d in decoded if not isinstance(d, _Answer)]
@@ -262,7 +260,7 @@ async def _verify_all(request: web.Request, envelopes: list[bytes]) -> list[bool
     if not envelopes:
         return []
     verifiers = request.app[VERIFIERS]
-    size = -(-len(envelopes) // verifiers._max_workers)
+    size = -(-len(envelopes) // VERIFIER_THREADS)
     loop = asyncio.get_running_loop()
     parts = await asyncio.gather(*(
         loop.run_in_executor(verifiers, clobnode_core.verify_envelopes, ctx.chain_id, ctx.inbox, envelopes[i : i + size])
@@ -497,7 +495,7 @@ def make_app(context: ApiContext) -> web.Application:
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
     intake = app[INTAKE] = Intake(context.store.path)
-    verifiers = app[VERIFIERS] = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="clobnode-verify")
+    verifiers = app[VERIFIERS] = ThreadPoolExecutor(max_workers=VERIFIER_THREADS, thread_name_prefix="clobnode-verify")
 
     async def close_intake(_app: web.Application) -> None:
         intake.close()

@@ -41,11 +41,9 @@ class Intake:
         return self._by_envelope.get(envelope)
 
     def enqueue(self, envelope: bytes, submission: ApiSubmission) -> asyncio.Future[tuple[int, bool]]:
-        """Puts `submission` (admitted against `waiting`) in the next group, at once: a message
-        admitted after it sees it waiting. The future gives (id, is_new) once it is on disk."""
-        pending = self._by_envelope.get(envelope)
-        if pending is not None:
-            return pending
+        """Puts `submission` (admitted against `waiting`, and not `queued`) in the next group, at
+        once: a message admitted after it sees it waiting. The future gives (id, is_new) once it
+        is on disk (is_new false if the envelope was on disk already)."""
         future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
         self._queue.append((envelope, submission, future))
         self._waiting.setdefault(submission.trader, []).append(submission)
