@@ -186,10 +186,10 @@ mod recover {
 }
 
 /// The same recovery with libsecp256k1, in k256's place in the node's native build
-/// (`native-secp256k1`; about 5x faster on our machines, docs/BENCHMARKS.md). Same answers: both take `1 <= r, s
-/// < n` (libsecp256k1 refuses `r, s >= n` when parsing and zero when recovering), `R = (r, y)`
-/// with `y`'s parity (`r` is no x-coordinate: both refuse), the digest reduced mod `n`, and refuse
-/// the point at infinity; k256 also verifies the recovered key, which holds by construction.
+/// (`native-secp256k1`; 5x faster here, docs/BENCHMARKS.md). Same answers: both take `1 <= r,
+/// s < n` (libsecp256k1 refuses `r, s >= n` when parsing, zero when recovering), `R = (r, y)` with
+/// `y`'s parity (an `r` that is no x-coordinate: both refuse), the digest reduced mod `n`, and
+/// refuse the point at infinity; k256 also verifies the recovered key, which holds by construction.
 /// `native_recovery_is_k256s` below holds it to k256 on random and edge inputs.
 #[cfg(all(feature = "native-secp256k1", not(target_os = "zkvm")))]
 mod recover {

@@ -98,8 +98,8 @@ def trusted_setup(precompute: int | None = None) -> Any:
 
 # ---- the worker process ------------------------------------------------------------------------
 #
-# ckzg holds the GIL for the whole of a computation: about 50 ms a commitment and 250 ms a blob's
-# 128 cell proofs here. In the node's process that stalls the API and the market-data feed while
+# ckzg holds the GIL for the whole of a computation: about 50 ms a commitment and 140 ms a blob's
+# 128 cell proofs here (docs/BENCHMARKS.md). In the node's process that stalls the API and the market-data feed while
 # the proposer builds a sidecar or the follower checks a blob. A node starts a worker process
 # (`start_worker`) and the heavy calls below run there, the calling thread waiting without the GIL.
 
