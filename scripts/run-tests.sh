@@ -7,8 +7,8 @@ logs=$(mktemp -d)
 status=0
 
 echo "== cargo test (guest-programs) =="
-(cd guest-programs && cargo test --release -p clob-core --features native-secp256k1 2>&1) | tee "$logs/cargo.log" || status=1
-(cd guest-programs && cargo check --release -p clob-sp1-guest -p clob-zisk-guest 2>&1) | tail -n 3 || status=1
+(cd guest-programs && cargo test --release -p clob-core --features native-secp256k1,aggregate 2>&1) | tee "$logs/cargo.log" || status=1
+(cd guest-programs && cargo check --release -p clob-sp1-guest -p clob-sp1-aggregate -p clob-zisk-guest 2>&1) | tail -n 3 || status=1
 
 echo "== fuzz (guest-programs/fuzz, libFuzzer, ${CLOBNODE_FUZZ_SECONDS:-60} s) =="
 bash scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || status=1

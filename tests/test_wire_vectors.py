@@ -41,3 +41,18 @@ def test_public_values_encode_to_the_abi_vector(case: dict[str, Any]) -> None:
     assert int(decoded["inbox_start"]) == case["inbox_start"]
     assert int(decoded["inbox_end"]) == case["inbox_end"]
     assert _b(decoded["blobs_hash"]) == fields["blobs_hash"]
+
+
+@pytest.mark.parametrize("case", _load("aggregation.json")["cases"], ids=lambda c: c["name"])
+def test_aggregation_commits_the_recorded_header_or_refuses_with_the_recorded_check(case: dict[str, Any]) -> None:
+    """PROTOCOL.md section 14: the aggregation program's checks, as the binding runs them."""
+    words, ranges = _b(case["range_vkey_words"]), [_b(r) for r in case["ranges"]]
+    if len(words) == 32 and all(len(r) == 256 for r in ranges):
+        assert clobnode_core.encode_aggregation_input(words, ranges) == _b(case["input"])
+    if "error" in case:
+        with pytest.raises(ValueError, match=case["error"].replace("(", r"\(").replace(")", r"\)")):
+            clobnode_core.aggregate_ranges(_b(case["input"]))
+        return
+    header = clobnode_core.aggregate_ranges(_b(case["input"]))
+    assert header["encoded"] == _b(case["encoded"])
+    assert {k: v for k, v in header.items() if k != "encoded"} == case["header"]

@@ -370,10 +370,32 @@ def blob_batch_capacity() -> int:
 def entry_hash(kind: int, sender: bytes, l1_block: int, l1_timestamp: int, payload: bytes) -> bytes: ...
 def next_acc(prev_acc: bytes, entry_hash: bytes) -> bytes: ...
 def encode_public_values(values: PublicValues) -> bytes:
-    """The 256-byte ABI encoding the Rollup verifies (PROTOCOL.md section 14)."""
+    """The 256-byte ABI encoding the Rollup verifies (PROTOCOL.md section 8)."""
 
 def decode_public_values(encoded: bytes) -> DecodedPublicValues:
     """Roots and accs as "0x" hex strings; ValueError unless 256 bytes with uint64s in range."""
+
+class AggregateHeader(TypedDict):
+    """What the aggregation program commits (PROTOCOL.md section 14); hashes as "0x" hex."""
+
+    range_vkey: str  # SP1's bytes32() form of the range program's key
+    prev_state_root: str
+    new_state_root: str
+    inbox_start: int
+    inbox_end: int  # exclusive
+    inbox_start_acc: str
+    inbox_end_acc: str
+    range_count: int
+    ranges_hash: str  # keccak of the ranges' public values, in order
+    encoded: bytes  # the 288-byte ABI encoding the Rollup verifies
+
+def encode_aggregation_input(range_vkey_words: bytes, ranges: list[bytes]) -> bytes:
+    """The aggregation program's input: the 32-byte key digest (8 big-endian u32 words, the
+    host's `vkeyWords`), then each range's 256 public-value bytes (PROTOCOL.md section 14)."""
+
+def aggregate_ranges(input: bytes) -> AggregateHeader:
+    """The header the aggregation program commits for `input`; ValueError naming the failed
+    check (InvalidLength, RangeCount, NonCanonicalVKeyWord, InvalidRange, EmptyRange, BrokenChain)."""
 
 def encode_guest_input(witness: bytes, entries: list[InboxEntry], blobs: dict[bytes, bytes], seed: int) -> bytes:
     """postcard(GuestInput{witness, entries, blobs, seed}) (PROTOCOL.md section 9); entries must

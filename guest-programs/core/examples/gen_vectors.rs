@@ -8,6 +8,7 @@ mod common;
 
 use std::path::Path;
 
+use clob_core::aggregate::{aggregate, encode_input};
 use clob_core::blob_batch::encode_blobs;
 use clob_core::guest::execute;
 use clob_core::inbox::{InboxEntry, KIND_BLOB_BATCH, KIND_DEPOSIT, KIND_DIRECT};
@@ -16,6 +17,7 @@ use clob_core::ledger::Ledger;
 use clob_core::message::{
     CancelAll, Message, Order, OrderType, Replace, SelfTradePrevention, Side, TimeInForce, ALL_MARKETS,
 };
+use clob_core::public_values::PublicValues;
 use clob_core::smt;
 use clob_core::state::StateKey;
 use clob_core::state::{Market, State};
@@ -399,6 +401,74 @@ fn transition_risk() -> Value {
     transition_vector(vec![m], scenario, BlobMap::new(), json!([]))
 }
 
+/// Aggregation inputs (PROTOCOL.md section 14) and what the aggregation program commits for
+/// them, or the check that refuses them: cargo, pytest (binding) and forge (the Rollup's
+/// encoding and ranges hash) replay them.
+fn aggregation() -> Value {
+    // Three chained ranges: each starts at the root, index and accumulator the last one ended at.
+    let range = |k: u8, start: u64, end: u64| PublicValues {
+        prev_state_root: keccak(&[b"root", &[k]]),
+        new_state_root: keccak(&[b"root", &[k + 1]]),
+        inbox_start: start,
+        inbox_end: end,
+        inbox_start_acc: if start == 0 { [0; 32] } else { keccak(&[b"acc", &[k]]) },
+        inbox_end_acc: keccak(&[b"acc", &[k + 1]]),
+        withdrawals_root: if k == 1 { keccak(&[b"withdrawals"]) } else { [0; 32] },
+        blobs_hash: if k == 2 { keccak(&[b"blobs"]) } else { [0; 32] },
+    };
+    let chained = [range(0, 0, 2), range(1, 2, 3), range(2, 3, 40)].map(|values| values.encode());
+    // SP1's digest words (below KoalaBear's modulus 0x7f000001), the last at its largest.
+    let words: [u32; 8] = [0x0012_3456, 0x7eff_ffff, 0, 1, 0x4000_0000, 0x2b2b_2b2b, 0x0102_0304, 0x7f00_0000];
+    let mut other_root = range(1, 2, 3);
+    other_root.prev_state_root = keccak(&[b"elsewhere"]);
+    let mut gap = range(1, 2, 3);
+    gap.inbox_start = 1;
+    let mut other_acc = range(1, 2, 3);
+    other_acc.inbox_start_acc = [0xac; 32];
+    let empty = range(1, 2, 2).encode();
+    let mut outside_field = words;
+    outside_field[3] = 0x7f00_0001;
+    let (first, second, third) = (&chained[0][..], &chained[1][..], &chained[2][..]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("one range", encode_input(&words, &[first])),
+        ("three chained ranges", encode_input(&words, &[first, second, third])),
+        ("a later range from another root", encode_input(&words, &[first, &other_root.encode()])),
+        ("a later range from another index", encode_input(&words, &[first, &gap.encode()])),
+        ("a later range from another accumulator", encode_input(&words, &[first, &other_acc.encode()])),
+        ("an empty range", encode_input(&words, &[first, &empty])),
+        ("a digest word outside the field", encode_input(&outside_field, &[first])),
+        ("no range", encode_input(&words, &[])),
+        ("a truncated range", encode_input(&words, &[first])[..255 + 32].to_vec()),
+    ];
+    let cases: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, input)| {
+            let ranges: Vec<String> = input[32..].chunks(256).map(hex0x).collect();
+            let mut case = json!({ "name": name, "input": hex0x(&input), "range_vkey_words": hex0x(&input[..32.min(input.len())]), "ranges": ranges });
+            match aggregate(&input) {
+                Ok(aggregate) => {
+                    let h = aggregate.header;
+                    case["header"] = json!({
+                        "range_vkey": hex0x(&h.range_vkey),
+                        "prev_state_root": hex0x(&h.prev_state_root),
+                        "new_state_root": hex0x(&h.new_state_root),
+                        "inbox_start": h.inbox_start,
+                        "inbox_end": h.inbox_end,
+                        "inbox_start_acc": hex0x(&h.inbox_start_acc),
+                        "inbox_end_acc": hex0x(&h.inbox_end_acc),
+                        "range_count": h.range_count,
+                        "ranges_hash": hex0x(&h.ranges_hash),
+                    });
+                    case["encoded"] = json!(hex0x(&h.encode()));
+                }
+                Err(error) => case["error"] = json!(format!("{error:?}")),
+            }
+            case
+        })
+        .collect();
+    json!({ "comment": "aggregation inputs and the header the aggregation program commits (PROTOCOL.md section 14)", "cases": cases })
+}
+
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: gen_vectors <output dir>");
     let write = |name: &str, value: Value| {
@@ -410,4 +480,5 @@ fn main() {
     write("transition_orders.json", transition_orders());
     write("transition_risk.json", transition_risk());
     write("state_tree.json", state_tree());
+    write("aggregation.json", aggregation());
 }

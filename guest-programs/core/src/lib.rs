@@ -6,6 +6,10 @@
 
 extern crate alloc;
 
+/// Only where the aggregation program, the host or the node need it: compiled into a range guest,
+/// even unused, it would change the guest's bytes and so its verifying key.
+#[cfg(feature = "aggregate")]
+pub mod aggregate;
 pub mod blob_batch;
 pub mod blob_eval;
 pub mod book;

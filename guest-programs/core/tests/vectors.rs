@@ -205,3 +205,26 @@ fn public_values_match_the_abi_vectors() {
         assert_eq!(PublicValues::decode(&encoded), Some(values));
     }
 }
+
+#[cfg(feature = "aggregate")]
+#[test]
+fn aggregation_replays_headers_and_refusals() {
+    let vectors = load("aggregation.json").expect("aggregation.json is owned by the core");
+    let cases = vectors["cases"].as_array().unwrap();
+    assert!(
+        cases.iter().any(|case| case.get("error").is_some()) && cases.iter().any(|case| case.get("encoded").is_some())
+    );
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let input = unhex(&case["input"]);
+        let outcome = clob_core::aggregate::aggregate(&input);
+        match case.get("encoded") {
+            Some(encoded) => {
+                let aggregate = outcome.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(aggregate.header.encode().to_vec(), unhex(encoded), "{name}");
+                assert_eq!(aggregate.ranges.len() as u64, uint::<u64>(&case["header"]["range_count"]), "{name}");
+            }
+            None => assert_eq!(format!("{:?}", outcome.unwrap_err()), case["error"].as_str().unwrap(), "{name}"),
+        }
+    }
+}

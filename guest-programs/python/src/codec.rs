@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use clob_core::aggregate::{self, VKEY_DIGEST_LEN};
 use clob_core::blob_batch::{decode_blobs, encode_blobs, BatchEncodingError, BLOB_CAPACITY};
 use clob_core::eip712;
 use clob_core::guest::{execute, GuestError, GuestInput};
@@ -246,6 +247,43 @@ fn decode_public_values<'py>(py: Python<'py>, encoded: Cow<[u8]>) -> PyResult<Bo
     Ok(dict)
 }
 
+/// The aggregation program's input (PROTOCOL.md section 14): the range program's key digest
+/// (eight big-endian u32 words, as `clob-sp1-host` prints `vkeyWords`), then each range's 256
+/// public-value bytes in inbox order.
+#[pyfunction]
+fn encode_aggregation_input<'py>(
+    py: Python<'py>,
+    range_vkey_words: Cow<[u8]>,
+    ranges: Vec<Vec<u8>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let digest: [u8; VKEY_DIGEST_LEN] = fixed(&range_vkey_words, "range_vkey_words")?;
+    let mut words = [0u32; 8];
+    for (word, bytes) in words.iter_mut().zip(digest.chunks_exact(4)) {
+        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+    let ranges: Vec<&[u8]> = ranges.iter().map(Vec::as_slice).collect();
+    Ok(PyBytes::new(py, &aggregate::encode_input(&words, &ranges)))
+}
+
+/// What the aggregation program commits for `input` (the core's checks, without the proofs):
+/// the header's fields and its 288-byte `encoded` form; ValueError naming the failed check.
+#[pyfunction]
+fn aggregate_ranges<'py>(py: Python<'py>, input: Cow<[u8]>) -> PyResult<Bound<'py, PyDict>> {
+    let header = aggregate::aggregate(&input).map_err(|e| PyValueError::new_err(format!("{e:?}")))?.header;
+    let dict = PyDict::new(py);
+    dict.set_item("range_vkey", hex0x(&header.range_vkey))?;
+    dict.set_item("prev_state_root", hex0x(&header.prev_state_root))?;
+    dict.set_item("new_state_root", hex0x(&header.new_state_root))?;
+    dict.set_item("inbox_start", header.inbox_start)?;
+    dict.set_item("inbox_end", header.inbox_end)?;
+    dict.set_item("inbox_start_acc", hex0x(&header.inbox_start_acc))?;
+    dict.set_item("inbox_end_acc", hex0x(&header.inbox_end_acc))?;
+    dict.set_item("range_count", header.range_count)?;
+    dict.set_item("ranges_hash", hex0x(&header.ranges_hash))?;
+    dict.set_item("encoded", PyBytes::new(py, &header.encode()))?;
+    Ok(dict)
+}
+
 /// The guest input of a range (PROTOCOL.md section 9): its witness, its entries (which must
 /// continue from the witness's inbox position), their blobs, and the seed of the proof's hash
 /// tables.
@@ -319,6 +357,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_public_values, m)?)?;
     m.add_function(wrap_pyfunction!(decode_public_values, m)?)?;
     m.add_function(wrap_pyfunction!(encode_guest_input, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_aggregation_input, m)?)?;
+    m.add_function(wrap_pyfunction!(aggregate_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(execute_guest_input, m)?)?;
     m.add_function(wrap_pyfunction!(describe_state_key, m)?)?;
     Ok(())
