@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the zkVM guest ELFs from guest-programs/ and prints their SHA-256:
-#   build/elf/clob-sp1-guest.elf   (SP1 v6, riscv64im-succinct-zkvm-elf)
+#   build/elf/clob-sp1-guest.elf      (SP1 v6, riscv64im-succinct-zkvm-elf)
+#   build/elf/clob-sp1-aggregate.elf  (SP1 v6: verifies several range proofs, PROTOCOL.md section 14)
 #   build/elf/clob-zisk-guest.elf  (ZisK, riscv64ima-zisk-zkvm-elf)
 # Usage: scripts/build-guests.sh [sp1|sp1-software|zisk|all]   (default all: sp1 and zisk)
 # sp1-software builds build/elf/clob-sp1-guest-software.elf without SP1's precompiles (keccak and
@@ -70,8 +71,10 @@ build_sp1() {
   if [ "${CLOBNODE_GUEST_TOOLCHAIN:-}" != private ] && cargo prove --version >/dev/null 2>&1; then
     log "using cargo prove ($(cargo prove --version | head -n 1))"
     (cd "$ROOT/guest-programs/sp1" && cargo prove build --locked --output-directory "$OUT" --elf-name clob-sp1-guest.elf >&2)
+    (cd "$ROOT/guest-programs/sp1/aggregate" && cargo prove build --locked --output-directory "$OUT" --elf-name clob-sp1-aggregate.elf >&2)
   else
     build_private clob-sp1-guest riscv64im-succinct-zkvm-elf clob-sp1-guest "" "${RUSTFLAGS_SP1[@]}"
+    build_private clob-sp1-aggregate riscv64im-succinct-zkvm-elf clob-sp1-aggregate "" "${RUSTFLAGS_SP1[@]}"
   fi
 }
 

@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]  # node/clobnode/proving/sp1.py
 CACHE = Path(os.environ.get("CLOBNODE_CACHE", Path.home() / ".cache" / "clobnode"))
 DEFAULT_HOST = CACHE / "target-sp1-host" / "release" / "clob-sp1-host"
 DEFAULT_ELF = REPO_ROOT / "build" / "elf" / "clob-sp1-guest.elf"
+DEFAULT_AGGREGATE_ELF = REPO_ROOT / "build" / "elf" / "clob-sp1-aggregate.elf"
 
 MODES = ("execute", "core", "compressed", "groth16", "plonk")
 ONCHAIN_MODES = ("groth16", "plonk")
@@ -61,6 +62,12 @@ def host_binary() -> Path:
 def guest_elf() -> Path:
     """The SP1 guest ELF: $CLOBNODE_SP1_ELF, else where scripts/build-guests.sh writes it."""
     return Path(os.environ.get("CLOBNODE_SP1_ELF", DEFAULT_ELF))
+
+
+def aggregate_elf() -> Path:
+    """The SP1 aggregation program (PROTOCOL.md section 14): $CLOBNODE_SP1_AGGREGATE_ELF, else
+    where scripts/build-guests.sh writes it."""
+    return Path(os.environ.get("CLOBNODE_SP1_AGGREGATE_ELF", DEFAULT_AGGREGATE_ELF))
 
 
 def run_host(

@@ -5,8 +5,14 @@
 //! ```text
 //! clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF [--input FILE]
 //!               [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey]
+//!               [--range-elf ELF --range-proof PROOF.bin …]
 //! clob-sp1-host verify --elf ELF --proof PROOF.bin [--out RESULT.json]
 //! ```
+//! With `--range-elf ELF --range-proof PROOF.bin …` (the aggregation program, PROTOCOL.md section
+//! 15) the input is built from the compressed range proofs, in the order given: the range
+//! program's key digest, then each proof's public values. Each proof is checked with SP1's
+//! verifier and handed to the prover as a deferred proof, which the aggregation's recursion
+//! verifies; `execute` runs the program without them (SP1's executor does not verify them).
 //! `verify` checks a proof saved with `--proof-out` with SP1's own verifier against the ELF's
 //! verifying key, and reports its public values (the node compares them with its batch).
 //! `--no-vkey` (execute only) skips computing the verifying key, which takes seconds.
@@ -21,7 +27,8 @@ use std::{
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 use sp1_sdk::{
-    Elf, HashableKey, ProveRequest, Prover, ProverClient, ProvingKey, SP1Proof, SP1ProofWithPublicValues, SP1Stdin,
+    Elf, HashableKey, LightProver, ProveRequest, Prover, ProverClient, ProvingKey, SP1Proof, SP1ProofWithPublicValues,
+    SP1Stdin,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,16 +77,20 @@ struct Args {
     proof_out: Option<PathBuf>,
     proof: Option<PathBuf>,
     no_vkey: bool,
+    range_elf: Option<PathBuf>,
+    range_proofs: Vec<PathBuf>,
 }
 
 const USAGE: &str = "usage: clob-sp1-host <execute|core|compressed|groth16|plonk|vkey> --elf ELF \
-                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey] | \
+                     [--input FILE] [--out FIXTURE.json] [--proof-out PROOF.bin] [--no-vkey] \
+                     [--range-elf ELF --range-proof PROOF.bin …] | \
                      clob-sp1-host verify --elf ELF --proof PROOF.bin [--out RESULT.json]";
 
 fn parse_args() -> Result<Args> {
     let mut argv = std::env::args().skip(1);
     let mode = Mode::parse(&argv.next().context(USAGE)?)?;
     let (mut elf, mut input, mut out, mut proof_out, mut proof, mut no_vkey) = (None, None, None, None, None, false);
+    let (mut range_elf, mut range_proofs) = (None, Vec::new());
     while let Some(flag) = argv.next() {
         if flag == "--no-vkey" {
             no_vkey = true;
@@ -92,6 +103,8 @@ fn parse_args() -> Result<Args> {
             "--out" => out = Some(value),
             "--proof-out" => proof_out = Some(value),
             "--proof" => proof = Some(value),
+            "--range-elf" => range_elf = Some(value),
+            "--range-proof" => range_proofs.push(value),
             _ => bail!("unknown flag {flag}; {USAGE}"),
         }
     }
@@ -99,13 +112,16 @@ fn parse_args() -> Result<Args> {
     if mode == Mode::Verify && proof.is_none() {
         bail!("verify needs --proof; {USAGE}");
     }
-    if !matches!(mode, Mode::Vkey | Mode::Verify) && input.is_none() {
+    if range_elf.is_some() != !range_proofs.is_empty() || (range_elf.is_some() && input.is_some()) {
+        bail!("an aggregation takes --range-elf and one --range-proof per range, and no --input; {USAGE}");
+    }
+    if !matches!(mode, Mode::Vkey | Mode::Verify) && input.is_none() && range_elf.is_none() {
         bail!("{} needs --input; {USAGE}", mode.name());
     }
     if no_vkey && mode != Mode::Execute {
         bail!("--no-vkey is for execute only");
     }
-    Ok(Args { mode, elf, input, out, proof_out, proof, no_vkey })
+    Ok(Args { mode, elf, input, out, proof_out, proof, no_vkey, range_elf, range_proofs })
 }
 
 fn hex0x(bytes: &[u8]) -> String {
@@ -142,6 +158,44 @@ fn check_prover_available(name: &str) -> Result<()> {
     }
 }
 
+/// Writes the aggregation input for `range_proofs` (PROTOCOL.md section 14: the range program's
+/// key digest, then each proof's public values) and the proofs themselves into `stdin`, after
+/// checking each with SP1's verifier against `range_elf`'s key; describes the ranges.
+async fn aggregation_stdin(
+    light: &LightProver,
+    range_elf: &PathBuf,
+    range_proofs: &[PathBuf],
+    stdin: &mut SP1Stdin,
+) -> Result<Value> {
+    let elf_bytes = std::fs::read(range_elf).with_context(|| format!("reading {}", range_elf.display()))?;
+    let range_pk = light.setup(Elf::from(elf_bytes)).await.context("setup (range verifying key)")?;
+    let range_vk = range_pk.verifying_key().clone();
+    let mut public_values = Vec::with_capacity(range_proofs.len());
+    let mut proofs = Vec::with_capacity(range_proofs.len());
+    for path in range_proofs {
+        let proof = SP1ProofWithPublicValues::load(path).with_context(|| format!("reading {}", path.display()))?;
+        light
+            .verify(&proof, &range_vk, None)
+            .with_context(|| format!("SP1 refused the range proof {}", path.display()))?;
+        let SP1Proof::Compressed(compressed) = proof.proof else {
+            bail!("{} is a {} proof; aggregation takes compressed range proofs", path.display(), proof.proof);
+        };
+        public_values.push(proof.public_values.to_vec());
+        proofs.push(*compressed);
+    }
+    let words: [u32; 8] = range_vk.hash_u32();
+    let ranges: Vec<&[u8]> = public_values.iter().map(Vec::as_slice).collect();
+    stdin.write_vec(clob_core::aggregate::encode_input(&words, &ranges));
+    for proof in proofs {
+        stdin.write_proof(proof, range_vk.vk.clone());
+    }
+    Ok(json!({
+        "vkey": range_vk.bytes32(),
+        "vkeyWords": hex0x(&range_vk.hash_bytes()),
+        "publicValues": public_values.iter().map(|values| hex0x(values)).collect::<Vec<_>>(),
+    }))
+}
+
 async fn run(args: Args) -> Result<Value> {
     let elf_bytes = std::fs::read(&args.elf).with_context(|| format!("reading {}", args.elf.display()))?;
     let elf = Elf::from(elf_bytes);
@@ -155,6 +209,7 @@ async fn run(args: Args) -> Result<Value> {
         let started = Instant::now();
         let pk = light.setup(elf.clone()).await.context("setup (verifying key)")?;
         fixture.insert("vkey".into(), json!(pk.verifying_key().bytes32()));
+        fixture.insert("vkeyWords".into(), json!(hex0x(&pk.verifying_key().hash_bytes())));
         fixture.insert("setupMs".into(), json!(millis(started.elapsed())));
     }
     if let Some(proof_path) = &args.proof {
@@ -169,11 +224,15 @@ async fn run(args: Args) -> Result<Value> {
         fixture.insert("publicValues".into(), json!(hex0x(proof.public_values.as_slice())));
         return Ok(Value::Object(fixture));
     }
-    let Some(input_path) = &args.input else { return Ok(Value::Object(fixture)) };
-
-    let input = std::fs::read(input_path).with_context(|| format!("reading {}", input_path.display()))?;
     let mut stdin = SP1Stdin::new();
-    stdin.write_vec(input);
+    if let Some(range_elf) = &args.range_elf {
+        let ranges = aggregation_stdin(&light, range_elf, &args.range_proofs, &mut stdin).await?;
+        fixture.insert("ranges".into(), ranges);
+    } else {
+        let Some(input_path) = &args.input else { return Ok(Value::Object(fixture)) };
+        let input = std::fs::read(input_path).with_context(|| format!("reading {}", input_path.display()))?;
+        stdin.write_vec(input);
+    }
 
     let started = Instant::now();
     let (public_values, report) = light.execute(elf.clone(), stdin.clone()).await.context("execution")?;
