@@ -5,14 +5,15 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Inbox} from "./Inbox.sol";
 import {ISP1Verifier} from "./interfaces/ISP1Verifier.sol";
-import {BatchHeader, BlobOpening, PublicValues} from "./PublicValues.sol";
+import {AggregateHeader, BatchHeader, BlobOpening, PublicValues} from "./PublicValues.sol";
 
 /// @title Rollup
 /// @notice Settlement: holds the proven exchange state root and the next unproven inbox index.
 ///         A batch advances them only with a zkVM proof, by the batch's backend (SP1 or ZisK),
 ///         that the backend's program turned `prevStateRoot` into `newStateRoot` by applying
 ///         inbox entries `[inboxStart, inboxEnd)`, and with a KZG opening of every blob the
-///         range read (docs/PROTOCOL.md sections 13-14).
+///         range read (docs/PROTOCOL.md sections 8 and 13). Several consecutive SP1 ranges may settle
+///         with one proof of SP1's aggregation program, which verified their proofs (section 14).
 /// @dev Upgrades are limited to each backend's (verifier, program key) pair, changed only by the
 ///      owner through propose -> wait `upgradeDelay` -> execute. `upgradeDelay` exceeds
 ///      `escapeDeadline`, so users who distrust a proposed change can force a freeze and escape
@@ -23,9 +24,11 @@ contract Rollup is Ownable2Step {
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
     /// @notice A proving backend; each has its own verifier and program verification key.
+    ///         `SP1_AGGREGATION`'s program verifies SP1 range proofs made with `SP1`'s key.
     enum Backend {
         SP1,
-        ZISK
+        ZISK,
+        SP1_AGGREGATION
     }
 
     /// @notice The verifier of a backend and the verification key of the guest it accepts.
@@ -71,6 +74,12 @@ contract Rollup is Ownable2Step {
     error InboxStartAccMismatch(bytes32 expected, bytes32 actual);
     /// @dev The batch's end accumulator is not the Inbox's `accAt(inboxEnd - 1)`.
     error InboxEndAccMismatch(bytes32 expected, bytes32 actual);
+    /// @dev The aggregated ranges were proven with another program than the SP1 backend's.
+    error RangeVKeyMismatch(bytes32 expected, bytes32 actual);
+    /// @dev The ranges given are not as many as the aggregate header counts, or their openings.
+    error RangeCountMismatch(uint64 expected, uint256 ranges, uint256 openingLists);
+    /// @dev The ranges given are not the ones the aggregation program verified.
+    error RangesHashMismatch(bytes32 expected, bytes32 actual);
     /// @dev The openings do not hash to the header's `blobsHash`.
     error BlobsHashMismatch(bytes32 expected, bytes32 actual);
     /// @dev Opening `index` has a commitment or proof that is not 48 bytes.
@@ -176,7 +185,7 @@ contract Rollup is Ownable2Step {
     /*.•°:°.´+˚.*°.˚:*.´•*.+°.•°:´*.´•*.•°.•°:°.´:•˚°.*°.˚:*.´+°.•*/
 
     /// @notice Settles a batch proven by SP1; see `submitBatchWith`.
-    /// @param header The batch's public values (docs/PROTOCOL.md section 14).
+    /// @param header The batch's public values (docs/PROTOCOL.md section 8).
     /// @param blobOpenings One opening per blob the range read, in inbox and blob order.
     /// @param proof The SP1 proof of `PublicValues.encode(header)`.
     function submitBatch(BatchHeader calldata header, BlobOpening[] calldata blobOpenings, bytes calldata proof)
@@ -190,7 +199,7 @@ contract Rollup is Ownable2Step {
     ///         committed, verifies `proof` with `backend`'s verifier, then advances.
     /// @dev Permissionless: the proof alone authorizes the transition.
     /// @param backend The zkVM that produced `proof`.
-    /// @param header The batch's public values (docs/PROTOCOL.md section 14).
+    /// @param header The batch's public values (docs/PROTOCOL.md section 8).
     /// @param blobOpenings One opening per blob the range read, in inbox and blob order.
     /// @param proof The proof of `PublicValues.encode(header)`.
     function submitBatchWith(
@@ -200,6 +209,52 @@ contract Rollup is Ownable2Step {
         bytes calldata proof
     ) external {
         _settle(backend, header, blobOpenings, proof);
+    }
+
+    /// @notice Settles consecutive SP1 ranges with one proof of the aggregation program
+    ///         (docs/PROTOCOL.md section 14), which verified each range's SP1 proof against
+    ///         `aggregate.rangeVKey` and that each range starts where the one before ended. The span
+    ///         must continue the proven chain like one batch; each range then settles as a batch of
+    ///         its own (its withdrawals root, its `BatchVerified`), after its blob openings are checked.
+    /// @dev Permissionless: the proof alone authorizes the transition. The ranges' chaining is the
+    ///      program's check; `rangesHash` binds the headers given here to the ones it verified.
+    /// @param aggregate The aggregation program's public values.
+    /// @param ranges Each range's header, in inbox order.
+    /// @param blobOpenings Each range's blob openings (as `submitBatch` takes them).
+    /// @param proof The proof of `PublicValues.encodeAggregate(aggregate)`.
+    function submitAggregate(
+        AggregateHeader calldata aggregate,
+        BatchHeader[] calldata ranges,
+        BlobOpening[][] calldata blobOpenings,
+        bytes calldata proof
+    ) external {
+        if (frozen) revert RollupFrozen();
+        ProgramVerifier memory program = _configured(Backend.SP1_AGGREGATION);
+        bytes32 rangeVKey = _configured(Backend.SP1).vkey;
+        if (aggregate.rangeVKey != rangeVKey) revert RangeVKeyMismatch(rangeVKey, aggregate.rangeVKey);
+        if (ranges.length != aggregate.rangeCount || blobOpenings.length != ranges.length) {
+            revert RangeCountMismatch(aggregate.rangeCount, ranges.length, blobOpenings.length);
+        }
+        bytes32 digest = PublicValues.rangesHash(ranges);
+        if (digest != aggregate.rangesHash) revert RangesHashMismatch(digest, aggregate.rangesHash);
+        _checkContinuity(
+            aggregate.prevStateRoot,
+            aggregate.inboxStart,
+            aggregate.inboxEnd,
+            aggregate.inboxStartAcc,
+            aggregate.inboxEndAcc
+        );
+        for (uint256 k; k < ranges.length; ++k) {
+            _checkOpenings(ranges[k], blobOpenings[k]);
+        }
+
+        program.verifier.verifyProof(program.vkey, PublicValues.encodeAggregate(aggregate), proof);
+
+        for (uint256 k; k < ranges.length; ++k) {
+            _record(Backend.SP1_AGGREGATION, ranges[k]);
+        }
+        stateRoot = aggregate.newStateRoot;
+        nextInboxIndex = aggregate.inboxEnd;
     }
 
     /// @notice Freezes the Rollup for good when the oldest unproven inbox entry is older than
@@ -280,20 +335,27 @@ contract Rollup is Ownable2Step {
         bytes calldata proof
     ) private {
         if (frozen) revert RollupFrozen();
-        ProgramVerifier memory program = programVerifier[backend];
-        if (address(program.verifier) == address(0)) revert BackendNotConfigured(backend);
-        _checkContinuity(header);
-        bytes32 blobsHash = PublicValues.blobsHash(blobOpenings);
-        if (header.blobsHash != blobsHash) revert BlobsHashMismatch(blobsHash, header.blobsHash);
-        for (uint256 k; k < blobOpenings.length; ++k) {
-            _checkOpening(k, blobOpenings[k]);
-        }
+        ProgramVerifier memory program = _configured(backend);
+        _checkContinuity(
+            header.prevStateRoot, header.inboxStart, header.inboxEnd, header.inboxStartAcc, header.inboxEndAcc
+        );
+        _checkOpenings(header, blobOpenings);
 
         program.verifier.verifyProof(program.vkey, PublicValues.encode(header), proof);
 
-        uint256 batchNumber = batchCount++;
+        _record(backend, header);
         stateRoot = header.newStateRoot;
         nextInboxIndex = header.inboxEnd;
+    }
+
+    function _configured(Backend backend) private view returns (ProgramVerifier memory program) {
+        program = programVerifier[backend];
+        if (address(program.verifier) == address(0)) revert BackendNotConfigured(backend);
+    }
+
+    /// @dev Numbers the proven range, stores its withdrawals root and logs it.
+    function _record(Backend backend, BatchHeader calldata header) private {
+        uint256 batchNumber = batchCount++;
         withdrawalsRoot[batchNumber] = header.withdrawalsRoot;
         emit BatchVerified(
             batchNumber,
@@ -307,16 +369,33 @@ contract Rollup is Ownable2Step {
         );
     }
 
-    function _checkContinuity(BatchHeader calldata header) private view {
-        if (header.prevStateRoot != stateRoot) revert PrevStateRootMismatch(stateRoot, header.prevStateRoot);
-        if (header.inboxStart != nextInboxIndex) revert InboxStartMismatch(nextInboxIndex, header.inboxStart);
-        if (header.inboxEnd <= header.inboxStart) revert EmptyInboxRange(header.inboxStart, header.inboxEnd);
+    /// @dev That `[inboxStart, inboxEnd)`, from `prevStateRoot`, continues the proven chain over
+    ///      existing inbox entries whose accumulators are the ones given.
+    function _checkContinuity(
+        bytes32 prevStateRoot,
+        uint64 inboxStart,
+        uint64 inboxEnd,
+        bytes32 inboxStartAcc,
+        bytes32 inboxEndAcc
+    ) private view {
+        if (prevStateRoot != stateRoot) revert PrevStateRootMismatch(stateRoot, prevStateRoot);
+        if (inboxStart != nextInboxIndex) revert InboxStartMismatch(nextInboxIndex, inboxStart);
+        if (inboxEnd <= inboxStart) revert EmptyInboxRange(inboxStart, inboxEnd);
         uint256 inboxCount = inbox.count();
-        if (header.inboxEnd > inboxCount) revert InboxEndBeyondCount(header.inboxEnd, inboxCount);
-        bytes32 startAcc = inbox.accBefore(header.inboxStart);
-        if (header.inboxStartAcc != startAcc) revert InboxStartAccMismatch(startAcc, header.inboxStartAcc);
-        bytes32 endAcc = inbox.accAt(header.inboxEnd - 1);
-        if (header.inboxEndAcc != endAcc) revert InboxEndAccMismatch(endAcc, header.inboxEndAcc);
+        if (inboxEnd > inboxCount) revert InboxEndBeyondCount(inboxEnd, inboxCount);
+        bytes32 startAcc = inbox.accBefore(inboxStart);
+        if (inboxStartAcc != startAcc) revert InboxStartAccMismatch(startAcc, inboxStartAcc);
+        bytes32 endAcc = inbox.accAt(inboxEnd - 1);
+        if (inboxEndAcc != endAcc) revert InboxEndAccMismatch(endAcc, inboxEndAcc);
+    }
+
+    /// @dev That `blobOpenings` are the range's (they hash to its `blobsHash`) and each is valid.
+    function _checkOpenings(BatchHeader calldata header, BlobOpening[] calldata blobOpenings) private view {
+        bytes32 blobsHash = PublicValues.blobsHash(blobOpenings);
+        if (header.blobsHash != blobsHash) revert BlobsHashMismatch(blobsHash, header.blobsHash);
+        for (uint256 k; k < blobOpenings.length; ++k) {
+            _checkOpening(k, blobOpenings[k]);
+        }
     }
 
     /// @dev The precompile checks `versionedHash == 0x01 ‖ sha256(commitment)[1:]`, that z and y

@@ -1,34 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {ISP1Verifier} from "../interfaces/ISP1Verifier.sol";
 import {MockVerifier} from "../MockVerifier.sol";
 import {Rollup} from "../Rollup.sol";
 import {BlobOpening, PublicValues} from "../PublicValues.sol";
 import {DevnetFixtureTest} from "./DevnetFixture.t.sol";
-
-/// @notice A verifier that accepts exactly one (programVKey, publicValues, proof): it checks that
-///         the Rollup hands the verifier interface the SP1 program's vkey and the bytes the SP1
-///         guest committed, unchanged.
-contract ExpectingVerifier is ISP1Verifier {
-    error UnexpectedVerification();
-
-    bytes32 internal immutable vkey;
-    bytes32 internal immutable publicValuesHash;
-    bytes32 internal immutable proofHash;
-
-    constructor(bytes32 programVKey, bytes memory publicValues, bytes memory proof) {
-        vkey = programVKey;
-        publicValuesHash = keccak256(publicValues);
-        proofHash = keccak256(proof);
-    }
-
-    function verifyProof(bytes32 programVKey, bytes calldata publicValues, bytes calldata proofBytes) external view {
-        if (programVKey != vkey || keccak256(publicValues) != publicValuesHash || keccak256(proofBytes) != proofHash) {
-            revert UnexpectedVerification();
-        }
-    }
-}
+import {ExpectingVerifier} from "./utils/ExpectingVerifier.sol";
 
 /// @notice The node's SP1 fixture (tests/fixtures/sp1_batch.json, `scripts/make-devnet-fixture.py
 ///         --sp1`): a devnet batch that the node's `sp1` backend ran through SP1's executor (the

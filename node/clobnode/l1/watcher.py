@@ -19,6 +19,10 @@ class WatcherError(ClobnodeError):
     """L1 could not be read."""
 
 
+# The Rollup's `Backend` enum, in order: a range settled through an aggregation proof logs the last.
+ROLLUP_BACKENDS = ("sp1", "zisk", "sp1-aggregation")
+
+
 @dataclass(frozen=True, slots=True)
 class L1Block:
     """One L1 block and the Inbox entries appended in it."""
@@ -96,7 +100,7 @@ class L1Watcher:
         args = self._rollup.events.BatchVerified().process_log(log)["args"]
         return VerifiedOnL1(
             int(args["batchNumber"]), int(args["inboxStart"]), int(args["inboxEnd"]), bytes(args["newStateRoot"]),
-            "sp1" if int(args["backend"]) == 0 else "zisk", to_hex(bytes(log["transactionHash"])),
+            ROLLUP_BACKENDS[int(args["backend"])], to_hex(bytes(log["transactionHash"])),
         )
 
     def canonical_hash(self, number: int) -> bytes:
