@@ -449,17 +449,17 @@ fn aggregation() -> Value {
                 Ok(aggregate) => {
                     let h = aggregate.header;
                     case["header"] = json!({
-                        "range_vkey": hex0x(&h.range_vkey),
-                        "prev_state_root": hex0x(&h.prev_state_root),
-                        "new_state_root": hex0x(&h.new_state_root),
+                        "range_vkey": hex0x(h.range_vkey),
+                        "prev_state_root": hex0x(h.prev_state_root),
+                        "new_state_root": hex0x(h.new_state_root),
                         "inbox_start": h.inbox_start,
                         "inbox_end": h.inbox_end,
-                        "inbox_start_acc": hex0x(&h.inbox_start_acc),
-                        "inbox_end_acc": hex0x(&h.inbox_end_acc),
+                        "inbox_start_acc": hex0x(h.inbox_start_acc),
+                        "inbox_end_acc": hex0x(h.inbox_end_acc),
                         "range_count": h.range_count,
-                        "ranges_hash": hex0x(&h.ranges_hash),
+                        "ranges_hash": hex0x(h.ranges_hash),
                     });
-                    case["encoded"] = json!(hex0x(&h.encode()));
+                    case["encoded"] = json!(hex0x(h.encode()));
                 }
                 Err(error) => case["error"] = json!(format!("{error:?}")),
             }
