@@ -8,7 +8,6 @@ CLOBNODE_REQUIRE_ZKVM=1 (set by scripts/run-tests.sh), where a missing build is 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from clobnode.proving.sp1 import (
     host_binary,
     run_host,
 )
+from zkvm_builds import require_built
 
 pytestmark = pytest.mark.zkvm
 
@@ -34,12 +34,7 @@ TRANSITIONS = ["transition_basic.json", "transition_orders.json", "transition_ri
 
 @pytest.fixture(autouse=True)
 def _sp1_build() -> None:
-    missing = [str(p) for p in (host_binary(), guest_elf()) if not p.is_file()]
-    if missing:
-        message = f"SP1 build missing (make zkvm): {', '.join(missing)}"
-        if os.environ.get("CLOBNODE_REQUIRE_ZKVM") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_built(host_binary(), guest_elf())
 
 
 def _b(value: str) -> bytes:

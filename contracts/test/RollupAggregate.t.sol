@@ -10,17 +10,6 @@ import {AggregateHeader, BatchHeader, BlobOpening, PublicValues} from "../Public
 /// @notice `Rollup.submitAggregate` (docs/PROTOCOL.md section 14): consecutive SP1 ranges settle
 ///         with one proof of the aggregation program, and each range becomes a batch of its own.
 contract RollupAggregateTest is RollupFixture {
-    event BatchVerified(
-        uint256 indexed batchNumber,
-        Rollup.Backend indexed backend,
-        bytes32 prevStateRoot,
-        bytes32 newStateRoot,
-        uint64 inboxStart,
-        uint64 inboxEnd,
-        bytes32 withdrawalsRoot,
-        bytes32 blobsHash
-    );
-
     bytes32 internal constant AGGREGATION_VKEY = keccak256("clobnode-aggregation");
     bytes internal constant PROOF = hex"a9a9";
 
@@ -96,7 +85,7 @@ contract RollupAggregateTest is RollupFixture {
         for (uint256 k; k < ranges.length; ++k) {
             BatchHeader memory range = ranges[k];
             vm.expectEmit(address(rollup));
-            emit BatchVerified(
+            emit Rollup.BatchVerified(
                 k,
                 Rollup.Backend.SP1_AGGREGATION,
                 range.prevStateRoot,
