@@ -336,7 +336,7 @@ class L1Batch(Wire):
     inbox_start: int
     inbox_end: int
     new_state_root: HexBytes
-    backend: str
+    backend: str = Field(description='the Rollup backend that verified it: "sp1", "zisk", or "sp1-aggregation" (one of several ranges settled with one aggregation proof)')
     tx_hash: str
     l1_block: int
 
