@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +119,11 @@ def _timed_host(work: Path, name: str, args: list[str]) -> dict[str, Any]:
     time_file, fixture_file = work / f"{name}.time", work / f"{name}.json"
     command = ["/usr/bin/time", "-v", "-o", str(time_file), str(host_binary()), *args, "--out", str(fixture_file)]
     print(f"{name}: {' '.join(command[4:])}", flush=True)
-    started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=FEWER_WORKERS | dict(os.environ))
-    wall = time.monotonic() - started
-    usage = time_file.read_text() if time_file.exists() else ""
-    peak_kb = next((int(line.split(":")[1]) for line in usage.splitlines() if "Maximum resident set size" in line), 0)
+    usage = _usage(time_file)
     if done.returncode != 0:
-        raise SystemExit(f"{name} failed (exit {done.returncode}, {wall:.0f} s, peak {peak_kb / 1e6:.1f} GB): {done.stderr[-2000:]}")
-    fixture = json.loads(fixture_file.read_text())
-    return {"wallS": round(wall, 1), "peakRssGB": round(peak_kb / 1e6, 2), "fixture": fixture}
+        raise SystemExit(f"{name} failed (exit {done.returncode}, {usage}): {done.stderr[-2000:]}")
+    return usage | {"fixture": json.loads(fixture_file.read_text())}
 
 
 def prove(work: Path) -> None:
@@ -155,6 +150,7 @@ def prove(work: Path) -> None:
 
 
 def _usage(time_file: Path) -> dict[str, Any]:
+    """Wall time and peak memory from `/usr/bin/time -v`'s report (empty if it wrote none)."""
     usage = time_file.read_text() if time_file.exists() else ""
     out: dict[str, Any] = {}
     for line in usage.splitlines():
@@ -168,8 +164,9 @@ def _usage(time_file: Path) -> dict[str, Any]:
 
 def _aggregate_of(range_vkey_words: bytes, public_values: list[bytes]) -> dict[str, Any]:
     """The aggregation program executed by SP1 over `public_values`, held to the core's answer."""
-    executed = run_host("execute", clobnode_core.encode_aggregation_input(range_vkey_words, public_values), elf=AGGREGATE_ELF)
-    expected = clobnode_core.aggregate_ranges(clobnode_core.encode_aggregation_input(range_vkey_words, public_values))
+    program_input = clobnode_core.encode_aggregation_input(range_vkey_words, public_values)
+    executed = run_host("execute", program_input, elf=AGGREGATE_ELF)
+    expected = clobnode_core.aggregate_ranges(program_input)
     if executed.public_values != expected["encoded"]:
         raise SystemExit("the aggregation program committed other bytes than the core's aggregate()")
     header = {k: v for k, v in expected.items() if k != "encoded"}

@@ -9,7 +9,7 @@
 //! clob-sp1-host verify --elf ELF --proof PROOF.bin [--out RESULT.json]
 //! ```
 //! With `--range-elf ELF --range-proof PROOF.bin …` (the aggregation program, PROTOCOL.md section
-//! 15) the input is built from the compressed range proofs, in the order given: the range
+//! 14) the input is built from the compressed range proofs, in the order given: the range
 //! program's key digest, then each proof's public values. Each proof is checked with SP1's
 //! verifier and handed to the prover as a deferred proof, which the aggregation's recursion
 //! verifies; `execute` runs the program without them (SP1's executor does not verify them).
