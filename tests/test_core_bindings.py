@@ -13,6 +13,7 @@ from clobnode.exchange.signing import (
     cancel_typed_data,
     order_typed_data,
     replace_typed_data,
+    signed_order,
 )
 from clobnode.proving.guest_input import prove_entries
 from eth_account import Account
@@ -153,3 +154,32 @@ def test_malformed_inputs_raise_value_error() -> None:
         clobnode_core.Engine.restore([(b"\x06" + bytes(40), b"\x00" * 31)])
     assert clobnode_core.decode_blob_batch([b"\x01" * 131072]) is None
     assert clobnode_core.recover_envelope_signer(1, bytes(20), b"") is None
+
+
+def test_signers_recovered_ahead_give_the_same_events_and_root() -> None:
+    """A block's signers recovered first on every core (`recover_signers`) are the answers the
+    transition would compute itself: the same events and state root, bad signatures included."""
+    g = TRANSITION["genesis"]
+    accounts = [Account.from_key(keccak(b"ahead" + bytes([i]))) for i in range(4)]
+    envelopes = []
+    for n in range(96):
+        envelope = bytearray(signed_order(accounts[n % 4], g["chain_id"], g["inbox"], market=0, side=n % 2, price=100 + n % 7, quantity=1, nonce=n + 1))
+        if n % 10 == 3:
+            envelope[-40] ^= 1  # a signature of nobody in particular
+        if n % 10 == 7:
+            envelope[0] ^= 1  # signed, but not by its trader
+        envelopes.append(bytes(envelope))
+    (blob,) = clobnode_core.encode_blob_batch(envelopes)
+    versioned_hash = b"\x01" + keccak(blob)[1:]
+    entry = {"index": 0, "kind": 4, "sender": bytes(20), "l1_block": 1, "l1_timestamp": 1_700_000_000, "payload": versioned_hash}
+    ahead, alone = _engine(), _engine()
+    assert ahead.recover_signers([entry], {versioned_hash: blob}) == 96
+    events = ahead.apply_entries([entry], {versioned_hash: blob})
+    assert events == alone.apply_entries([entry], {versioned_hash: blob})
+    assert sum(e["type"] == "rejected" and e["reason"] == "BAD_SIGNATURE" for e in events) == 10 + 9
+    assert ahead.commit()[0] == alone.commit()[0]
+
+
+def test_signers_are_not_recovered_ahead_for_entries_that_do_not_continue_the_inbox() -> None:
+    entry = {"index": 5, "kind": 2, "sender": bytes(20), "l1_block": 1, "l1_timestamp": 1, "payload": b""}
+    assert _engine().recover_signers([entry], {}) == 0

@@ -198,7 +198,12 @@ mod recover {
 
     use crate::Hash;
 
+    /// Kept by `signers_ahead::recover_ahead` for this thread, or computed now.
     pub fn public_key(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
+        crate::signers_ahead::recovered(digest, rs, y_is_odd, || compute(digest, rs, y_is_odd))
+    }
+
+    pub fn compute(digest: &Hash, rs: &[u8], y_is_odd: bool) -> Option<[u8; 64]> {
         let recovery_id = if y_is_odd { RecoveryId::One } else { RecoveryId::Zero };
         let signature = RecoverableSignature::from_compact(rs, recovery_id).ok()?;
         let key = SECP256K1.recover_ecdsa(Message::from_digest(*digest), &signature).ok()?;

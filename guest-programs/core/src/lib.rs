@@ -36,3 +36,7 @@ pub mod witness;
 pub type Address = [u8; 20];
 /// A 32-byte hash (keccak digests, versioned hashes, roots).
 pub type Hash = [u8; 32];
+
+/// Signers recovered on every core ahead of the transition: the node's native build only.
+#[cfg(all(feature = "native-secp256k1", not(target_os = "zkvm")))]
+pub mod signers_ahead;

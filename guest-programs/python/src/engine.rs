@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use clob_core::events::{EventKind, RejectReason};
 use clob_core::ledger::{LeafValue, Ledger};
 use clob_core::message::{Message, Side};
+use clob_core::signers_ahead;
 use clob_core::state::{GenesisConfig, Market, OrderKind, StateKey};
 use clob_core::transition::{apply_direct, apply_entries, preview};
 use pyo3::exceptions::PyValueError;
@@ -35,6 +36,9 @@ impl Engine {
         self.ledger.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// Threads that recover a block's signers ahead of the transition, at most.
+const MAX_RECOVERY_THREADS: usize = 8;
 
 /// A fresh seed for the state's hash tables, from the operating system.
 fn os_seed() -> u64 {
@@ -189,16 +193,43 @@ impl Engine {
         PyBytes::new(py, &self.ledger().state.inbox_position().1)
     }
 
-    /// Applies entries that continue the inbox; all or nothing if a blob is missing.
+    /// Recovers the signers of every message in `entries` on every core, with the GIL released
+    /// and the state unlocked, and keeps them for this thread's next `apply_entries`
+    /// (`signers_ahead`: the transition then finds each answer instead of computing it).
+    /// Returns how many were kept; entries that do not continue the inbox keep nothing.
+    fn recover_signers<'py>(
+        &self,
+        py: Python<'py>,
+        entries: &Bound<'py, PyList>,
+        blobs: &Bound<'py, PyDict>,
+    ) -> PyResult<usize> {
+        signers_ahead::forget();
+        let Ok(entries) = convert::entries(entries, self.inbox_next_index()) else {
+            return Ok(0);
+        };
+        let blobs = convert::blobs(blobs)?;
+        let genesis = self.ledger().state.genesis_config().clone();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_RECOVERY_THREADS));
+        Ok(py.detach(|| {
+            let envelopes = signers_ahead::envelopes_of(&entries, &blobs);
+            signers_ahead::recover_ahead(genesis.chain_id, &genesis.inbox, &envelopes, threads)
+        }))
+    }
+
+    /// Applies entries that continue the inbox; all or nothing if a blob is missing. What
+    /// `recover_signers` kept for this thread is used, then dropped.
     fn apply_entries<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         entries: &Bound<'py, PyList>,
         blobs: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let entries = convert::entries(entries, self.inbox_next_index())?;
-        let blobs = convert::blobs(blobs)?;
-        let events = apply_entries(&mut self.ledger().state, &entries, &blobs).map_err(convert::transition_error)?;
+        let applied = convert::entries(entries, self.inbox_next_index()).and_then(|entries| {
+            let blobs = convert::blobs(blobs)?;
+            Ok(apply_entries(&mut self.ledger().state, &entries, &blobs))
+        });
+        signers_ahead::forget();
+        let events = applied?.map_err(convert::transition_error)?;
         PyList::new(py, events.iter().map(|event| convert::event(py, event)).collect::<PyResult<Vec<_>>>()?)
     }
 

@@ -72,11 +72,14 @@ class Engine:
         """Apply entries in inbox order; returns their events. On error the state is unchanged."""
         if not entries:
             return []
-        with self._lock:
-            try:
-                events = self._core.apply_entries([e.as_core() for e in entries], dict(blobs))
-            except (KeyError, ValueError) as exc:
-                raise EngineError(str(exc)) from exc
+        core_entries, blob_dict = [e.as_core() for e in entries], dict(blobs)
+        try:
+            # Signers first, on every core and outside the lock: the API reads the state meanwhile.
+            self._core.recover_signers(core_entries, blob_dict)
+            with self._lock:
+                events = self._core.apply_entries(core_entries, blob_dict)
+        except (KeyError, ValueError) as exc:
+            raise EngineError(str(exc)) from exc
         return event_dicts(events)
 
     def commit(self) -> StateCommit:
