@@ -7,12 +7,12 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import ckzg  # ships no stubs (ignore_missing_imports in pyproject.toml)
 
@@ -96,29 +96,36 @@ def trusted_setup(precompute: int | None = None) -> Any:
     return _settings
 
 
-# ---- the worker process ------------------------------------------------------------------------
+# ---- the worker processes ----------------------------------------------------------------------
 #
 # ckzg holds the GIL for the whole of a computation: about 50 ms a commitment and 140 ms a blob's
 # 128 cell proofs here (docs/BENCHMARKS.md). In the node's process that stalls the API and the market-data feed while
-# the proposer builds a sidecar or the follower checks a blob. A node starts a worker process
-# (`start_worker`) and the heavy calls below run there, the calling thread waiting without the GIL.
+# the proposer builds a sidecar or the follower checks a blob. A node starts worker processes
+# (`start_worker`, one a core) and the heavy calls below run there, the calling thread waiting
+# without the GIL; the calls on a whole batch of blobs (`blob_commitments`, `verify_blobs`,
+# `build_sidecar`, `map_blobs`) spread their blobs over every worker.
 
 _worker: ProcessPoolExecutor | None = None
 _log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
 
-def start_worker() -> None:
-    """Computes commitments and proofs in a process of their own from now on (it loads the trusted
-    setup in the background); idempotent."""
+
+def start_worker(processes: int | None = None) -> None:
+    """Computes commitments and proofs in processes of their own from now on (`processes`,
+    default one a core; each loads the trusted setup in the background); idempotent."""
     global _worker
     with _settings_lock:
         if _worker is None:
-            _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=trusted_setup)
-            _worker.submit(int)  # starts the process now, not at the first blob
+            count = processes or os.cpu_count() or 1
+            _worker = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=trusted_setup)
+            for _ in range(count):
+                _worker.submit(int)  # starts the processes now, not at the first blob
 
 
 def stop_worker() -> None:
-    """Back to computing in the calling thread; the worker process exits."""
+    """Back to computing in the calling thread; the worker processes exit."""
     global _worker
     with _settings_lock:
         worker, _worker = _worker, None
@@ -126,19 +133,26 @@ def stop_worker() -> None:
         worker.shutdown(wait=True, cancel_futures=True)
 
 
-def _ckzg(name: str, *args: bytes) -> Any:
-    """`ckzg.<name>(*args, settings)`, in the worker process when one runs."""
+def map_blobs(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`function` of each item, in order, spread over the worker processes when they run (it must
+    be a module-level function); a worker's exception is raised here."""
     worker = _worker
-    if worker is not None:
+    if worker is not None and len(items) > 0:
         try:
-            return worker.submit(_ckzg_here, name, args).result()
+            return [future.result() for future in [worker.submit(function, item) for item in items]]
         except BrokenExecutor:
-            _log.warning("the KZG worker process is gone; computing in the node's process from now on")
+            _log.warning("a blob worker process is gone; computing in the node's process from now on")
             stop_worker()
-    return _ckzg_here(name, args)
+    return [function(item) for item in items]
 
 
-def _ckzg_here(name: str, args: tuple[bytes, ...]) -> Any:
+def _ckzg(name: str, *args: bytes) -> Any:
+    """`ckzg.<name>(*args, settings)`, in a worker process when they run."""
+    return map_blobs(_ckzg_call, [(name, args)])[0]
+
+
+def _ckzg_call(call: tuple[str, tuple[bytes, ...]]) -> Any:
+    name, args = call
     return getattr(ckzg, name)(*args, trusted_setup())
 
 
@@ -149,9 +163,15 @@ def _check_blob(blob: bytes) -> None:
 
 def blob_commitment(blob: bytes) -> bytes:
     """The 48-byte KZG commitment to a blob."""
-    _check_blob(blob)
+    return blob_commitments([blob])[0]
+
+
+def blob_commitments(blobs: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The KZG commitment to each blob, spread over the worker processes."""
+    for blob in blobs:
+        _check_blob(blob)
     try:
-        return bytes(_ckzg("blob_to_kzg_commitment", bytes(blob)))
+        return tuple(bytes(c) for c in map_blobs(_ckzg_call, [("blob_to_kzg_commitment", (bytes(b),)) for b in blobs]))
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"blob is not canonical (a field element >= BLS modulus?): {exc}") from exc
 
@@ -179,12 +199,17 @@ def blob_proof(blob: bytes, commitment: bytes) -> bytes:
 
 def cell_proofs(blob: bytes) -> tuple[bytes, ...]:
     """The 128 EIP-7594 cell proofs of a blob's erasure-coded extension."""
-    _check_blob(blob)
+    return _cell_proofs_of([blob])[0]
+
+
+def _cell_proofs_of(blobs: Sequence[bytes]) -> list[tuple[bytes, ...]]:
+    for blob in blobs:
+        _check_blob(blob)
     try:
-        _cells, proofs = _ckzg("compute_cells_and_kzg_proofs", bytes(blob))
+        computed = map_blobs(_ckzg_call, [("compute_cells_and_kzg_proofs", (bytes(b),)) for b in blobs])
     except (RuntimeError, ValueError) as exc:
         raise KzgError(f"cannot compute cell proofs: {exc}") from exc
-    return tuple(bytes(p) for p in proofs)
+    return [tuple(bytes(p) for p in proofs) for _cells, proofs in computed]
 
 
 def point_proof(blob: bytes, z: bytes) -> tuple[bytes, bytes]:
@@ -208,11 +233,21 @@ def verify_point_proof(commitment: bytes, z: bytes, y: bytes, proof: bytes) -> b
 
 def verify_blob(blob: bytes, expected_versioned_hash: bytes) -> bool:
     """True iff `blob` is well-formed and commits to `expected_versioned_hash`."""
+    return verify_blobs([(blob, expected_versioned_hash)])[0]
+
+
+def verify_blobs(blobs: Sequence[tuple[bytes, bytes]]) -> list[bool]:
+    """`verify_blob(blob, expected_versioned_hash)` of each pair, spread over the worker processes."""
+    return map_blobs(_commits_to, [(bytes(blob), bytes(expected)) for blob, expected in blobs])
+
+
+def _commits_to(pair: tuple[bytes, bytes]) -> bool:
+    blob, expected = pair
     if len(blob) != BYTES_PER_BLOB:
         return False
     try:
-        return blob_versioned_hash(blob) == bytes(expected_versioned_hash)
-    except KzgError:
+        return versioned_hash(bytes(ckzg.blob_to_kzg_commitment(blob, trusted_setup()))) == expected
+    except (RuntimeError, ValueError):
         return False
 
 
@@ -229,11 +264,11 @@ def build_sidecar(blobs: Sequence[bytes], form: SidecarForm) -> BlobSidecar:
     if not blobs:
         raise KzgError("a blob sidecar needs at least one blob")
     blob_tuple = tuple(bytes(b) for b in blobs)
-    commitments = tuple(blob_commitment(b) for b in blob_tuple)
+    commitments = blob_commitments(blob_tuple)
     if form is SidecarForm.EIP4844:
         proofs = tuple(blob_proof(b, c) for b, c in zip(blob_tuple, commitments, strict=True))
     else:
-        proofs = tuple(p for b in blob_tuple for p in cell_proofs(b))
+        proofs = tuple(p for each in _cell_proofs_of(blob_tuple) for p in each)
     return BlobSidecar(
         form=form,
         blobs=blob_tuple,

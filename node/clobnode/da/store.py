@@ -137,18 +137,25 @@ class DAStore:
 
     def put(self, versioned_hash: bytes, blob: bytes, l1_block: int | None = None) -> None:
         """Store a blob the caller has verified against `versioned_hash` (idempotent)."""
-        pieces = encode_pieces(blob)
-        hashes = b"".join(piece_hash(p) for p in pieces)
+        self.put_many({versioned_hash: blob}, l1_block)
+
+    def put_many(self, blobs: Mapping[bytes, bytes], l1_block: int | None = None) -> None:
+        """`put` of each (versioned hash, blob), coded on every blob worker (`kzg.map_blobs`)
+        and written in one transaction."""
+        if not blobs:
+            return
+        coded = kzg.map_blobs(encode_pieces, list(blobs.values()))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT OR IGNORE INTO da_manifests (versioned_hash, scheme, piece_hashes, l1_block) VALUES (?, ?, ?, ?)",
-                (versioned_hash, SCHEME, hashes, l1_block),
-            )
-            self.db.executemany(
-                "INSERT OR IGNORE INTO da_pieces (versioned_hash, idx, data) VALUES (?, ?, ?)",
-                [(versioned_hash, i, p) for i, p in enumerate(pieces)],
-            )
+            for versioned_hash, pieces in zip(blobs, coded, strict=True):
+                self.db.execute(
+                    "INSERT OR IGNORE INTO da_manifests (versioned_hash, scheme, piece_hashes, l1_block) VALUES (?, ?, ?, ?)",
+                    (versioned_hash, SCHEME, b"".join(piece_hash(p) for p in pieces), l1_block),
+                )
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO da_pieces (versioned_hash, idx, data) VALUES (?, ?, ?)",
+                    [(versioned_hash, i, p) for i, p in enumerate(pieces)],
+                )
 
     def __contains__(self, versioned_hash: object) -> bool:
         return self.db.execute("SELECT 1 FROM da_manifests WHERE versioned_hash = ?", (versioned_hash,)).fetchone() is not None

@@ -515,13 +515,21 @@ class L1Client:
 
     def get_blob(self, versioned_hash: bytes) -> bytes:
         """A blob by versioned hash from an anvil L1 (`anvil_getBlobByHash`), verified against the hash."""
-        result = self.rpc("anvil_getBlobByHash", [to_hex(versioned_hash)])
-        if result is None:
-            raise L1Error(f"L1 has no blob {to_hex(versioned_hash)}")
-        blob = from_hex(result)
-        if not kzg.verify_blob(blob, versioned_hash):
-            raise L1Error(f"L1 returned a blob that does not match {to_hex(versioned_hash)}")
-        return blob
+        return self.get_blobs([versioned_hash])[versioned_hash]
+
+    def get_blobs(self, versioned_hashes: Sequence[bytes]) -> dict[bytes, bytes]:
+        """`get_blob` of each hash, the blobs checked together (on every KZG worker)."""
+        blobs = {}
+        for versioned_hash in versioned_hashes:
+            result = self.rpc("anvil_getBlobByHash", [to_hex(versioned_hash)])
+            if result is None:
+                raise L1Error(f"L1 has no blob {to_hex(versioned_hash)}")
+            blobs[bytes(versioned_hash)] = from_hex(result)
+        checked = kzg.verify_blobs([(blob, versioned_hash) for versioned_hash, blob in blobs.items()])
+        for versioned_hash, matches in zip(blobs, checked, strict=True):
+            if not matches:
+                raise L1Error(f"L1 returned a blob that does not match {to_hex(versioned_hash)}")
+        return blobs
 
     def get_blobs_by_transaction(self, tx_hash: bytes) -> tuple[bytes, ...]:
         """The blobs of a type-3 transaction in order, each verified against its versioned hash."""
