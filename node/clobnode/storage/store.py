@@ -124,6 +124,11 @@ CREATE INDEX IF NOT EXISTS batches_status ON batches (status, inbox_start);
 _COUNTABLE = {("events", "type"), ("api_orders", "status"), ("batches", "status"), ("entries", "kind")}
 
 
+#: An event's stored body: JSON with sorted keys (`json.dumps(event, sort_keys=True)`, one
+#: encoder for every event rather than one a call).
+_event_json = json.JSONEncoder(sort_keys=True).encode
+
+
 def order_refs(event: dict[str, Any]) -> list[tuple[str, int | None, int, str]]:
     """(trader, market, nonce, message) of every order `event` concerns (PROTOCOL.md section 6)."""
     kind, market = event["type"], event.get("market")
@@ -232,13 +237,18 @@ class Store:
                 self.state.write_checkpoint(number, checkpoint)
 
     def _insert_events(self, events: Sequence[dict[str, Any]]) -> None:
-        insert = "INSERT INTO events (idx, position, type, body) VALUES (?, ?, ?, ?)"
-        refs: list[tuple[int | None, int, str, int | None, int, str]] = []
-        for ev in events:
-            cur = self.db.conn.execute(insert, (ev["index"], ev.get("position"), ev["type"], json.dumps(ev, sort_keys=True)))
-            refs.extend((cur.lastrowid, ev["index"], *ref) for ref in order_refs(ev))
+        """The events and their order references, each table in one statement: the ids are the
+        ones AUTOINCREMENT would give, in order (the caller's transaction holds the write lock)."""
+        last = self.db.conn.execute(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), COALESCE((SELECT MAX(id) FROM events), 0))"
+        ).fetchone()[0]
         self.db.conn.executemany(
-            "INSERT INTO event_orders (event_id, idx, trader, market, nonce, message) VALUES (?, ?, ?, ?, ?, ?)", refs
+            "INSERT INTO events (id, idx, position, type, body) VALUES (?, ?, ?, ?, ?)",
+            [(last + n, ev["index"], ev.get("position"), ev["type"], _event_json(ev)) for n, ev in enumerate(events, start=1)],
+        )
+        self.db.conn.executemany(
+            "INSERT INTO event_orders (event_id, idx, trader, market, nonce, message) VALUES (?, ?, ?, ?, ?, ?)",
+            [(last + n, ev["index"], *ref) for n, ev in enumerate(events, start=1) for ref in order_refs(ev)],
         )
 
     def record_genesis(self, l1_block: int, state_root: bytes, records: Sequence[tuple[bytes, bytes]], inbox_index: int = 0) -> None:
