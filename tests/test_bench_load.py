@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clobnode.dev import bench_load, demo_bots
+from clobnode.dev import bench_derive, bench_load, demo_bots
 from clobnode.l1.client import L1Client
 from clobnode.service import NodeService
 from clobnode.trader.client import Client
@@ -52,3 +52,15 @@ def test_demo_bots_quote_both_sides_and_trade(trading_node: tuple[NodeService, A
 
 def two_sided(book: dict[str, Any]) -> dict[str, Any] | None:
     return book if book["bids"] and book["asks"] else None
+
+
+def test_derivation_bench_derives_every_posted_message_from_full_blobs(tmp_path: Path) -> None:
+    report = bench_derive.run(bench_derive.DeriveConfig(blobs=2, blobs_per_tx=2, traders=4), tmp_path)
+
+    assert report["blobs"] == 2 and report["maxBlobsPerBlock"] == 2
+    assert report["ordersPerBlob"] > 1_000  # full blobs of signed messages
+    derived = report["derivation"]
+    assert derived["entries"] == 1 and derived["messages"] == round(report["ordersPerBlob"] * 2)
+    assert derived["engineS"] > 0 and derived["blobsS"] > 0 and derived["recordS"] > 0
+    assert report["headroom"]["bpo2"] == round(derived["messagesPerS"] / report["ceilingOrdersPerS"]["bpo2"], 2)
+    assert "bpo2: 21 blobs a slot" in bench_derive.render(report)

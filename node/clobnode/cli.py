@@ -286,6 +286,21 @@ def bench_load_command(
     typer.echo(json.dumps(report, indent=2) if as_json else bench_load.table(report))
 
 
+@bench_app.command("derive")
+def bench_derive_command(
+    blobs: Annotated[int, typer.Option(help="Full blobs of the bots' signed flow posted to L1.")] = 36,
+    blobs_per_tx: Annotated[int, typer.Option(help="Blobs a type-3 transaction.")] = 6,
+    traders: Annotated[int, typer.Option(help="Bot traders (funded from the seed).")] = 64,
+    seed: Annotated[int, typer.Option(help="Seed of the bots' keys and actions.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Full blobs posted on a devnet, derived again by a fresh follower: messages/s against the blob limit, and where the time goes."""
+    from clobnode.dev import bench_derive
+
+    report = bench_derive.run(bench_derive.DeriveConfig(blobs=blobs, blobs_per_tx=blobs_per_tx, traders=traders, seed=seed))
+    typer.echo(json.dumps(report, indent=2) if as_json else bench_derive.render(report))
+
+
 @bench_app.command("all")
 def bench_all_command(
     out: Annotated[Path, typer.Option(help="The JSON of every suite.")] = Path("bench-all.json"),

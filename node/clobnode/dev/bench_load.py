@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -34,13 +33,12 @@ from typing import Any
 import aiohttp
 from eth_account import Account
 
-from clobnode.config import L1Config, NodeConfig, StoreConfig
 from clobnode.da import kzg
 from clobnode.dev import bot_traders, demo
+from clobnode.dev.bench_derive import derive, fresh_follower
 from clobnode.dev.devnet import Anvil, AnvilConfig, free_port
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, load_artifact
-from clobnode.node import Node
 from clobnode.roles.proposer import take_batch
 from clobnode.trader.bots import population
 from clobnode.trader.bots.replay import sign_actions
@@ -367,22 +365,12 @@ def blob_usage(l1: L1Client, first: int, last: int) -> dict[str, Any]:
 def derive_again(target: Target, work: Path) -> dict[str, Any]:
     """A fresh follower (no proposer, no settler) derives every L1 block of the run: entries and
     messages per second, blobs fetched and checked, signatures verified, the engine applying."""
-    kzg.trusted_setup()  # loaded once a process (seconds): not part of the rate
-    logging.getLogger("clobnode.roles.follower").setLevel(logging.WARNING)  # a line a block otherwise
-    node = Node(NodeConfig(l1=L1Config(rpc_url=target.l1.url), store=StoreConfig(path=work / "follower.sqlite")), target.dep, target.l1)
-    goal = int(Client(target.api_url).status()["inboxNextIndex"])
-    start = time.perf_counter()
-    while node.engine.inbox_position()[0] < goal:
-        if not node.sync():
-            time.sleep(0.05)
-    elapsed = time.perf_counter() - start
-    events = sum(int(c) for c in node.store.counts("events", "type").values())
-    messages = int(node.store.db.execute("SELECT COUNT(*) FROM (SELECT DISTINCT idx, position FROM events WHERE position IS NOT NULL)").fetchone()[0])
-    spent = node.follower.spent
-    return {"entries": goal, "seconds": round(elapsed, 3), "entriesPerS": round(goal / elapsed, 1), "events": events,
-            "eventsPerS": round(events / elapsed), "messages": messages, "messagesPerS": round(messages / elapsed),
-            "blocks": spent.blocks, "readS": round(spent.read_s, 3), "readMsPerBlock": round(spent.read_s / max(1, spent.blocks) * 1000, 2),
-            "applyS": round(spent.apply_s, 3), "messagesPerApplyS": round(messages / spent.apply_s) if spent.apply_s else None}
+    node = fresh_follower(target.l1, target.dep, work)
+    try:
+        return derive(node, int(Client(target.api_url).status()["inboxNextIndex"]))
+    finally:
+        node.close()
+        kzg.stop_worker()
 
 
 # ---- the run ----------------------------------------------------------------------------------------
