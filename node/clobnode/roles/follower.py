@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -128,10 +129,10 @@ class Follower:
             self.spent.engine_s += applied - fetched
             self.spent.record_s += time.perf_counter() - applied
             self.inbox_count = block.inbox_count
-            for entry in entries:
-                self.metrics.entries.labels(str(entry.kind)).inc()
-            for event in events:
-                self.metrics.events.labels(event["type"]).inc()
+            for kind, count in Counter(str(entry.kind) for entry in entries).items():
+                self.metrics.entries.labels(kind).inc(count)
+            for kind, count in Counter(event["type"] for event in events).items():
+                self.metrics.events.labels(kind).inc(count)
         except BaseException:
             self._reload_engine()
             raise
