@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The API's intake cost per signed order, in process (no HTTP, no other load): envelope
-decoding, the signature check, admission (the core's `preview`, the trader's waiting messages in
-SQLite), and the durable write, either one transaction per order (one fsync each) or grouped as
+decoding, the signature check, admission (the core's `preview`, the trader's waiting messages
+summed up), and the durable write, either one transaction per order (one fsync each) or grouped as
 the API's intake writes them. Prints JSON.
 
 Run with the project venv: `.venv/bin/python scripts/bench-intake.py [--orders 4000] [--traders 32] [--group 32]`.
@@ -65,7 +65,8 @@ def main() -> int:
                 t3 = time.perf_counter()
                 batch.append((envelope, submission))
                 if len(batch) >= group:
-                    store.add_api_orders(batch)
+                    for (order_id, _), (_, written) in zip(store.add_api_orders(batch), batch, strict=True):
+                        admission.written(order_id, written)  # as the API's intake reports its writes
                     batch.clear()
                 t4 = time.perf_counter()
                 for key, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):

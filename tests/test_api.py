@@ -20,7 +20,7 @@ from clobnode.exchange.engine import Engine, devnet_markets
 from clobnode.exchange.signing import order_typed_data, signed_order
 from clobnode.l1.derivation import KIND_DEPOSIT, InboxEntry
 from clobnode.service import ApiServer
-from clobnode.storage.store import Store
+from clobnode.storage.store import ApiSubmission, Store
 from eth_account import Account
 from feed_client import FeedListener
 from waiting import until
@@ -210,6 +210,33 @@ def test_pending_orders_hold_the_balance_they_will_lock(api: tuple[str, Store]) 
     assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=2).hex()})[0] == 202
     status, answer = _post(url, {"envelope": "0x" + _envelope(quantity=1, nonce=3).hex()})
     assert (status, answer["reason"]) == (422, "INSUFFICIENT_BALANCE")
+
+
+def test_the_waiting_summary_sums_up_the_traders_messages_not_yet_applied(tmp_path: Path) -> None:
+    store = Store(tmp_path / "node.sqlite")
+    t = TRADER.address.lower()
+    rows = [  # (message, nonce, lock token, lock amount)
+        ("order", 3, "0xbase", 10), ("order", 5, "0xquote", 7), ("cancel", 2, None, 0), ("order", 6, "0xquote", 1),
+    ]
+    ids = [store.add_api_order(b"e%d" % n, ApiSubmission(t, m, 0, nonce, 0, token, amount))[0] for n, (m, nonce, token, amount) in enumerate(rows)]
+    store.set_api_orders_status(ids[:1], "posted", "0x01")  # posted, and applied below (nonce 3 <= 4)
+    store.drop_api_orders([(ids[3], "INSUFFICIENT_BALANCE")])
+    summary = store.waiting_summary(t, above_nonce=4)
+    assert (summary.count, summary.highest_nonce, summary.locks, summary.through_id) == (2, 5, {"0xquote": 7}, ids[-1])
+    assert summary.count == len(store.in_flight_api_orders(t, 4))
+
+
+def test_a_dropped_message_frees_its_lock_and_its_place(api: tuple[str, Store]) -> None:
+    """Admission keeps each trader's waiting messages summed up; a status changed in the store
+    (here: the proposer drops one) is seen by the next message."""
+    url, store = api
+    lots = FUNDS // (100 * 10) // 2
+    first = _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=1).hex()})[1]["id"]
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=2).hex()})[0] == 202
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=3).hex()})[1]["reason"] == "INSUFFICIENT_BALANCE"
+    store.drop_api_orders([(first, "INSUFFICIENT_BALANCE")])
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=lots, nonce=4).hex()})[0] == 202
+    assert _post(url, {"envelope": "0x" + _envelope(quantity=1, nonce=5).hex()})[1]["reason"] == "INSUFFICIENT_BALANCE"
 
 
 def test_a_nonce_must_be_above_the_traders_waiting_messages(api: tuple[str, Store]) -> None:

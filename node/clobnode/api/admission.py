@@ -20,7 +20,10 @@ import clobnode_core
 from clobnode.config import AdmissionConfig
 from clobnode.errors import ClobnodeError
 from clobnode.exchange.engine import Engine
-from clobnode.storage.store import ApiSubmission, Store
+from clobnode.storage.store import STATUS_CHANGES, ApiSubmission, Store, WaitingSummary
+
+#: Traders whose waiting messages admission keeps summed up, at most (then it starts afresh).
+MAX_SUMMARIES = 100_000
 
 #: Engine rejections that say "the nonce is used", which the API reports as a conflict.
 _NONCE_REASONS = frozenset({"STALE_NONCE", "NONCE_NOT_FRESH"})
@@ -46,18 +49,16 @@ def submission_of(trader: str, message: clobnode_core.Message) -> ApiSubmission:
 
 class Waiting:
     """A trader's admitted messages not applied yet, as admission asks about them: `listed` ones
-    (read, or not stored yet) and, given a store, the stored ones, asked in SQL without reading
-    them all (a trader may have hundreds waiting)."""
+    (read, or not stored yet) and the `stored` ones summed up; given a store, whether an order is
+    among the stored ones is asked in SQL (a cancel names it)."""
 
-    def __init__(self, listed: Sequence[ApiSubmission] = (), store: Store | None = None, trader: str = "", above_nonce: int = 0) -> None:
+    def __init__(self, listed: Sequence[ApiSubmission] = (), stored: WaitingSummary | None = None, store: Store | None = None, trader: str = "", above_nonce: int = 0) -> None:
         self.listed = list(listed)
+        self._stored = stored
         self._store, self._trader, self._above = store, trader, above_nonce
-        self._stored: tuple[int, int | None] | None = None
 
     def count_and_nonce(self) -> tuple[int, int | None]:
-        if self._stored is None:
-            self._stored = self._store.waiting_count_and_nonce(self._trader, self._above) if self._store else (0, None)
-        count, nonce = self._stored
+        count, nonce = (self._stored.count, self._stored.highest_nonce) if self._stored else (0, None)
         nonces = [m.nonce for m in self.listed if m.message != "cancel"] + ([] if nonce is None else [nonce])
         return count + len(self.listed), max(nonces, default=None)
 
@@ -67,8 +68,33 @@ class Waiting:
         return self._store is not None and self._store.waiting_order(self._trader, self._above, market, nonce)
 
     def held(self, token: str) -> int:
-        stored = self._store.waiting_locks(self._trader, self._above, token) if self._store else 0
+        stored = self._stored.locks.get(token, 0) if self._stored else 0
         return stored + sum(m.lock_amount for m in self.listed if m.lock_token == token)
+
+
+@dataclass(slots=True)
+class _Summary:
+    """A trader's stored waiting messages summed up, kept while no status changed in the store and
+    the trader's last nonce stayed, with the messages written since added as they land."""
+
+    status_changes: int
+    last_nonce: int
+    count: int
+    highest_nonce: int | None
+    through_id: int
+    locks: dict[str, int]
+
+    def add(self, order_id: int, submission: ApiSubmission) -> None:
+        if order_id <= self.through_id:
+            return  # the store had it when the summary was read
+        self.count += 1
+        if submission.message != "cancel":
+            self.highest_nonce = max(submission.nonce, self.highest_nonce if self.highest_nonce is not None else submission.nonce)
+        if submission.lock_token is not None:
+            self.locks[submission.lock_token] = self.locks.get(submission.lock_token, 0) + submission.lock_amount
+
+    def frozen(self) -> WaitingSummary:
+        return WaitingSummary(self.count, self.highest_nonce, self.through_id, dict(self.locks))
 
 
 @dataclass(slots=True)
@@ -79,6 +105,26 @@ class Admission:
     store: Store
     config: AdmissionConfig
     clock: Callable[[], float] = time.time
+    # Each trader's stored waiting messages summed up: read once, then kept up to date as the
+    # API's writes land (`written`), and read again once a status changed in the store or the
+    # trader's last nonce moved. Admission then costs the same whatever the trader's backlog.
+    _summaries: dict[str, _Summary] = field(default_factory=dict)
+
+    def _summary(self, trader: str, last_nonce: int) -> WaitingSummary:
+        changes = STATUS_CHANGES.count
+        summary = self._summaries.get(trader)
+        if summary is None or summary.status_changes != changes or summary.last_nonce != last_nonce:
+            if len(self._summaries) >= MAX_SUMMARIES:
+                self._summaries.clear()
+            read = self.store.waiting_summary(trader, last_nonce)
+            summary = self._summaries[trader] = _Summary(changes, last_nonce, read.count, read.highest_nonce, read.through_id, dict(read.locks))
+        return summary.frozen()
+
+    def written(self, order_id: int, submission: ApiSubmission) -> None:
+        """The API's write of an admitted message landed (id `order_id`): it is stored now."""
+        summary = self._summaries.get(submission.trader)
+        if summary is not None:
+            summary.add(order_id, submission)
 
     def admit(self, envelope: bytes, waiting: Callable[[str], Sequence[ApiSubmission]] = lambda trader: ()) -> ApiSubmission:
         """The submission to record for a signature-checked envelope, or `Refusal`. `waiting`
@@ -86,7 +132,7 @@ class Admission:
         decoded = clobnode_core.decode_envelope(envelope)
         trader = str(decoded["trader"]).lower()
         last_nonce = self.engine.last_nonce(bytes.fromhex(trader[2:]))
-        ahead = Waiting(waiting(trader), self.store, trader, last_nonce)
+        ahead = Waiting(waiting(trader), self._summary(trader, last_nonce), self.store, trader, last_nonce)
         count, _ = ahead.count_and_nonce()
         if count >= self.config.max_pending_per_trader:
             raise Refusal("TOO_MANY_PENDING", f"{count} messages of this trader are waiting for L1 (at most {self.config.max_pending_per_trader})", 429)

@@ -494,7 +494,7 @@ def make_app(context: ApiContext) -> web.Application:
     feed = MarketDataFeed(context.engine, context.store)
     app.on_startup.append(feed.start)
     app.on_shutdown.append(feed.stop)
-    intake = app[INTAKE] = Intake(context.store.path)
+    intake = app[INTAKE] = Intake(context.store.path, context.admission.written)
     verifiers = app[VERIFIERS] = ThreadPoolExecutor(max_workers=VERIFIER_THREADS, thread_name_prefix="clobnode-verify")
 
     async def close_intake(_app: web.Application) -> None:

@@ -11,7 +11,7 @@ nonce and finds its lock held, and the same envelope sent twice is written once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from clobnode.storage.store import ApiSubmission, Store
 class Intake:
     """Group commit of admitted messages; use it from the API's event loop only."""
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, on_written: Callable[[int, ApiSubmission], None] = lambda order_id, submission: None) -> None:
         self._store_path = store_path
+        self._on_written = on_written  # (id, submission) of each new message once on disk
         self._store: Store | None = None  # the writer thread's own connection
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clobnode-intake")
         self._queue: list[tuple[bytes, ApiSubmission, asyncio.Future[tuple[int, bool]]]] = []
@@ -64,7 +65,9 @@ class Intake:
                     for _, _, future in group:
                         future.set_exception(exc)
                 else:
-                    for (_, _, future), result in zip(group, results, strict=True):
+                    for (_, submission, future), result in zip(group, results, strict=True):
+                        if result[1]:
+                            self._on_written(result[0], submission)
                         future.set_result(result)
                 finally:
                     for envelope, submission, _ in group:

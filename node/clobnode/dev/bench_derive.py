@@ -27,7 +27,7 @@ from clobnode.config import L1Config, NodeConfig, StoreConfig
 from clobnode.da import kzg
 from clobnode.dev import bot_traders, demo
 from clobnode.dev.devnet import Anvil, AnvilConfig
-from clobnode.l1.client import L1Client
+from clobnode.l1.client import L1Client, L1Receipt
 from clobnode.l1.contracts import Deployment, load_artifact
 from clobnode.node import Node
 from clobnode.roles.proposer import take_batch
@@ -101,7 +101,7 @@ def _post(l1: L1Client, dep: Deployment, envelopes: list[bytes], config: DeriveC
     calldata = bytes.fromhex(inbox.encode_abi("proposeBatch", args=[])[2:])
     blob_fee = int(inbox.functions.blobFee().call())
     pending = list(enumerate(envelopes))
-    batches = []
+    batches: list[kzg.BlobSidecar] = []
     while pending and sum(len(b.blobs) for b in batches) < config.blobs:
         batch = take_batch(pending, config.blobs_per_tx)
         pending = pending[len(batch):]
@@ -111,7 +111,7 @@ def _post(l1: L1Client, dep: Deployment, envelopes: list[bytes], config: DeriveC
     nonce = l1.next_nonce(proposer.address)
     sent = [l1.submit_blob_transaction(proposer, dep.inbox, calldata, sidecar, value=blob_fee * len(sidecar.blobs), nonce=nonce + i, gas=500_000)
             for i, sidecar in enumerate(batches)]
-    receipts = {}
+    receipts: dict[bytes, L1Receipt] = {}
     while len(receipts) < len(sent):
         l1.rpc("evm_mine", [])
         receipts.update({h: r for h in sent if h not in receipts and (r := l1.get_receipt(h)) is not None})

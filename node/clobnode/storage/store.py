@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,35 @@ from clobnode.storage.state_store import LeafValue, StateCommit, StateStore
 
 class StoreError(ClobnodeError):
     """The database is missing something the node relies on."""
+
+
+class _StatusChanges:
+    """Committed changes of API messages' statuses in this process (a drop, a post, a reorg's
+    re-queue): what admission summarised of a trader's waiting messages holds while this count
+    and the trader's last nonce are unchanged (api/admission.py). A new message is no change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def bump(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
+STATUS_CHANGES = _StatusChanges()
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingSummary:
+    """A trader's waiting messages as stored (`in_flight_api_orders`), summed up: how many, the
+    highest nonce of those that are not cancels, the locks by token, and the last message id the
+    store held then (any later one is not counted)."""
+
+    count: int
+    highest_nonce: int | None
+    through_id: int
+    locks: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +181,7 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._statuses_changed = False
         conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -181,8 +212,19 @@ class Store:
             yield
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._statuses_changed = False
             raise
         self.db.execute("COMMIT")
+        if self._statuses_changed:
+            self._statuses_changed = False
+            STATUS_CHANGES.bump()
+
+    def _status_changed(self) -> None:
+        """API messages' statuses changed: counted once committed (at once outside a transaction)."""
+        if self.db.conn.in_transaction:
+            self._statuses_changed = True
+        else:
+            STATUS_CHANGES.bump()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
@@ -273,6 +315,7 @@ class Store:
                 "AND tx_hash IN (SELECT tx_hash FROM blob_txs WHERE l1_block > ?)",
                 (number,),
             )
+            self._status_changed()
             self.db.execute("DELETE FROM blob_txs WHERE l1_block > ?", (number,))
         return reverted
 
@@ -283,6 +326,7 @@ class Store:
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("DELETE FROM meta WHERE key = 'state_journal_floor_index'")
             self.db.execute("UPDATE api_orders SET status = 'pending', tx_hash = NULL WHERE status = 'posted'")
+            self._status_changed()
 
     def entries(self, start: int, end: int) -> list[InboxEntry]:
         rows = self.db.execute(
@@ -409,31 +453,42 @@ class Store:
             parts.append(f"{columns} AND status IN ({others}) AND (nonce > ?2 OR message = 'cancel')")
         return f"FROM ({' UNION ALL '.join(parts)}) WHERE 1"
 
-    def waiting_count_and_nonce(self, trader: str, above_nonce: int) -> tuple[int, int | None]:
-        """(how many, highest nonce of those that are not cancels) of `in_flight_api_orders`,
-        without reading them (admission runs this for every message)."""
-        row = self._one(f"SELECT COUNT(*), MAX(CASE WHEN message != 'cancel' THEN nonce END) {self._waiting()}", (trader, above_nonce))
-        return (0, None) if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+    def waiting_summary(self, trader: str, above_nonce: int) -> WaitingSummary:
+        """`in_flight_api_orders` summed up in one query (admission keeps it while nothing but
+        new messages changes the trader's waiting set)."""
+        query = (
+            "SELECT lock_token, COUNT(*), MAX(CASE WHEN message != 'cancel' THEN nonce END), group_concat(lock_amount) "
+            f"{self._waiting()} GROUP BY lock_token"
+        )
+        own = not self.db.conn.in_transaction
+        if own:
+            self.db.execute("BEGIN")  # one snapshot: the summary and the last id it saw
+        try:
+            rows = self.db.execute(query, (trader, above_nonce)).fetchall()
+            through = self._one("SELECT COALESCE(MAX(id), 0) FROM api_orders")
+        finally:
+            if own:
+                self.db.execute("COMMIT")
+        nonces = [int(r[2]) for r in rows if r[2] is not None]
+        locks = {str(r[0]): sum(map(int, str(r[3]).split(","))) for r in rows if r[0] is not None}
+        return WaitingSummary(sum(int(r[1]) for r in rows), max(nonces, default=None), int(through[0]) if through else 0, locks)
 
     def waiting_order(self, trader: str, above_nonce: int, market: int, nonce: int) -> bool:
         """Whether an order (market, nonce) of the trader is among its waiting messages."""
         return self._one(f"SELECT 1 {self._waiting()} AND message = 'order' AND market = ? AND nonce = ? LIMIT 1", (trader, above_nonce, market, nonce)) is not None
 
-    def waiting_locks(self, trader: str, above_nonce: int, token: str) -> int:
-        """What the trader's waiting messages lock of `token` (amounts may exceed SQLite's integers)."""
-        row = self._one(f"SELECT group_concat(lock_amount) {self._waiting()} AND lock_token = ?", (trader, above_nonce, token))
-        return 0 if row is None or row[0] is None else sum(map(int, str(row[0]).split(",")))
-
     def set_api_orders_status(self, ids: Sequence[int], status: str, tx_hash: str | None) -> None:
         self.db.conn.executemany(
             "UPDATE api_orders SET status = ?, tx_hash = ? WHERE id = ?", [(status, tx_hash, i) for i in ids]
         )
+        self._status_changed()
 
     def drop_api_orders(self, dropped: Sequence[tuple[int, str]]) -> None:
         """Messages the proposer will not post: (id, reason), e.g. an order whose funds are gone."""
         self.db.conn.executemany(
             "UPDATE api_orders SET status = 'dropped', reason = ? WHERE id = ?", [(reason, i) for i, reason in dropped]
         )
+        self._status_changed()
 
     def set_api_orders_batch(self, ids: Sequence[int], first_blob: bytes) -> None:
         """The blob batch (named by its first blob's versioned hash) the messages are sent in, at
