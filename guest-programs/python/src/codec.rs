@@ -178,7 +178,9 @@ fn verify_envelopes(
 
 #[pyfunction]
 fn encode_blob_batch<'py>(py: Python<'py>, envelopes: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyList>> {
-    let blobs = encode_blobs(&convert::byte_strings(envelopes)?).map_err(|error| match error {
+    // Compressing a batch takes milliseconds: the API and the feed run meanwhile.
+    let envelopes = convert::byte_strings(envelopes)?;
+    let blobs = py.detach(|| encode_blobs(&envelopes)).map_err(|error| match error {
         BatchEncodingError::TooManyEnvelopes => PyValueError::new_err("too many envelopes for one batch"),
         BatchEncodingError::EnvelopeTooLong { position } => {
             PyValueError::new_err(format!("envelope {position} is longer than 65535 bytes"))

@@ -402,16 +402,17 @@ class Store:
 
     def add_api_order(self, envelope: bytes, submission: ApiSubmission) -> tuple[int, bool]:
         """Persist an admitted API message before it is acknowledged; returns (id, is_new)."""
-        row = self._one("SELECT id FROM api_orders WHERE envelope = ?", (envelope,))
-        if row is not None:
-            return int(row[0]), False
-        cur = self.db.execute(
+        inserted = self._one(
             "INSERT INTO api_orders (envelope, trader, status, received_at, message, market, nonce, client_order_id, "
-            "lock_token, lock_amount) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+            "lock_token, lock_amount) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (envelope) DO NOTHING RETURNING id",
             (envelope, submission.trader, time.time(), submission.message, submission.market, submission.nonce,
              str(submission.client_order_id), submission.lock_token, str(submission.lock_amount)),
         )
-        return int(cur.lastrowid or 0), True
+        if inserted is not None:
+            return int(inserted[0]), True
+        existing = self._one("SELECT id FROM api_orders WHERE envelope = ?", (envelope,))
+        assert existing is not None  # the conflict was with it
+        return int(existing[0]), False
 
     def add_api_orders(self, admitted: Sequence[tuple[bytes, ApiSubmission]]) -> list[tuple[int, bool]]:
         """`add_api_order` for many messages in one transaction: one fsync for all of them (the
