@@ -202,7 +202,7 @@ def test_batches_are_pipelined_up_to_max_in_flight_and_land_in_nonce_order(anvil
     order never waits for the block of the batch before it (at most `max_in_flight` at once)."""
     l1 = L1Client(anvil.url)
     dep = demo.deploy_and_fund(l1)
-    node = _proposing_node(l1, dep, tmp_path, max_in_flight=2)
+    node = _proposing_node(l1, dep, tmp_path, max_in_flight=2, send_interval_s=0)
     assert node.proposer is not None
     node.sync()
     l1.rpc("evm_setAutomine", [False])
@@ -231,3 +231,25 @@ def test_batches_are_pipelined_up_to_max_in_flight_and_land_in_nonce_order(anvil
 
 def demo_proposer() -> str:
     return str(Account.from_key(demo.PROPOSER_KEY).address)
+
+
+@pytest.mark.devnet
+def test_with_a_batch_in_flight_the_next_waits_for_the_send_interval(anvil: Any, tmp_path: Path) -> None:
+    """The in-flight transactions spread over the slot: with one in flight, the next goes out once
+    `send_interval_s` has passed since the last (at once when a full transaction waits)."""
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    node = _proposing_node(l1, dep, tmp_path, max_in_flight=4, send_interval_s=0.5)
+    assert node.proposer is not None
+    node.sync()
+    l1.rpc("evm_setAutomine", [False])
+    first = _accept_order(node, dep, 1)
+    node.proposer.step()
+    assert [f.order_ids for f in node.proposer.in_flight()] == [[first]]  # none in flight: at once
+    second = _accept_order(node, dep, 2)
+    node.proposer.step()
+    assert len(node.proposer.in_flight()) == 1 and node.store.api_order(second)["status"] == "pending"  # type: ignore[index]
+    time.sleep(0.5)
+    node.proposer.step()
+    assert [f.order_ids for f in node.proposer.in_flight()] == [[first], [second]]
+    l1.rpc("evm_setAutomine", [True])

@@ -52,6 +52,10 @@ class ProposerConfig:
     replace_after_s: float = 24.0  # a blob tx not included this long is replaced (same nonce, bumped fees)
     inclusion_wait_s: float = 0.0  # how long one step waits for its tx: 0 looks once a pass (the loop never blocks on L1)
     max_in_flight: int = 4  # blob txs sent and not yet included (consecutive nonces): one a pass while fewer are
+    # With a tx in flight, the next goes out once this long has passed since the last (or at once
+    # when a full tx waits), so that the in-flight txs spread over the slot rather than all going
+    # out at its start; None: the L1 slot (l1.seconds_per_slot) / max_in_flight.
+    send_interval_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,7 @@ class Node:
         self.proposer = (
             Proposer(
                 l1, Account.from_key(config.proposer.private_key), self.inbox, self.store, config.proposer, config.l1.sidecar,
-                Admission(self.engine, self.store, config.api.admission), self.metrics,
+                Admission(self.engine, self.store, config.api.admission), self.metrics, slot_s=config.l1.seconds_per_slot,
             )
             if config.proposer.private_key
             else None

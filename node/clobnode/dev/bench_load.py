@@ -100,6 +100,7 @@ def devnet(config: LoadConfig, keys: list[str], work: Path) -> Iterator[Target]:
             **os.environ, "CLOBNODE_PROPOSER_PRIVATE_KEY": demo.PROPOSER_KEY, "CLOBNODE_SETTLER_PRIVATE_KEY": demo.SETTLER_KEY,
             "CLOBNODE_API_ADMISSION_RATE_PER_S": "1000000000", "CLOBNODE_API_ADMISSION_BURST": "1000000000",
             "CLOBNODE_API_ADMISSION_MAX_PENDING_PER_TRADER": "1000000", "CLOBNODE_L1_POLL_INTERVAL_S": "0.1",
+            "CLOBNODE_L1_SECONDS_PER_SLOT": str(max(1, round(config.block_time_s))),  # the proposer spreads its txs over it
         }
         command = [sys.executable, "-m", "clobnode.cli", "start", "--rpc-url", anvil.url, "--deployment", str(work / "deployment.json"),
                    "--data-dir", str(work / "node"), "--api-port", str(port)]

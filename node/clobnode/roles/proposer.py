@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,10 +107,17 @@ class InFlight:
 
 class Proposer:
     """Drains the pending API orders into blob batches: one new transaction a pass while fewer
-    than `max_in_flight` wait for inclusion (consecutive nonces, so they land in order)."""
+    than `max_in_flight` wait for inclusion (consecutive nonces, so they land in order), spread
+    over the slot (`send_interval_s`) unless a full one waits."""
 
-    def __init__(self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission, metrics: NodeMetrics | None = None) -> None:
+    def __init__(
+        self, l1: L1Client, account: LocalAccount, inbox: Contract, store: Store, config: ProposerConfig, sidecar: str, admission: Admission,
+        metrics: NodeMetrics | None = None, slot_s: float = 12.0, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._admission = admission
+        self._send_interval_s = config.send_interval_s if config.send_interval_s is not None else slot_s / max(1, config.max_in_flight)
+        self._clock = clock
+        self._last_sent = -math.inf
         self._metrics = metrics
         self._l1 = l1
         self._account = account
@@ -135,11 +143,12 @@ class Proposer:
         return self._max_blobs
 
     def step(self) -> str | None:
-        """Post one blob batch if orders are pending and fewer than `max_in_flight` transactions
-        are, then follow those in flight; returns the tx hash (hex) of the last batch seen
+        """Post one blob batch if orders are pending, fewer than `max_in_flight` transactions are,
+        and one is due (`_due`), then follow those in flight; returns the tx hash (hex) of the last batch seen
         included in this step, else None."""
-        if len(self._flights) < self._config.max_in_flight:
-            pending, dropped = self._admission.recheck(self._store.pending_api_orders(self._config.max_orders_per_batch))
+        waiting = self._store.pending_api_orders(self._config.max_orders_per_batch) if len(self._flights) < self._config.max_in_flight else []
+        if waiting and self._due(waiting):
+            pending, dropped = self._admission.recheck(waiting)
             if dropped:
                 self._store.drop_api_orders(dropped)
                 for _, reason in dropped:
@@ -150,6 +159,14 @@ class Proposer:
             if batch:
                 self._send_new(batch)
         return self._follow() if self._flights else None
+
+    def _due(self, waiting: list[tuple[int, bytes]]) -> bool:
+        """Whether a new transaction goes out this pass: at once with none in flight or when a full
+        one waits; else once the send interval has passed since the last one."""
+        if not self._flights or self._clock() - self._last_sent >= self._send_interval_s:
+            return True
+        room = self.max_blobs_per_tx() * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD
+        return sum(2 + len(envelope) for _, envelope in waiting) > room  # more than fits uncompressed
 
     # ---- sending ---------------------------------------------------------------------------
 
@@ -180,6 +197,7 @@ class Proposer:
                     self._store.abandon_blob_tx(flight.nonce, flight.order_ids)  # written, but the L1 never got it
             return False
         self._flights[flight.nonce] = flight
+        self._last_sent = self._clock()
         log.info("sent blob batch: %d orders in %d blob(s), tx 0x%s", len(batch), len(blobs), flight.tx_hashes[-1].hex())
         return True
 
