@@ -67,6 +67,16 @@ def _proposing_node(l1: L1Client, dep: Deployment, tmp_path: Path, **proposer: A
     return Node(config, dep, l1)
 
 
+def _node_with_mining_paused(anvil: Any, tmp_path: Path, **proposer: Any) -> tuple[L1Client, Deployment, Node]:
+    """A funded devnet and a proposing node that has derived it; then anvil mines only when told."""
+    l1 = L1Client(anvil.url)
+    dep = demo.deploy_and_fund(l1)
+    node = _proposing_node(l1, dep, tmp_path, **proposer)
+    node.sync()
+    l1.rpc("evm_setAutomine", [False])
+    return l1, dep, node
+
+
 def _accept_order(node: Node, dep: Deployment, nonce: int) -> int:
     """An order of a funded trader, admitted as the API would (the node has derived the deposits)."""
     envelope = signed_order(TRADER, dep.chain_id, dep.inbox, market=0, side=0, price=100, quantity=1, nonce=nonce)
@@ -200,12 +210,8 @@ def test_a_proposer_restarted_while_its_tx_is_stuck_replaces_it_with_a_rebuilt_s
 def test_batches_are_pipelined_up_to_max_in_flight_and_land_in_nonce_order(anvil: Any, tmp_path: Path) -> None:
     """While a blob tx waits for its block, the next orders go out in the next nonce's tx: an
     order never waits for the block of the batch before it (at most `max_in_flight` at once)."""
-    l1 = L1Client(anvil.url)
-    dep = demo.deploy_and_fund(l1)
-    node = _proposing_node(l1, dep, tmp_path, max_in_flight=2, send_interval_s=0)
+    l1, dep, node = _node_with_mining_paused(anvil, tmp_path, max_in_flight=2, send_interval_s=0)
     assert node.proposer is not None
-    node.sync()
-    l1.rpc("evm_setAutomine", [False])
     orders = []
     for nonce in (1, 2, 3):
         orders.append(_accept_order(node, dep, nonce))
@@ -237,12 +243,8 @@ def demo_proposer() -> str:
 def test_with_a_batch_in_flight_the_next_waits_for_the_send_interval(anvil: Any, tmp_path: Path) -> None:
     """The in-flight transactions spread over the slot: with one in flight, the next goes out once
     `send_interval_s` has passed since the last (at once when a full transaction waits)."""
-    l1 = L1Client(anvil.url)
-    dep = demo.deploy_and_fund(l1)
-    node = _proposing_node(l1, dep, tmp_path, max_in_flight=4, send_interval_s=0.5)
+    l1, dep, node = _node_with_mining_paused(anvil, tmp_path, max_in_flight=4, send_interval_s=0.5)
     assert node.proposer is not None
-    node.sync()
-    l1.rpc("evm_setAutomine", [False])
     first = _accept_order(node, dep, 1)
     node.proposer.step()
     assert [f.order_ids for f in node.proposer.in_flight()] == [[first]]  # none in flight: at once
