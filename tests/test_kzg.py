@@ -100,3 +100,19 @@ def test_build_sidecar_carries_128_cell_proofs_per_blob_in_eip7594_form(
 def test_build_sidecar_rejects_no_blobs() -> None:
     with pytest.raises(KzgError):
         kzg.build_sidecar([], SidecarForm.EIP4844)
+
+
+def test_blob_math_on_worker_processes_gives_what_the_node_computes_itself() -> None:
+    """A batch of blobs spread over worker processes: the same commitments, checks and cell
+    proofs as in the node's own process, in order, a mismatch found where it is."""
+    blobs = [bytes([0, i + 1]) + bytes(BYTES_PER_BLOB - 2) for i in range(3)]
+    here = kzg.blob_commitments(blobs)
+    kzg.start_worker(2)
+    try:
+        kzg.wait_for_workers()
+        assert kzg.blob_commitments(blobs) == here
+        hashes = [kzg.versioned_hash(c) for c in here]
+        assert kzg.verify_blobs(list(zip(blobs, [hashes[0], hashes[2], hashes[2]], strict=True))) == [True, False, True]
+        assert kzg.build_sidecar(blobs[:1], SidecarForm.EIP7594).proofs == kzg.cell_proofs(blobs[0])
+    finally:
+        kzg.stop_worker()

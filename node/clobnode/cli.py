@@ -306,7 +306,7 @@ def bench_all_command(
     out: Annotated[Path, typer.Option(help="The JSON of every suite.")] = Path("bench-all.json"),
     compare: Annotated[Path | None, typer.Option(help="An earlier bench-all.json to compare against.")] = None,
 ) -> None:
-    """Every suite (engine, da, prove, load) at short settings, in one JSON; with --compare, each headline figure against an earlier run."""
+    """Every suite (engine, da, prove, load, derive) at short settings, in one JSON; with --compare, each headline figure against an earlier run."""
     from clobnode.dev import bench_suite
 
     report = bench_suite.run(out.parent / (out.stem + "-load"))

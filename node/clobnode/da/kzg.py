@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ def trusted_setup(precompute: int | None = None) -> Any:
 # `build_sidecar`, `map_blobs`) spread their blobs over every worker.
 
 _worker: ProcessPoolExecutor | None = None
+_worker_count = 0
 _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -115,13 +117,29 @@ R = TypeVar("R")
 def start_worker(processes: int | None = None) -> None:
     """Computes commitments and proofs in processes of their own from now on (`processes`,
     default one a core; each loads the trusted setup in the background); idempotent."""
-    global _worker
+    global _worker, _worker_count
     with _settings_lock:
         if _worker is None:
-            count = processes or os.cpu_count() or 1
-            _worker = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=trusted_setup)
-            for _ in range(count):
+            _worker_count = processes or os.cpu_count() or 1
+            _worker = ProcessPoolExecutor(_worker_count, mp_context=multiprocessing.get_context("spawn"), initializer=trusted_setup)
+            for _ in range(_worker_count):
                 _worker.submit(int)  # starts the processes now, not at the first blob
+
+
+def wait_for_workers(timeout_s: float = 120.0) -> None:
+    """Until every worker process has loaded the trusted setup (seconds after `start_worker`), so
+    that a benchmark does not time the loading; at most `timeout_s`."""
+    worker, deadline = _worker, time.monotonic() + timeout_s
+    ready: set[int] = set()
+    while worker is not None and len(ready) < _worker_count and time.monotonic() < deadline:
+        # Tasks that keep their process busy a moment land on different processes.
+        ready.update(future.result() for future in [worker.submit(_loaded_pid) for _ in range(_worker_count)])
+
+
+def _loaded_pid() -> int:
+    trusted_setup()
+    time.sleep(0.05)
+    return os.getpid()
 
 
 def stop_worker() -> None:

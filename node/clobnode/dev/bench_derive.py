@@ -54,6 +54,7 @@ def fresh_follower(l1: L1Client, dep: Deployment, work: Path) -> Node:
     with the blob workers a node starts (`kzg.start_worker`)."""
     kzg.trusted_setup()  # loaded once a process (seconds): not part of the rate
     kzg.start_worker()
+    kzg.wait_for_workers()  # each worker loads it too
     logging.getLogger("clobnode.roles.follower").setLevel(logging.WARNING)  # a line a block otherwise
     return Node(NodeConfig(l1=L1Config(rpc_url=l1.url), store=StoreConfig(path=work / "follower.sqlite")), dep, l1)
 

@@ -17,19 +17,29 @@ HEADLINES: tuple[tuple[str, tuple[str | int, ...], bool], ...] = (
     ("load included p99 ms, first step", ("load", "steps", 0, "endToEndMs", "included", "p99"), False),
     ("load derivation events/s", ("load", "derivation", "eventsPerS"), True),
     ("load derivation messages/s applying", ("load", "derivation", "messagesPerApplyS"), True),
+    ("derive full blobs messages/s", ("derive", "derivation", "messagesPerS"), True),
+    ("derive headroom over BPO2's ceiling", ("derive", "headroom", "bpo2"), True),
 )
 
 
 def run(load_out: Path) -> dict[str, Any]:
     """engine (200,000 inputs over 10,000 resting), da (one repeat), prove (two small books,
-    native only unless the SP1 host is built), load (two 4-second steps)."""
-    from clobnode.dev import bench_da, bench_engine, bench_load, bench_prove
+    native only unless the SP1 host is built), load (two 4-second steps), derive (18 full blobs
+    in 9-blob blocks)."""
+    from clobnode.dev import (
+        bench_da,
+        bench_derive,
+        bench_engine,
+        bench_load,
+        bench_prove,
+    )
 
     suites: dict[str, Callable[[], dict[str, Any]]] = {
         "engine": lambda: bench_engine.run(200_000, 10_000, 10_000),
         "da": lambda: bench_da.run(6, 1, 1, 8),
         "prove": lambda: bench_prove.run(bench_prove.parse_sizes("1000:100,10000:1000"), planted_asks=0),
         "load": lambda: bench_load.run(bench_load.LoadConfig(rates=(200.0, 800.0), step_s=4.0, ws_clients=5), load_out),
+        "derive": lambda: bench_derive.run(bench_derive.DeriveConfig(blobs=18, blobs_per_tx=3)),
     }
     report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     for name, suite in suites.items():
