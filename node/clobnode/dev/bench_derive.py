@@ -35,7 +35,7 @@ from clobnode.trader.bots import population
 from clobnode.trader.bots.replay import sign_actions
 from clobnode.trader.bots.wallet import Wallet
 
-BLOB_BYTES = 131_072
+BLOB_BYTES = 131_072  # and a blob uses as much blob gas
 SLOT_S = 12
 #: Blobs a block at most, by the L1's blob schedule (docs/BENCHMARKS.md, "Against Ethereum's blob limit").
 MAX_BLOBS_PER_BLOCK = {"pectra": 9, "bpo1": 15, "bpo2": 21}
@@ -118,7 +118,12 @@ def _post(l1: L1Client, dep: Deployment, envelopes: list[bytes], config: DeriveC
         receipts.update({h: r for h in sent if h not in receipts and (r := l1.get_receipt(h)) is not None})
     if any(r.status != 1 for r in receipts.values()):
         raise RuntimeError("a blob batch transaction reverted")
-    return [int(l1.get_block(n).get("blobGasUsed", 0)) // BLOB_BYTES for n in range(first, l1.block_number() + 1)]
+    return blobs_per_block(l1, first, l1.block_number())
+
+
+def blobs_per_block(l1: L1Client, first: int, last: int) -> list[int]:
+    """The blobs of each L1 block in [first, last] (its header's blobGasUsed)."""
+    return [int(l1.get_block(n).get("blobGasUsed", 0)) // BLOB_BYTES for n in range(first, last + 1)]
 
 
 def run(config: DeriveConfig, work: Path | None = None) -> dict[str, Any]:

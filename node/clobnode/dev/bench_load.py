@@ -35,7 +35,12 @@ from eth_account import Account
 
 from clobnode.da import kzg
 from clobnode.dev import bot_traders, demo
-from clobnode.dev.bench_derive import derive, fresh_follower
+from clobnode.dev.bench_derive import (
+    BLOB_BYTES,
+    blobs_per_block,
+    derive,
+    fresh_follower,
+)
 from clobnode.dev.devnet import Anvil, AnvilConfig, free_port
 from clobnode.l1.client import L1Client
 from clobnode.l1.contracts import Deployment, load_artifact
@@ -45,7 +50,6 @@ from clobnode.trader.bots.replay import sign_actions
 from clobnode.trader.bots.wallet import Wallet
 from clobnode.trader.client import Client
 
-BLOB_BYTES = 131_072
 #: Stages an API order passes through, in order (docs/API.md); `matched` is `included`: the
 #: node applies a block's entries with the engine in the step that derives them.
 BATCH_WINDOW_S = 0.005  # with --batch: how long the sender gathers orders before a request
@@ -357,7 +361,7 @@ def full_blob(envelopes: list[bytes]) -> dict[str, Any]:
 
 def blob_usage(l1: L1Client, first: int, last: int) -> dict[str, Any]:
     """Blobs in each L1 block of [first, last] (the header's blobGasUsed)."""
-    counts = [int(l1.get_block(n).get("blobGasUsed", 0)) // BLOB_BYTES for n in range(first, last + 1)]
+    counts = blobs_per_block(l1, first, last)
     with_blobs = [c for c in counts if c]
     return {"blocks": len(counts), "blocksWithBlobs": len(with_blobs), "blobs": sum(counts), "maxPerBlock": max(counts, default=0),
             "meanPerBlock": round(sum(counts) / len(counts), 2) if counts else 0}

@@ -51,6 +51,17 @@ class ProposerError(ClobnodeError):
     """A blob batch could not be posted."""
 
 
+def fitting_uncompressed(envelopes: list[tuple[int, bytes]], max_blobs: int) -> int:
+    """How many of `envelopes`, from the first, fit `max_blobs` stored as they are (length-prefixed)."""
+    room, count = max_blobs * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD, 0
+    for _, envelope in envelopes:
+        room -= 2 + len(envelope)
+        if room < 0:
+            break
+        count += 1
+    return count
+
+
 def take_batch(envelopes: list[tuple[int, bytes]], max_blobs: int) -> list[tuple[int, bytes]]:
     """The longest prefix of `envelopes` whose blob batch (compression included) fits `max_blobs`."""
     def fits(count: int) -> bool:
@@ -59,13 +70,7 @@ def take_batch(envelopes: list[tuple[int, bytes]], max_blobs: int) -> list[tuple
     if fits(len(envelopes)):
         return envelopes  # the common case: one encoding
     # What fits uncompressed always fits (the encoder stores the messages as they are at worst).
-    room, low = max_blobs * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD, 0
-    for _, envelope in envelopes:
-        room -= 2 + len(envelope)
-        if room < 0:
-            break
-        low += 1
-    high = len(envelopes) - 1
+    low, high = fitting_uncompressed(envelopes, max_blobs), len(envelopes) - 1
     while low < high:
         middle = (low + high + 1) // 2
         if fits(middle):
@@ -165,8 +170,7 @@ class Proposer:
         one waits; else once the send interval has passed since the last one."""
         if not self._flights or self._clock() - self._last_sent >= self._send_interval_s:
             return True
-        room = self.max_blobs_per_tx() * clobnode_core.blob_batch_capacity() - _V2_OVERHEAD
-        return sum(2 + len(envelope) for _, envelope in waiting) > room  # more than fits uncompressed
+        return fitting_uncompressed(waiting, self.max_blobs_per_tx()) < len(waiting)  # more than fits uncompressed
 
     # ---- sending ---------------------------------------------------------------------------
 
